@@ -1,0 +1,152 @@
+"""One settings object for a run: CLI flags, ``auditor.toml`` and ``[tool.auditor]`` fill it.
+
+Every field is echoed into ``metrics.json`` (``config``), so a run can be reproduced from its
+output alone. Validation happens once, here, so the rest of the code can trust the values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import Errors, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FAMILIES: tuple[str, ...] = ("vocabulary", "tail")
+"""Metric families this version computes, in report order."""
+
+TXT_MODES = ("line", "paragraph", "file")
+TOKENIZERS = ("spacy", "regex")
+CLITIC_MODES = ("drop", "keep")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every effective setting of an audit."""
+
+    seed: int = 0
+    """Seed for every random choice (draws, splits, reservoir keys)."""
+    draws: int = 20
+    """R: seeded budget draws per generation."""
+    splits: int = 20
+    """S: random half-vs-half splits of the reference, the null."""
+    budget: int | None = None
+    """Tokens per draw for the lexical families; None = the smallest generation or reference half."""
+    reservoir_tokens: int = 2_000_000
+    """Tokens of whole documents kept per generation for draws (memory is about 4 bytes each)."""
+    min_tokens: int = 1_000
+    """Generations with fewer word tokens get ``n/a`` for the lexical families."""
+    segment_tokens: int = 1_000
+    """Segment length for MTLD, HD-D and MATTR (DESIGN section 3)."""
+    max_segments: int = 20
+    """At most this many segments per draw feed MTLD, HD-D and MATTR (they are averages over
+    segments, and R draws already average over documents)."""
+    families: tuple[str, ...] = FAMILIES
+    reference: str | None = None
+    """Name of the reference generation; None = the first."""
+    text_field: str = "text"
+    label_field: str | None = None
+    group_field: str | None = None
+    txt_mode: str = "line"
+    """How a .txt file splits into documents: one per non-empty line, per paragraph, or per file."""
+    tokenizer: str = "spacy"
+    """``spacy`` (blank English tokenizer) or ``regex`` (letters and inner apostrophes)."""
+    clitics: str = "drop"
+    """``drop`` removes clitic tokens such as "n't" and "'s" that spaCy splits off."""
+    tolerance: float = 0.05
+    """Default relative tolerance for ratio-scale metrics (metrics may set their own)."""
+    lost_words: int = 50
+    """How many lost words the artifact keeps per generation."""
+
+    def __post_init__(self) -> None:
+        _check_int("seed", self.seed, minimum=0)
+        _check_int("draws", self.draws, minimum=2)
+        _check_int("splits", self.splits, minimum=2)
+        if self.budget is not None:
+            _check_int("budget", self.budget, minimum=100)
+        _check_int("reservoir_tokens", self.reservoir_tokens, minimum=1_000)
+        _check_int("min_tokens", self.min_tokens, minimum=100)
+        _check_int("segment_tokens", self.segment_tokens, minimum=100)
+        _check_int("max_segments", self.max_segments, minimum=1)
+        _check_int("lost_words", self.lost_words, minimum=0)
+        _check_choice("txt_mode", self.txt_mode, TXT_MODES)
+        _check_choice("tokenizer", self.tokenizer, TOKENIZERS)
+        _check_choice("clitics", self.clitics, CLITIC_MODES)
+        if not isinstance(self.tolerance, (int, float)) or not 0 <= self.tolerance < 1:
+            raise UsageError(Errors.E011.format(name="tolerance", expected="a number in [0, 1)", value=self.tolerance))
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown or not self.families:
+            raise UsageError(
+                Errors.E010.format(
+                    plural="ies" if len(unknown) > 1 else "y",
+                    unknown=", ".join(repr(u) for u in unknown) or "(none given)",
+                    available=", ".join(FAMILIES),
+                )
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain JSON values (for ``metrics.json``'s ``config``)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["families"] = list(self.families)
+        return out
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _check_int(name: str, value: Any, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise UsageError(Errors.E011.format(name=name, expected=f"an int >= {minimum}", value=value))
+
+
+def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(Errors.E011.format(name=name, expected=f"one of {', '.join(choices)}", value=value))
+
+
+SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def settings_from_mapping(values: dict[str, Any], *, source: str = "settings") -> Settings:
+    """Build settings from a mapping (a TOML table or keyword arguments), refusing unknown keys."""
+    values = {k.replace("-", "_"): v for k, v in values.items()}
+    unknown = sorted(k for k in values if k not in SETTING_NAMES)
+    if unknown:
+        raise UsageError(
+            Errors.E015.format(
+                path=source,
+                plural="s" if len(unknown) > 1 else "",
+                unknown=", ".join(repr(u) for u in unknown),
+                section="the settings",
+                known=", ".join(SETTING_NAMES),
+            )
+        )
+    if "families" in values:
+        fams = values["families"]
+        values["families"] = tuple(fams.split(",") if isinstance(fams, str) else fams)
+    return Settings(**values)
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read settings from ``auditor.toml`` (top level) or ``pyproject.toml`` (``[tool.auditor]``).
+
+    Sub-tables (such as a future ``[tool.auditor.check]`` policy) are left out; they are not
+    audit settings.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(Errors.E001.format(path=path)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(Errors.E014.format(path=path, detail=exc)) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("auditor", {})
+    return {k: v for k, v in data.items() if not isinstance(v, dict)}

@@ -1,0 +1,60 @@
+"""Corpus arguments: ``PATH`` or ``NAME=PATH``, in generation order."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from auditor.corpus.readers import corpus_stem
+from auditor.errors import Errors, UsageError
+
+MAX_NAME_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """One generation: its display name and where its documents are."""
+
+    name: str
+    path: Path
+
+
+def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
+    """Parse ``NAME=PATH`` or ``PATH`` (the name is then the file stem).
+
+    An argument that exists as a path is a path even if it contains ``=``.
+    """
+    if isinstance(arg, CorpusSpec):
+        return CorpusSpec(check_name(arg.name), Path(arg.path))
+    text = str(arg)
+    if not isinstance(arg, Path) and "=" in text and not Path(text).exists():
+        name, _, path = text.partition("=")
+        if name and "/" not in name and path:
+            return CorpusSpec(check_name(name), Path(path))
+    path = Path(text)
+    return CorpusSpec(check_name(corpus_stem(path.resolve()) if text in (".", "..") else corpus_stem(path)), path)
+
+
+def check_name(name: str) -> str:
+    """Refuse names that cannot be shown or used as keys safely (empty, control characters, huge)."""
+    if not name.strip():
+        raise UsageError(Errors.E019.format(name=name, detail="it is empty"))
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(Errors.E019.format(name=name[:40] + "...", detail=f"longer than {MAX_NAME_LENGTH} characters"))
+    if any(unicodedata.category(c).startswith("C") for c in name):
+        raise UsageError(
+            Errors.E019.format(name=name.encode("unicode_escape").decode(), detail="it has control characters")
+        )
+    return name
+
+
+def parse_corpus_args(args: list[str | Path | CorpusSpec]) -> list[CorpusSpec]:
+    """Parse every corpus argument and refuse duplicate names."""
+    specs = [parse_corpus_arg(a) for a in args]
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.name in seen:
+            raise UsageError(Errors.E007.format(name=spec.name))
+        seen.add(spec.name)
+    return specs

@@ -1,0 +1,1 @@
+"""Outputs rendered from an AuditResult only: HTML report and Markdown summary."""

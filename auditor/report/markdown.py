@@ -1,0 +1,71 @@
+"""summary.md: the generation x family verdict table and the headline metrics with intervals."""
+
+from __future__ import annotations
+
+from auditor.result import AuditResult
+
+STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
+
+
+def _cell(text: str) -> str:
+    """Escape what would break a Markdown table cell (pipes, newlines)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.4g}"
+
+
+def format_markdown(result: AuditResult) -> str:
+    """The Markdown summary of a run (also fit for a CI job summary)."""
+    families = list(dict.fromkeys(v.family for v in result.verdicts))
+    names = result.generation_names
+    cfg = result.config
+    lines = [
+        "# auditor summary",
+        "",
+        f"Reference: `{_cell(result.reference)}`; budget {cfg.get('budget')} tokens per draw, "
+        f"{cfg.get('draws')} draws, {cfg.get('splits')} null splits, seed {cfg.get('seed')}.",
+        "",
+        "| generation | " + " | ".join(families) + " |",
+        "|---|" + "---|" * len(families),
+    ]
+    for g in names:
+        cells = [STATUS_MARK[result.verdict(f, g).status] for f in families]
+        lines.append(f"| {_cell(g)} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "## Headline metrics",
+        "",
+        "Value (2.5-97.5% interval over draws); reference null range in the last column.",
+        "",
+    ]
+    lines.append("| metric | " + " | ".join(_cell(g) for g in names) + " | null range |")
+    lines.append("|---|" + "---|" * (len(names) + 1))
+    for m in result.metrics:
+        if not m.headline:
+            continue
+        cells = []
+        for g in names:
+            v = m.values[g]
+            text = _fmt(v.value)
+            if v.interval:
+                text += f" ({_fmt(v.interval[0])}-{_fmt(v.interval[1])})"
+            if m.status[g] in ("watch", "degraded"):
+                text += f" {STATUS_MARK[m.status[g]]}"
+            cells.append(text)
+        null = f"{_fmt(m.null.range[0])}-{_fmt(m.null.range[1])}" if m.null else "n/a"
+        lines.append(f"| `{m.id}` | " + " | ".join(cells) + f" | {null} |")
+    reasons = [v for v in result.verdicts if v.reasons and v.status in ("watch", "degraded")]
+    if reasons:
+        lines += ["", "## Why", ""]
+        for v in reasons:
+            for r in v.reasons:
+                lines.append(f"- {_cell(v.generation)} / {v.family}: {_cell(r)}")
+    warnings = [(g.name, w) for g in result.generations for w in g.warnings]
+    skipped = [(g.name, k, n) for g in result.generations for k, n in g.skipped.items()]
+    if warnings or skipped:
+        lines += ["", "## Input notes", ""]
+        lines += [f"- {_cell(g)}: skipped {n} ({_cell(k.replace('_', ' '))})" for g, k, n in skipped]
+        lines += [f"- {_cell(g)}: {_cell(w)}" for g, w in warnings]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,257 @@
+"""AuditResult: the metrics.json v1 model, the only thing the report and the gate read.
+
+The dataclasses mirror the JSON one to one (DESIGN section 4); :meth:`AuditResult.to_dict` and
+:meth:`AuditResult.from_dict` round-trip, so ``auditor report metrics.json`` re-renders any past run.
+Values are Python floats or None (never NaN): undefined values carry a reason instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import Errors, InputError
+
+SCHEMA_VERSION = 1
+
+
+def clean_float(x: float | None, digits: int = 12) -> float | None:
+    """A JSON-safe float: None for NaN/inf, rounded so reruns print identically."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return round(x, digits)
+
+
+@dataclass(frozen=True)
+class GenerationValue:
+    """One metric's value for one generation."""
+
+    value: float | None
+    interval: tuple[float, float] | None = None
+    """2.5-97.5 percentile range over the draws (the null's, for the reference of comparisons)."""
+    reason: str | None = None
+    """Why the value is missing, when it is."""
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A difference against a baseline value."""
+
+    absolute: float | None
+    relative: float | None
+
+
+@dataclass(frozen=True)
+class NullSummary:
+    """The reference's split-half null on the metric's own scale."""
+
+    center: float
+    range: tuple[float, float]
+    """Smallest and largest null value: a generation beyond it is worse than every null value."""
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric over every generation, with its null, changes and per-generation status."""
+
+    id: str
+    family: str
+    title: str
+    unit: str
+    better: str
+    headline: bool
+    values: dict[str, GenerationValue]
+    null: NullSummary | None
+    change: dict[str, Delta]
+    step: dict[str, Delta]
+    status: dict[str, str]
+
+
+@dataclass(frozen=True)
+class GenerationInfo:
+    """What was read for one generation."""
+
+    name: str
+    source: str
+    documents: int
+    tokens: int
+    types: int
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FamilyVerdict:
+    """A family's status for one generation: the worst of its headline metrics."""
+
+    family: str
+    generation: str
+    status: str
+    reasons: list[str]
+
+
+@dataclass
+class AuditResult:
+    """The whole outcome of an audit (metrics.json v1)."""
+
+    auditor_version: str
+    run: dict[str, Any]
+    config: dict[str, Any]
+    reference: str
+    generations: list[GenerationInfo]
+    metrics: list[MetricResult]
+    verdicts: list[FamilyVerdict]
+    artifacts: dict[str, Any]
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def generation_names(self) -> list[str]:
+        """Generation names in series order."""
+        return [g.name for g in self.generations]
+
+    def metric(self, metric_id: str) -> MetricResult:
+        """The result of one metric by id (KeyError if it was not computed)."""
+        for m in self.metrics:
+            if m.id == metric_id:
+                return m
+        raise KeyError(metric_id)
+
+    def verdict(self, family: str, generation: str) -> FamilyVerdict:
+        """The verdict of one family for one generation."""
+        for v in self.verdicts:
+            if v.family == family and v.generation == generation:
+                return v
+        raise KeyError((family, generation))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json v1 document."""
+        return {
+            "schema_version": self.schema_version,
+            "auditor_version": self.auditor_version,
+            "run": self.run,
+            "config": self.config,
+            "reference": self.reference,
+            "generations": [
+                {
+                    "name": g.name,
+                    "source": g.source,
+                    "documents": g.documents,
+                    "tokens": g.tokens,
+                    "types": g.types,
+                    "skipped": dict(sorted(g.skipped.items())),
+                    "warnings": list(g.warnings),
+                }
+                for g in self.generations
+            ],
+            "metrics": [_metric_to_dict(m) for m in self.metrics],
+            "verdicts": [
+                {"family": v.family, "generation": v.generation, "status": v.status, "reasons": list(v.reasons)}
+                for v in self.verdicts
+            ],
+            "artifacts": self.artifacts,
+        }
+
+    def to_json(self) -> str:
+        """metrics.json text (stable key order, no NaN)."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditResult:
+        """Rebuild a result from a metrics.json document (validated against the schema first)."""
+        return cls(
+            auditor_version=data["auditor_version"],
+            run=data["run"],
+            config=data["config"],
+            reference=data["reference"],
+            generations=[
+                GenerationInfo(
+                    g["name"], g["source"], g["documents"], g["tokens"], g["types"], g["skipped"], g["warnings"]
+                )
+                for g in data["generations"]
+            ],
+            metrics=[_metric_from_dict(m) for m in data["metrics"]],
+            verdicts=[FamilyVerdict(v["family"], v["generation"], v["status"], v["reasons"]) for v in data["verdicts"]],
+            artifacts=data["artifacts"],
+            schema_version=data["schema_version"],
+        )
+
+
+def _delta_dict(d: Delta) -> dict[str, float | None]:
+    return {"absolute": d.absolute, "relative": d.relative}
+
+
+def _metric_to_dict(m: MetricResult) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "family": m.family,
+        "title": m.title,
+        "unit": m.unit,
+        "better": m.better,
+        "headline": m.headline,
+        "values": {
+            g: {"value": v.value, "interval": list(v.interval) if v.interval else None, "reason": v.reason}
+            for g, v in m.values.items()
+        },
+        "null": None if m.null is None else {"center": m.null.center, "range": list(m.null.range)},
+        "change": {g: _delta_dict(d) for g, d in m.change.items()},
+        "step": {g: _delta_dict(d) for g, d in m.step.items()},
+        "status": dict(m.status),
+    }
+
+
+def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
+    null = d["null"]
+    return MetricResult(
+        id=d["id"],
+        family=d["family"],
+        title=d["title"],
+        unit=d["unit"],
+        better=d["better"],
+        headline=d["headline"],
+        values={
+            g: GenerationValue(v["value"], tuple(v["interval"]) if v["interval"] else None, v["reason"])
+            for g, v in d["values"].items()
+        },
+        null=None if null is None else NullSummary(null["center"], tuple(null["range"])),
+        change={g: Delta(x["absolute"], x["relative"]) for g, x in d["change"].items()},
+        step={g: Delta(x["absolute"], x["relative"]) for g, x in d["step"].items()},
+        status=dict(d["status"]),
+    )
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema of metrics.json v1 shipped with the package."""
+    text = resources.files("auditor.schema").joinpath("metrics.v1.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1."""
+    import jsonschema
+
+    jsonschema.validate(data, load_schema())
+
+
+def read_result(path: Path) -> AuditResult:
+    """Load and validate a metrics.json file."""
+    import jsonschema
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Errors.E001.format(path=path)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(Errors.E017.format(path=path, detail=exc)) from None
+    try:
+        validate(data)
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
+        raise InputError(Errors.E017.format(path=path, detail=f"at {where}: {exc.message}")) from None
+    return AuditResult.from_dict(data)

@@ -1,0 +1,41 @@
+"""Shared fixtures: real State of the Union paragraphs (bundled in corpora/), written as corpora."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAGRAPHS = ROOT / "corpora" / "state_union" / "paragraphs.jsonl"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    """Write records as JSON lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def paragraphs() -> list[dict]:
+    """Every bundled State of the Union paragraph (text, year, president, address)."""
+    with PARAGRAPHS.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="session")
+def shuffled(paragraphs: list[dict]) -> list[dict]:
+    """The paragraphs in a fixed random order."""
+    rows = list(paragraphs)
+    random.Random(7).shuffle(rows)
+    return rows
