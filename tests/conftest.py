@@ -39,3 +39,21 @@ def shuffled(paragraphs: list[dict]) -> list[dict]:
     rows = list(paragraphs)
     random.Random(7).shuffle(rows)
     return rows
+
+
+@pytest.fixture(scope="session")
+def small_pair(shuffled: list[dict], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two small disjoint samples of real paragraphs (500 and 400), for fast end-to-end checks."""
+    folder = tmp_path_factory.mktemp("small_pair")
+    return (
+        write_jsonl(folder / "gen0.jsonl", shuffled[:500]),
+        write_jsonl(folder / "gen1.jsonl", shuffled[500:900]),
+    )
+
+
+@pytest.fixture(scope="session")
+def small_result(small_pair: tuple[Path, Path]):
+    """One audit of ``small_pair`` shared by many assertions."""
+    from auditor import audit
+
+    return audit(list(small_pair), draws=6, splits=6)

@@ -30,7 +30,7 @@ def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
     text = str(arg)
     if not isinstance(arg, Path) and "=" in text and not Path(text).exists():
         name, _, path = text.partition("=")
-        if name and "/" not in name and path:
+        if name and path:
             return CorpusSpec(check_name(name), Path(path))
     path = Path(text)
     return CorpusSpec(check_name(corpus_stem(path.resolve()) if text in (".", "..") else corpus_stem(path)), path)

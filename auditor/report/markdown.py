@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+
 from auditor.result import AuditResult
 
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
 
 def _cell(text: str) -> str:
-    """Escape what would break a Markdown table cell (pipes, newlines)."""
+    """Escape what would break a Markdown table cell (pipes, newlines) or be read as HTML."""
+    text = html.escape(text, quote=False)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 

@@ -1,0 +1,1 @@
+"""Tokenisation and the one streaming pass per generation."""
