@@ -39,8 +39,12 @@ class Settings:
     """S: random half-vs-half splits of the reference, the null."""
     budget: int | None = None
     """Tokens per draw for the lexical families; None = the smallest generation or reference half."""
-    reservoir_tokens: int = 2_000_000
-    """Tokens of whole documents kept per generation for draws (memory is about 4 bytes each)."""
+    max_budget: int = 200_000
+    """The automatic budget never exceeds this: draws of more tokens cost time and memory but add
+    little precision. Set ``budget`` to go beyond it."""
+    reservoir_tokens: int = 1_000_000
+    """Tokens of whole documents kept per generation for draws (about 4 bytes each): a few times
+    the budget, so draws from the reservoir vary like draws from the whole corpus."""
     min_tokens: int = 1_000
     """Generations with fewer word tokens get ``n/a`` for the lexical families."""
     segment_tokens: int = 1_000
@@ -71,6 +75,7 @@ class Settings:
         _check_int("splits", self.splits, minimum=2)
         if self.budget is not None:
             _check_int("budget", self.budget, minimum=100)
+        _check_int("max_budget", self.max_budget, minimum=100)
         _check_int("reservoir_tokens", self.reservoir_tokens, minimum=1_000)
         _check_int("min_tokens", self.min_tokens, minimum=100)
         _check_int("segment_tokens", self.segment_tokens, minimum=100)

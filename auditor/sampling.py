@@ -59,7 +59,7 @@ def build_drawset(profiles: list[GenerationProfile], reference: str, settings: S
         _check_budget(budget, eligible, smallest_half, reference)
         source = "set"
     else:
-        budget = min([smallest_half] + [p.sample.n_tokens for p in eligible])
+        budget = min([settings.max_budget, smallest_half] + [p.sample.n_tokens for p in eligible])
         source = "auto"
 
     draws = {

@@ -64,6 +64,34 @@ class MetricSpec:
         }
 
 
+def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
+    """A ``make(name, title, definition, **options)`` for one family's specs, with family defaults.
+
+    Options: ``better`` ("higher"), ``unit`` (""), ``headline`` (False), ``tolerance`` (None: the
+    run's relative tolerance), ``kind`` ("relative"), ``citation`` ("").
+    """
+    base = {"better": "higher", "unit": "", "headline": False, "tolerance": None, "kind": "relative", "citation": ""}
+
+    def make(name: str, title: str, definition: str, **options: Any) -> MetricSpec:
+        unknown = set(options) - set(base)
+        if unknown:
+            raise TypeError(f"unknown spec options {sorted(unknown)}")
+        o = {**base, **defaults, **options}
+        return MetricSpec(
+            f"{family}.{name}",
+            title,
+            definition,
+            o["better"],
+            o["unit"],
+            o["tolerance"],
+            o["kind"],
+            o["citation"],
+            o["headline"],
+        )
+
+    return make
+
+
 @dataclass(frozen=True)
 class Metric:
     """A spec plus its batched implementation."""

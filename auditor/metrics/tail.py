@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from auditor.metrics.base import Metric, MetricData, MetricSpec
+from auditor.metrics.base import Metric, MetricData, spec_factory
 from auditor.stats import Draw
 
 BANDS = {"hapax": (1, 1), "rare": (2, 4), "uncommon": (5, 16)}
@@ -88,19 +88,7 @@ def _smoothed(d: Draw, support: np.ndarray) -> np.ndarray:
     return full / full.sum()
 
 
-def _spec(
-    name: str,
-    title: str,
-    definition: str,
-    *,
-    better: str = "higher",
-    unit: str = "share",
-    headline: bool = False,
-    tolerance: float | None = 0.03,
-    kind: str = "absolute",
-    citation: str = "",
-) -> MetricSpec:
-    return MetricSpec(f"tail.{name}", title, definition, better, unit, tolerance, kind, citation, headline)
+_spec = spec_factory("tail", unit="share", tolerance=0.03, kind="absolute")
 
 
 _SURVIVAL_CITATION = "Reference-anchored rare-type survival (this tool; cf. Shumailov et al. 2024 on tail loss)"

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from auditor.metrics import lexdiv
-from auditor.metrics.base import Metric, MetricData, MetricSpec
+from auditor.metrics.base import Metric, MetricData, spec_factory
 from auditor.stats import Draw
 
 ZIPF_HEAD_RANKS = 1_000
@@ -110,19 +110,7 @@ def _segment_metric(fn):
     return metric
 
 
-def _spec(
-    name: str,
-    title: str,
-    definition: str,
-    *,
-    better: str = "higher",
-    unit: str = "",
-    headline: bool = False,
-    tolerance: float | None = None,
-    kind: str = "relative",
-    citation: str = "",
-) -> MetricSpec:
-    return MetricSpec(f"vocabulary.{name}", title, definition, better, unit, tolerance, kind, citation, headline)
+_spec = spec_factory("vocabulary")
 
 
 METRICS = [
