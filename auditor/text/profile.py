@@ -47,6 +47,8 @@ class DocumentSample:
     tokens: np.ndarray
     offsets: np.ndarray
     fields: list[dict[str, str]] = field(default_factory=list)
+    keys: np.ndarray | None = None
+    """Reservoir keys of the documents (ascending) when the sample is a reservoir; merging needs them."""
 
     @property
     def n_docs(self) -> int:
@@ -137,7 +139,42 @@ class _Reservoir:
 
     def sample(self) -> DocumentSample:
         entries = sorted(self.heap, key=lambda e: (-e[0], e[1]))
-        return DocumentSample.from_arrays([e[2] for e in entries], [e[3] for e in entries])
+        out = DocumentSample.from_arrays([e[2] for e in entries], [e[3] for e in entries])
+        out.keys = np.array([-e[0] for e in entries], dtype=np.float64)
+        return out
+
+
+def merge_profiles(a: GenerationProfile, b: GenerationProfile, *, reservoir_tokens: int) -> GenerationProfile:
+    """The profile of two disjoint parts of one generation (parts profiled with global positions).
+
+    Counts, documents and tokens add; the reservoir is again the shortest run of smallest-key
+    documents reaching ``reservoir_tokens``, exactly what one pass over the whole would keep.
+    """
+    if a.sample.keys is None or b.sample.keys is None:
+        raise ValueError("only reservoir samples (with keys) can be merged")
+    size = max(len(a.counts), len(b.counts))
+    entries = [(float(k), s, i) for s in (a.sample, b.sample) for i, k in enumerate(s.keys)]
+    entries.sort(key=lambda e: e[0])
+    kept, total = [], 0
+    for key, sample, i in entries:
+        if total >= reservoir_tokens:
+            break
+        kept.append((key, sample, i))
+        total += int(sample.lengths[i])
+    arrays = [s.tokens[s.offsets[i] : s.offsets[i + 1]] for _, s, i in kept]
+    fields = [s.fields[i] if s.fields else {} for _, s, i in kept]
+    sample = DocumentSample.from_arrays(arrays, fields)
+    sample.keys = np.array([k for k, _, _ in kept], dtype=np.float64)
+    log = ReadLog(a.log.skipped + b.log.skipped, a.log.warnings + b.log.warnings, a.log.files + b.log.files)
+    return GenerationProfile(
+        a.name,
+        a.source,
+        a.documents + b.documents,
+        a.tokens + b.tokens,
+        a.counts_padded(size) + b.counts_padded(size),
+        sample,
+        log,
+    )
 
 
 def profile_generation(
@@ -150,14 +187,20 @@ def profile_generation(
     seed: int,
     reservoir_tokens: int,
     progress: ProgressCallback | None = None,
+    start_position: int = 0,
 ) -> GenerationProfile:
-    """Tokenize a document stream once into counts and a reservoir (see module docstring)."""
+    """Tokenize a document stream once into counts and a reservoir (see module docstring).
+
+    ``start_position`` is the position of the stream's first document in the whole generation,
+    for profiling parts of a generation separately and merging them.
+    """
     reservoir = _Reservoir(reservoir_tokens)
     stream = stream_id(name)
     counts = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
     pending_tokens = 0
     n_docs = 0
+    position = start_position  # every document read counts, so parts can be profiled apart
     n_tokens = 0
     batch: list[Document] = []
 
@@ -172,12 +215,13 @@ def profile_generation(
         pending, pending_tokens = [], 0
 
     def flush_batch() -> None:
-        nonlocal n_docs, n_tokens, pending_tokens
+        nonlocal n_docs, n_tokens, pending_tokens, position
         for doc, ids in zip(batch, tokenizer.ids([d.text for d in batch]), strict=True):
+            position += 1
             if len(ids) == 0:
                 log.skip("no_word_tokens")
                 continue
-            reservoir.offer(doc_key(seed, stream, n_docs), n_docs, ids, doc.fields)
+            reservoir.offer(doc_key(seed, stream, position), position, ids, doc.fields)
             n_docs += 1
             n_tokens += len(ids)
             pending.append(ids)

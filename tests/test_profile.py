@@ -1,0 +1,87 @@
+"""The streaming pass: counts, a uniform reservoir, and merging parts into the whole."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from auditor.corpus import Document, ReadLog
+from auditor.text.profile import merge_profiles, profile_generation
+from auditor.text.tokenize import Tokenizer, Vocabulary
+
+
+def profile(docs: list[Document], tokenizer: Tokenizer, *, capacity: int, start: int = 0, progress=None):
+    return profile_generation(
+        "g",
+        "mem",
+        docs,
+        tokenizer,
+        ReadLog(),
+        seed=3,
+        reservoir_tokens=capacity,
+        start_position=start,
+        progress=progress,
+    )
+
+
+def test_counts_match_the_tokens_and_reservoir_is_capped(paragraphs) -> None:
+    docs = [Document(p["text"], "mem") for p in paragraphs[:800]]
+    tokenizer = Tokenizer(Vocabulary())
+    calls = []
+    prof = profile(docs, tokenizer, capacity=5_000, progress=lambda d, t: calls.append((d, t)))
+    assert prof.counts.sum() == prof.tokens and prof.documents == 800
+    assert 5_000 <= prof.sample.n_tokens < 5_000 + prof.sample.lengths.max()
+    assert calls and calls[-1] == (800, prof.tokens)  # progress reports the final totals
+    # the reservoir holds whole documents: each one's ids equal a fresh tokenization of some input
+    whole = {tuple(ids.tolist()) for ids in tokenizer.ids([d.text for d in docs])}
+    sample = prof.sample
+    assert all(
+        tuple(sample.tokens[sample.offsets[i] : sample.offsets[i + 1]].tolist()) in whole for i in range(sample.n_docs)
+    )
+
+
+def test_merging_two_parts_equals_one_pass(paragraphs) -> None:
+    docs = [Document(p["text"], "mem") for p in paragraphs[:1000]]
+    tokenizer = Tokenizer(Vocabulary())
+    whole = profile(docs, tokenizer, capacity=8_000)
+    first = profile(docs[:400], tokenizer, capacity=8_000)
+    second = profile(docs[400:], tokenizer, capacity=8_000, start=400)
+    merged = merge_profiles(first, second, reservoir_tokens=8_000)
+    assert (merged.documents, merged.tokens) == (whole.documents, whole.tokens)
+    assert np.array_equal(merged.counts_padded(len(whole.counts)), whole.counts)
+    assert np.array_equal(merged.sample.keys, whole.sample.keys)
+    assert np.array_equal(merged.sample.tokens, whole.sample.tokens)
+
+
+def test_reservoir_is_a_uniform_sample_of_documents() -> None:
+    """Every document is equally likely to be kept: inclusion rates by position are flat."""
+    tokenizer = Tokenizer(Vocabulary(), kind="regex")
+    names = ["x" + "".join(chr(97 + int(d)) for d in str(i)) for i in range(400)]  # letters only: words
+    docs = [Document(f"{name} filler", "mem") for name in names]
+    kept = np.zeros(400)
+    for seed in range(60):
+        prof = profile_generation("g", "m", docs, tokenizer, ReadLog(), seed=seed, reservoir_tokens=200)
+        words = {tokenizer.vocab.words[t] for t in prof.sample.tokens}
+        kept += [name in words for name in names]
+    rate = kept / 60
+    assert abs(rate.mean() - 0.25) < 0.01
+    assert abs(rate[:200].mean() - rate[200:].mean()) < 0.05  # no bias toward early or late documents
+
+
+def test_clitics_and_non_words() -> None:
+    vocab = Vocabulary()
+    drop = Tokenizer(vocab, clitics="drop")
+    ids = drop.ids(["Don't stop: it's 42 o'clock, café!"])[0]
+    assert [vocab.words[i] for i in ids] == ["do", "stop", "it", "o'clock", "café"]
+    keep_vocab = Vocabulary()
+    keep = Tokenizer(keep_vocab, clitics="keep")
+    assert [keep_vocab.words[i] for i in keep.ids(["Don't"])[0]] == ["do", "n't"]
+    regex_vocab = Vocabulary()
+    assert [regex_vocab.words[i] for i in Tokenizer(regex_vocab, kind="regex").ids(["Don't 42"])[0]] == ["don't"]
+
+
+def test_long_documents_are_cut_at_white_space() -> None:
+    vocab = Vocabulary()
+    tokenizer = Tokenizer(vocab)
+    text = " ".join(f"w{i % 5000}x" for i in range(200_000))  # ~1.4M characters, beyond one spaCy piece
+    ids = tokenizer.ids([text])[0]
+    assert len(ids) == 200_000  # no word split or lost at a piece boundary
