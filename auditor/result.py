@@ -29,6 +29,15 @@ def clean_float(x: float | None, digits: int = 12) -> float | None:
     return round(x, digits)
 
 
+def format_number(x: float | None) -> str:
+    """A value for people: 4 significant digits, thousands separated, never scientific for counts."""
+    if x is None:
+        return "n/a"
+    if abs(x) >= 10_000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
 @dataclass(frozen=True)
 class GenerationValue:
     """One metric's value for one generation."""

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.metrics.base import Metric, MetricData
-from auditor.result import Delta, FamilyVerdict, GenerationValue, MetricResult, NullSummary, clean_float
+from auditor.result import (
+    Delta,
+    FamilyVerdict,
+    GenerationValue,
+    MetricResult,
+    NullSummary,
+    clean_float,
+    format_number,
+)
 from auditor.stats import Draw, percentile_interval, verdict, worst_status
 
 
@@ -152,12 +160,12 @@ def _reason(r: MetricResult, g: str) -> str:
     """One line: the value, its change against the reference and the null's range."""
     value = r.values[g].value
     change = r.change[g].relative
-    text = f"{r.title} {value:.3g}"
+    text = f"{r.title} {format_number(value)}"
     details = []
     if change is not None:
         details.append(f"{change:+.1%} vs reference")
     if r.null is not None:
-        details.append(f"reference null {r.null.range[0]:.3g} to {r.null.range[1]:.3g}")
+        details.append(f"reference null {format_number(r.null.range[0])} to {format_number(r.null.range[1])}")
     if details:
         text += f" ({'; '.join(details)})"
     return f"{text}: {r.status[g]}"

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import jinja2
 
-from auditor.result import AuditResult
+from auditor.result import AuditResult, format_number
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("auditor.report", "templates"),
         autoescape=True,  # corpus text and generation names can contain anything
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["num"] = format_number
+    return env
 
 
 def format_html(result: AuditResult) -> str:

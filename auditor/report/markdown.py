@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from auditor.result import AuditResult
+from auditor.result import AuditResult, format_number
 
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
@@ -13,10 +13,6 @@ def _cell(text: str) -> str:
     """Escape what would break a Markdown table cell (pipes, newlines) or be read as HTML."""
     text = html.escape(text, quote=False)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _fmt(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:.4g}"
 
 
 def format_markdown(result: AuditResult) -> str:
@@ -51,13 +47,13 @@ def format_markdown(result: AuditResult) -> str:
         cells = []
         for g in names:
             v = m.values[g]
-            text = _fmt(v.value)
+            text = format_number(v.value)
             if v.interval:
-                text += f" ({_fmt(v.interval[0])}-{_fmt(v.interval[1])})"
+                text += f" ({format_number(v.interval[0])} to {format_number(v.interval[1])})"
             if m.status[g] in ("watch", "degraded"):
                 text += f" {STATUS_MARK[m.status[g]]}"
             cells.append(text)
-        null = f"{_fmt(m.null.range[0])}-{_fmt(m.null.range[1])}" if m.null else "n/a"
+        null = f"{format_number(m.null.range[0])} to {format_number(m.null.range[1])}" if m.null else "n/a"
         lines.append(f"| `{m.id}` | " + " | ".join(cells) + f" | {null} |")
     reasons = [v for v in result.verdicts if v.reasons and v.status in ("watch", "degraded")]
     if reasons:

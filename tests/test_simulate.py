@@ -1,0 +1,207 @@
+"""The collapse simulator: reproducible, size-preserving, and truncation really shrinks the vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from auditor.errors import InputError, UsageError
+from auditor.simulate import Decoding, NGramModel, SimulationSettings, simulate
+from auditor.simulate.ngram import count_words
+from tests.conftest import write_jsonl
+
+DOCS = 400
+
+TINY = [
+    "the cat sat on the mat .",
+    "the cat ate the fish .",
+    "the cat saw the dog .",
+    "the dog sat on the log .",
+    "a bird sang .",
+]
+"""Hand-made: 'the' is followed by cat x3, dog x2, mat, fish and log (x1 each): 8 times."""
+
+
+@pytest.fixture(scope="module")
+def seed_corpus(tmp_path_factory: pytest.TempPathFactory, paragraphs: list[dict]) -> Path:
+    """Every bundled State of the Union paragraph, as a JSONL seed corpus (with extra fields)."""
+    return write_jsonl(tmp_path_factory.mktemp("seed") / "seed.jsonl", paragraphs)
+
+
+def read_texts(path: Path) -> list[str]:
+    """The texts of a generation file."""
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f]
+
+
+def word_types(texts: list[str]) -> set[str]:
+    """Distinct lower-cased word types."""
+    return {word for text in texts for word in re.findall(r"\w+", text.lower())}
+
+
+def mean_words(texts: list[str]) -> float:
+    """Mean white-space words per document."""
+    return sum(len(text.split()) for text in texts) / len(texts)
+
+
+def run(seed_corpus: Path, out_dir: Path, **settings: object) -> list[Path]:
+    """Simulate with the test defaults (DOCS documents per generation)."""
+    return simulate(seed_corpus, out_dir, SimulationSettings(**{"docs": DOCS, **settings}))  # type: ignore[arg-type]
+
+
+def test_same_seed_gives_byte_identical_files(seed_corpus: Path, tmp_path: Path) -> None:
+    first = run(seed_corpus, tmp_path / "a", generations=2, top_p=0.9, mix_real=0.25, seed=3)
+    run(seed_corpus, tmp_path / "b", generations=2, top_p=0.9, mix_real=0.25, seed=3)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == ["gen0.jsonl", "gen1.jsonl", "gen2.jsonl", "manifest.json"]  # no temp files left over
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in names:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    assert [p.name for p in first] == ["gen0.jsonl", "gen1.jsonl", "gen2.jsonl"]
+
+    other = run(seed_corpus, tmp_path / "c", generations=1, top_p=0.9, mix_real=0.25, seed=4)
+    assert other[1].read_bytes() != first[1].read_bytes()
+
+
+def test_manifest_records_settings_and_counts(seed_corpus: Path, tmp_path: Path) -> None:
+    settings = SimulationSettings(generations=2, top_k=40, seed=1, docs=DOCS)
+    paths = simulate(seed_corpus, tmp_path, settings)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed_corpus"] == str(seed_corpus)
+    assert manifest["settings"]["top_k"] == 40 and manifest["settings"]["docs"] == DOCS
+    for entry, path in zip(manifest["generations"], paths, strict=True):
+        texts = read_texts(path)
+        assert entry["file"] == path.name
+        assert entry["documents"] == len(texts)
+        assert entry["words"] == sum(count_words(text) for text in texts)
+    assert set(manifest["versions"]) == {"auditor", "python", "numpy"}
+
+
+def test_generations_keep_document_count_and_length(seed_corpus: Path, tmp_path: Path) -> None:
+    ticks: list[tuple[int, int]] = []
+    settings = SimulationSettings(generations=3, top_p=0.9, docs=DOCS)
+    paths = simulate(seed_corpus, tmp_path, settings, progress=lambda k, n: ticks.append((k, n)))
+    assert ticks == [(1, 3), (2, 3), (3, 3)]
+    gen0 = read_texts(paths[0])
+    assert len(gen0) == DOCS
+    for k, path in enumerate(paths):
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert [row["id"] for row in rows] == [f"gen{k}-{i:06d}" for i in range(DOCS)]
+        texts = [row["text"] for row in rows]
+        assert all(text.strip() for text in texts)
+        assert mean_words(texts) == pytest.approx(mean_words(gen0), rel=0.25), path.name
+
+
+def test_top_p_shrinks_the_vocabulary(seed_corpus: Path, tmp_path: Path) -> None:
+    paths = run(seed_corpus, tmp_path, generations=3, top_p=0.8)
+    types = [len(word_types(read_texts(path))) for path in paths]
+    assert types[3] < types[1] < types[0], types
+
+
+def test_mixing_real_documents_keeps_more_of_the_vocabulary(seed_corpus: Path, tmp_path: Path) -> None:
+    def kept_share(mix_real: float) -> float:
+        paths = run(seed_corpus, tmp_path / str(mix_real), generations=4, top_p=0.8, mix_real=mix_real)
+        original = word_types(read_texts(paths[0]))
+        return len(original & word_types(read_texts(paths[-1]))) / len(original)
+
+    assert kept_share(0.5) > kept_share(0.0)
+
+
+def test_docs_none_uses_the_whole_corpus(tmp_path: Path, paragraphs: list[dict]) -> None:
+    seed = write_jsonl(tmp_path / "small.jsonl", paragraphs[:50])
+    paths = simulate(seed, tmp_path / "out", SimulationSettings(generations=1, seed=2))
+    assert read_texts(paths[0]) == [row["text"] for row in paragraphs[:50]]
+    assert len(read_texts(paths[1])) == 50
+
+
+def test_empty_seed_corpus_raises_input_error(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match=r"empty\.jsonl"):
+        simulate(empty, tmp_path / "out", SimulationSettings())
+    blank = write_jsonl(tmp_path / "blank.jsonl", [{"text": ""}, {"text": "   "}])
+    with pytest.raises(InputError, match=r"blank\.jsonl"):
+        simulate(blank, tmp_path / "out", SimulationSettings())
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("top_p", 0),
+        ("top_p", 1.5),
+        ("order", 0),
+        ("generations", 0),
+        ("mix_real", 1.5),
+        ("mix_real", -0.1),
+        ("temperature", 0.0),
+        ("top_k", -1),
+        ("docs", 0),
+        ("seed", -1),
+    ],
+)
+def test_invalid_settings_raise_usage_error(name: str, value: float) -> None:
+    with pytest.raises(UsageError, match=f"`{name}` must be"):
+        SimulationSettings(**{name: value})  # type: ignore[arg-type]
+
+
+def tiny_model(order: int = 3) -> NGramModel:
+    model = NGramModel(order)
+    model.fit(TINY)
+    return model
+
+
+def test_distribution_after_a_seen_context() -> None:
+    probs = tiny_model(order=2).probabilities(["the"])
+    assert probs == pytest.approx({"cat": 3 / 8, "dog": 2 / 8, "mat": 1 / 8, "fish": 1 / 8, "log": 1 / 8})
+
+
+def test_decoding_truncates_as_documented() -> None:
+    model = tiny_model(order=2)
+    assert model.probabilities(["the"], Decoding(top_k=1)) == {"cat": 1.0}
+    assert model.probabilities(["the"], Decoding(top_k=2)) == pytest.approx({"cat": 0.6, "dog": 0.4})
+    # Nucleus: cat (3/8) alone is short of 0.5, cat + dog (5/8) reaches it.
+    assert model.probabilities(["the"], Decoding(top_p=0.5)) == pytest.approx({"cat": 0.6, "dog": 0.4})
+    assert set(model.probabilities(["the"], Decoding(top_p=0.375))) == {"cat"}
+    cold = model.probabilities(["the"], Decoding(temperature=0.5))  # weights ~ counts squared
+    assert cold["cat"] == pytest.approx(9 / (9 + 4 + 1 + 1 + 1))
+
+
+def test_unseen_context_backs_off() -> None:
+    model = tiny_model(order=3)
+    tokens = [token for doc in TINY for token in doc.split()] + ["</s>"] * len(TINY)
+    unigram = {token: count / len(tokens) for token, count in Counter(tokens).items()}
+    assert model.probabilities(["zebra", "unicorn"]) == pytest.approx(unigram)
+    # "zebra the" is unseen as a trigram context, so the bigram context "the" decides.
+    assert model.probabilities(["zebra", "the"]) == pytest.approx(tiny_model(order=2).probabilities(["the"]))
+    # A seen trigram context is used as is.
+    assert model.probabilities(["on", "the"]) == pytest.approx({"mat": 0.5, "log": 0.5})
+
+
+def test_top_k_1_is_deterministic_whatever_the_seed() -> None:
+    model = tiny_model(order=3)
+    greedy = Decoding(top_k=1)
+    runs = [model.sample(4, [6, 6, 9, 3], np.random.default_rng(seed), greedy) for seed in (0, 1, 2)]
+    assert runs[0] == runs[1] == runs[2]
+    assert runs[0][0] == "the cat sat on the mat."
+
+
+def test_sampling_follows_target_lengths_even_beyond_seen_contexts() -> None:
+    # Targets far longer than any training document force </s> to be refused and contexts to back off.
+    model = tiny_model(order=4)
+    targets = [1, 2, 5, 12, 30]
+    docs = model.sample(len(targets), targets, np.random.default_rng(5), Decoding())
+    for target, doc in zip(targets, docs, strict=True):
+        assert (target + 1) // 2 <= count_words(doc) <= target + target // 2, (target, doc)
+
+
+def test_sample_needs_a_fitted_model() -> None:
+    with pytest.raises(ValueError, match="fit"):
+        NGramModel().sample(1, [3], np.random.default_rng(0), Decoding())
+    with pytest.raises(UsageError, match="`order` must be"):
+        NGramModel(order=0)
