@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/auditor audit corpora/demo/gen0.jsonl corpora/demo/gen1.jsonl corpora/demo/gen2.jsonl \
-		corpora/demo/gen3.jsonl corpora/demo/gen4.jsonl corpora/demo/gen5.jsonl --out reports/demo
+		corpora/demo/gen3.jsonl corpora/demo/gen4.jsonl corpora/demo/gen5.jsonl --out reports/demo \
+		--sample-docs 700
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -26,6 +27,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_lexical.py
+	$(BIN)/python bench/bench_embedding.py
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

@@ -75,28 +75,30 @@ def _interactive(quiet: bool) -> bool:
 
 
 @contextmanager
-def _progress(quiet: bool) -> Iterator[Optional[Callable[[str], Callable[[int, int], None]]]]:
+def _progress(quiet: bool) -> Iterator[Optional[Callable[[str, Optional[int]], Callable[[int, str], None]]]]:
     """A rich progress display per generation on a terminal; nothing in CI, pipes or --quiet."""
     if not _interactive(quiet):
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.fields[name]}[/bold]"),
-        TextColumn("{task.fields[docs]:,} documents, {task.fields[tokens]:,} tokens"),
+        TextColumn("[bold]{task.description}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
-        transient=False,
     ) as progress:
 
-        def factory(name: str) -> Callable[[int, int], None]:
-            task = progress.add_task("read", name=name, docs=0, tokens=0, total=None)
+        def factory(label: str, total: Optional[int]) -> Callable[[int, str], None]:
+            task = progress.add_task(escape(label), total=total, detail="")
 
-            def update(docs: int, tokens: int) -> None:
-                progress.update(task, docs=docs, tokens=tokens)
+            def update(done: int, detail: str) -> None:
+                progress.update(task, completed=done, detail=detail)
 
             return update
 
@@ -122,6 +124,12 @@ def audit_cli(
     splits: Optional[int] = typer.Option(None, help="Null splits of the reference (default 20)."),
     seed: Optional[int] = typer.Option(None, help="Seed for every random choice (default 0)."),
     tokenizer: Optional[str] = typer.Option(None, help="spacy (default) or regex."),
+    embedding_model: Optional[str] = typer.Option(
+        None, help="Embedding model: a local folder or a sentence-transformers name available offline."
+    ),
+    sample_docs: Optional[int] = typer.Option(None, help="Documents per generation for the sampled families."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Embedding cache folder (default ~/.cache/auditor)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
     config: Optional[Path] = typer.Option(None, help="auditor.toml or pyproject.toml with [tool.auditor] settings."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display, no summary."),
 ) -> None:
@@ -144,6 +152,10 @@ def audit_cli(
                 splits=splits,
                 seed=seed,
                 tokenizer=tokenizer,
+                embedding_model=embedding_model,
+                sample_docs=sample_docs,
+                cache_dir=str(cache_dir) if cache_dir else None,
+                cache=False if no_cache else None,
             ),
         )
         with _progress(quiet) as progress:

@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-FAMILIES: tuple[str, ...] = ("vocabulary", "tail")
+FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding")
 """Metric families this version computes, in report order."""
 
 TXT_MODES = ("line", "paragraph", "file")
@@ -52,6 +52,19 @@ class Settings:
     max_segments: int = 20
     """At most this many segments per draw feed MTLD, HD-D and MATTR (they are averages over
     segments, and R draws already average over documents)."""
+    sample_docs: int = 2_000
+    """Documents per generation whose text is kept for the sampled families (embedded, tagged...)."""
+    min_docs: int = 50
+    """Generations with fewer documents get ``n/a`` for the sampled families."""
+    embedding_model: str = "all-MiniLM-L6-v2"
+    """The packaged all-MiniLM-L6-v2, a local model folder, or a sentence-transformers name cached offline."""
+    embedding_batch_size: int = 64
+    cache: bool = True
+    """Keep embeddings on disk (``--no-cache`` turns it off)."""
+    cache_dir: str | None = None
+    """Where the embedding cache lives; None = ``$XDG_CACHE_HOME/auditor`` or ``~/.cache/auditor``."""
+    knn_k: int = 5
+    """k of the k-NN manifolds (precision, recall, density, coverage)."""
     families: tuple[str, ...] = FAMILIES
     reference: str | None = None
     """Name of the reference generation; None = the first."""
@@ -81,6 +94,18 @@ class Settings:
         _check_int("segment_tokens", self.segment_tokens, minimum=100)
         _check_int("max_segments", self.max_segments, minimum=1)
         _check_int("lost_words", self.lost_words, minimum=0)
+        _check_int("sample_docs", self.sample_docs, minimum=4)
+        _check_int("min_docs", self.min_docs, minimum=4)
+        _check_int("embedding_batch_size", self.embedding_batch_size, minimum=1)
+        _check_int("knn_k", self.knn_k, minimum=1)
+        if self.knn_k >= self.min_docs // 2:
+            raise UsageError(
+                Errors.E011.format(
+                    name="knn_k", expected=f"smaller than min_docs / 2 ({self.min_docs // 2})", value=self.knn_k
+                )
+            )
+        if not isinstance(self.cache, bool):
+            raise UsageError(Errors.E011.format(name="cache", expected="true or false", value=self.cache))
         _check_choice("txt_mode", self.txt_mode, TXT_MODES)
         _check_choice("tokenizer", self.tokenizer, TOKENIZERS)
         _check_choice("clitics", self.clitics, CLITIC_MODES)

@@ -18,15 +18,18 @@ from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, parse_corpus_args, 
 from auditor.errors import Errors, InputError, UsageError
 from auditor.metrics import artifacts
 from auditor.metrics.base import MetricData
-from auditor.metrics.engine import compute_metrics, family_verdicts
+from auditor.metrics.engine import DrawSet, compute_metrics, family_verdicts
 from auditor.metrics.registry import FAMILY_METRICS
 from auditor.result import AuditResult, GenerationInfo
 from auditor.sampling import build_drawset
 from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
-ProgressFactory = Callable[[str], Callable[[int, int], None]]
-"""Given a generation name, returns the ``progress(documents, tokens)`` callback for its pass."""
+ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
+"""``factory(label, total)`` returns ``update(done, detail)`` for one stage of one generation
+(reading: documents done and a token count; embedding: documents embedded of ``total``)."""
+
+LEXICAL = ("vocabulary", "tail")
 
 
 def audit(
@@ -74,31 +77,57 @@ def audit(
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     profiles = [_profile(spec, tokenizer, settings, progress) for spec in specs]
 
-    drawset, plan = build_drawset(profiles, reference, settings)
-    data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments)
+    data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k)
+    drawsets: dict[str, DrawSet] = {}
+    config = settings.to_dict()
+    config.update(reference=reference, budget=None, budget_source="none")
+    artifacts_out = _artifacts(profiles, reference, vocab.words, settings)
+    cache_stats: dict[str, Any] = {}
+    if any(f in LEXICAL for f in settings.families):
+        drawset, plan = build_drawset(profiles, reference, settings)
+        config.update(budget=plan.budget, budget_source=plan.source)
+        drawsets.update(dict.fromkeys(LEXICAL, drawset))
+    if "embedding" in settings.families:
+        from auditor.embed.stage import run_embedding_stage
+
+        stage = run_embedding_stage(profiles, reference, settings, _stage_progress(progress))
+        drawsets["embedding"] = stage.drawset
+        config.update(embedding_n=stage.n)
+        artifacts_out["embedding"] = stage.artifacts
+        cache_stats["embedding"] = stage.cache
+
     metric_results = []
     verdicts = []
     for family in settings.families:
-        results = compute_metrics(FAMILY_METRICS[family], drawset, data, default_tolerance=settings.tolerance)
+        results = compute_metrics(FAMILY_METRICS[family], drawsets[family], data, default_tolerance=settings.tolerance)
         metric_results.extend(results)
         verdicts.extend(family_verdicts(results, family, names))
-
-    config = settings.to_dict()
-    config.update(reference=reference, budget=plan.budget, budget_source=plan.source)
     return AuditResult(
         auditor_version=__version__,
         run={
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3),
-            "cache": {},
+            "cache": cache_stats,
         },
         config=config,
         reference=reference,
         generations=[_info(p) for p in profiles],
         metrics=metric_results,
         verdicts=verdicts,
-        artifacts=_artifacts(profiles, reference, vocab.words, settings),
+        artifacts=artifacts_out,
     )
+
+
+def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Callable[[int], None]] | None:
+    """Adapt the run's progress factory to a stage that counts done of a known total."""
+    if progress is None:
+        return None
+
+    def factory(label: str, total: int) -> Callable[[int], None]:
+        update = progress(label, total)
+        return lambda done: update(done, "")
+
+    return factory
 
 
 def _profile(
@@ -116,13 +145,21 @@ def _profile(
         log,
         seed=settings.seed,
         reservoir_tokens=settings.reservoir_tokens,
-        progress=progress(spec.name) if progress else None,
+        text_docs=settings.sample_docs,
+        progress=_reading_progress(progress, spec.name),
     )
     if profile.documents == 0:
         skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(log.skipped.items()) if n)
         detail = f" (skipped: {skipped})" if skipped else " (the input is empty)"
         raise InputError(Errors.E006.format(name=spec.name, path=spec.path, detail=detail))
     return profile
+
+
+def _reading_progress(progress: ProgressFactory | None, name: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    update = progress(name, None)
+    return lambda docs, tokens: update(docs, f"{tokens:,} tokens")
 
 
 def _info(p: GenerationProfile) -> GenerationInfo:

@@ -21,7 +21,11 @@ def small_corpora(small_pair: tuple[Path, Path]) -> tuple[Path, Path]:
 
 
 def run(*args: str):
-    return runner.invoke(app, list(args))
+    """Invoke the CLI; audits run the lexical families unless a test asks for others (embedding is slow)."""
+    argv = list(args)
+    if argv[0] == "audit" and "--families" not in argv:
+        argv += ["--families", "vocabulary,tail"]
+    return runner.invoke(app, argv)
 
 
 def assert_one_line_error(result, *fragments: str) -> None:
@@ -148,3 +152,14 @@ def test_config_file_settings_and_unknown_keys(small_corpora, tmp_path: Path) ->
     assert_one_line_error(run("audit", *args), "auditor.toml", "'drawz'")
     cfg.write_text("draws = [\n")
     assert_one_line_error(run("audit", *args), "auditor.toml", "not a valid TOML")
+
+
+def test_tiny_reference_makes_everything_na_not_a_crash(small_corpora, tmp_path: Path) -> None:
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", [{"text": "Only a handful of words in the reference here."}] * 3)
+    result = run("audit", str(tiny), str(small_corpora[1]), "-o", str(tmp_path), "-q")
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "metrics.json").read_text())
+    assert {v["status"] for v in data["verdicts"]} == {"n/a"}
+    assert all(
+        "reference unusable" in v["reasons"][0] or "too little text" in v["reasons"][0] for v in data["verdicts"]
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor import audit
+from auditor.pipeline import LEXICAL
 from auditor.simulate import SimulationSettings, simulate
 from tests.conftest import PARAGRAPHS, ROOT
 
@@ -16,7 +17,7 @@ LATER = ["gen1", "gen2", "gen3", "gen4", "gen5"]
 
 @pytest.fixture(scope="module")
 def demo_result():
-    return audit([DEMO / f"gen{k}.jsonl" for k in range(6)])
+    return audit([DEMO / f"gen{k}.jsonl" for k in range(6)], families=LEXICAL)
 
 
 def test_demo_vocabulary_shrinks_at_every_generation(demo_result) -> None:
@@ -60,6 +61,6 @@ def test_mixing_real_text_degrades_less(tmp_path: Path) -> None:
         out = tmp_path / f"mix{mix}"
         settings = SimulationSettings(generations=4, top_p=0.9, seed=3, docs=600, mix_real=mix)
         paths = simulate(PARAGRAPHS, out, settings)
-        result = audit([paths[0], paths[-1]], budget=12_000)
+        result = audit([paths[0], paths[-1]], budget=12_000, families=LEXICAL)
         survival[mix] = result.metric("tail.rare_survival_hapax").values["gen4"].value
     assert survival[0.5] > survival[0.0] + 0.03

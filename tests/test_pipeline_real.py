@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from auditor import audit
+from auditor.pipeline import LEXICAL
 from tests.conftest import write_jsonl
 from tests.helpers import bigram_top_p_corpus
 
@@ -20,7 +21,7 @@ def tail_cut_result(shuffled: list[dict], tmp_path_factory: pytest.TempPathFacto
     ref = write_jsonl(folder / "human.jsonl", half)
     sampled = bigram_top_p_corpus([r["text"] for r in half], top_p=0.9, seed=1)
     gen = write_jsonl(folder / "bigram_p09.jsonl", [{"text": t} for t in sampled])
-    return audit([ref, gen])
+    return audit([ref, gen], families=LEXICAL)
 
 
 def test_tail_cut_generation_is_degraded(tail_cut_result) -> None:
@@ -49,7 +50,7 @@ def test_disjoint_halves_are_never_degraded(paragraphs: list[dict], tmp_path: Pa
         half = len(rows) // 2
         a = write_jsonl(tmp_path / f"s{split}" / "a.jsonl", rows[:half])
         b = write_jsonl(tmp_path / f"s{split}" / "b.jsonl", rows[half:])
-        result = audit([a, b], seed=split)
+        result = audit([a, b], seed=split, families=LEXICAL)
         degraded += [(split, v.family) for v in result.verdicts if v.status == "degraded"]
     assert degraded == []
 
@@ -59,7 +60,7 @@ def test_smaller_samples_are_not_shrinkage(shuffled: list[dict], tmp_path: Path)
     full = write_jsonl(tmp_path / "full.jsonl", shuffled)
     p50 = write_jsonl(tmp_path / "p50.jsonl", shuffled[: len(shuffled) // 2])
     p12 = write_jsonl(tmp_path / "p12.jsonl", shuffled[: len(shuffled) * 12 // 100])
-    result = audit([full, p50, p12])
+    result = audit([full, p50, p12], families=LEXICAL)
     raw = {g.name: g.types for g in result.generations}
     assert raw["full"] > raw["p50"] > raw["p12"]
     for family in ("vocabulary", "tail"):

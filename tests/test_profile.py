@@ -18,6 +18,7 @@ def profile(docs: list[Document], tokenizer: Tokenizer, *, capacity: int, start:
         ReadLog(),
         seed=3,
         reservoir_tokens=capacity,
+        text_docs=50,
         start_position=start,
         progress=progress,
     )
@@ -31,6 +32,12 @@ def test_counts_match_the_tokens_and_reservoir_is_capped(paragraphs) -> None:
     assert prof.counts.sum() == prof.tokens and prof.documents == 800
     assert 5_000 <= prof.sample.n_tokens < 5_000 + prof.sample.lengths.max()
     assert calls and calls[-1] == (800, prof.tokens)  # progress reports the final totals
+    # the text sample is the same random order: its documents lead the token reservoir
+    first_texts = tokenizer.ids(prof.texts.texts[:10])
+    assert all(
+        np.array_equal(a, prof.sample.tokens[prof.sample.offsets[i] : prof.sample.offsets[i + 1]])
+        for i, a in enumerate(first_texts)
+    )
     # the reservoir holds whole documents: each one's ids equal a fresh tokenization of some input
     whole = {tuple(ids.tolist()) for ids in tokenizer.ids([d.text for d in docs])}
     sample = prof.sample
@@ -45,11 +52,12 @@ def test_merging_two_parts_equals_one_pass(paragraphs) -> None:
     whole = profile(docs, tokenizer, capacity=8_000)
     first = profile(docs[:400], tokenizer, capacity=8_000)
     second = profile(docs[400:], tokenizer, capacity=8_000, start=400)
-    merged = merge_profiles(first, second, reservoir_tokens=8_000)
+    merged = merge_profiles(first, second, reservoir_tokens=8_000, text_docs=50)
     assert (merged.documents, merged.tokens) == (whole.documents, whole.tokens)
     assert np.array_equal(merged.counts_padded(len(whole.counts)), whole.counts)
     assert np.array_equal(merged.sample.keys, whole.sample.keys)
     assert np.array_equal(merged.sample.tokens, whole.sample.tokens)
+    assert merged.texts.texts == whole.texts.texts and len(whole.texts) == 50
 
 
 def test_reservoir_is_a_uniform_sample_of_documents() -> None:

@@ -110,6 +110,7 @@ class MetricData:
     """Vocabulary strings by id."""
     segment_tokens: int
     max_segments: int
+    knn_k: int = 5
     _lang_zipf: np.ndarray | None = None
 
     def lang_zipf(self) -> np.ndarray:

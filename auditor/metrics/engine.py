@@ -50,11 +50,12 @@ def compute_metrics(
 def _raw_values(metric: Metric, ds: DrawSet, data: MetricData) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Per-generation draw values and the null values, from one batched call."""
     ref_draws = ds.draws.get(ds.reference)
-    gens = [g for g in ds.names if g in ds.draws and (metric.kind == "single" or g != ds.reference)]
     if metric.kind == "single":
+        gens = [g for g in ds.names if g in ds.draws]
         batch = [d for g in gens for d in ds.draws[g]] + [d for pair in ds.null_pairs for d in pair]
     else:
-        assert ref_draws is not None
+        # a comparison needs reference draws; without them every generation stays n/a
+        gens = [g for g in ds.names if g in ds.draws and g != ds.reference] if ref_draws is not None else []
         batch = [(r, d) for g in gens for r, d in zip(ref_draws, ds.draws[g], strict=True)]
         batch += [p for a, b in ds.null_pairs for p in ((a, b), (b, a))]
     values = np.asarray(metric.fn(batch, data), dtype=float) if batch else np.zeros(0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from auditor.metrics import tail, vocabulary
+from auditor.metrics import embedding, tail, vocabulary
 from auditor.metrics.base import Metric, MetricSpec
 
 FAMILY_METRICS: dict[str, list[Metric]] = {
     "vocabulary": vocabulary.METRICS,
     "tail": tail.METRICS,
+    "embedding": embedding.METRICS,
 }
 
 

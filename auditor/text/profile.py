@@ -13,6 +13,7 @@ import heapq
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,8 @@ class DocumentSample:
     fields: list[dict[str, str]] = field(default_factory=list)
     keys: np.ndarray | None = None
     """Reservoir keys of the documents (ascending) when the sample is a reservoir; merging needs them."""
+    positions: np.ndarray | None = None
+    """Positions of the documents in their generation (ties between keys break on them)."""
 
     @property
     def n_docs(self) -> int:
@@ -107,6 +110,8 @@ class GenerationProfile:
     sample: DocumentSample
     """The reservoir: a uniform random sample of whole documents, in key order."""
     log: ReadLog
+    texts: TextSample
+    """Raw text of the first ``text_docs`` documents in key order (the same random order)."""
 
     @property
     def types(self) -> int:
@@ -120,51 +125,88 @@ class GenerationProfile:
         return np.concatenate([self.counts, np.zeros(size - len(self.counts), dtype=np.int64)])
 
 
-class _Reservoir:
-    """Bottom-k by key, sized in tokens: keeps the fewest smallest-key documents reaching capacity."""
+@dataclass
+class TextSample:
+    """Raw texts of the smallest-key documents (a uniform random sample), for families that read text."""
 
-    def __init__(self, capacity: int) -> None:
+    texts: list[str]
+    fields: list[dict[str, str]]
+    keys: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+Entry = tuple[float, int, Any]
+"""(key, position, payload) of one document in a reservoir."""
+
+
+class _BottomK:
+    """Keeps the fewest smallest-key entries whose sizes add up to ``capacity`` (bottom-k sampling)."""
+
+    def __init__(self, capacity: int, size: Callable[[Any], int]) -> None:
         self.capacity = capacity
-        self.heap: list[tuple[float, int, np.ndarray, dict[str, str]]] = []  # (-key, position, ids, fields)
-        self.tokens = 0
+        self.size = size
+        self.heap: list[tuple[float, int, Any]] = []  # (-key, position, payload): a max-heap on key
+        self.total = 0
 
-    def offer(self, key: float, position: int, ids: np.ndarray, fields: dict[str, str]) -> None:
-        if self.tokens >= self.capacity and self.heap and key > -self.heap[0][0]:
+    def offer(self, key: float, position: int, payload: Any) -> None:
+        if self.total >= self.capacity and self.heap and key > -self.heap[0][0]:
             return
-        heapq.heappush(self.heap, (-key, position, ids, fields))
-        self.tokens += len(ids)
-        while self.heap and self.tokens - len(self.heap[0][2]) >= self.capacity:
-            _, _, dropped, _ = heapq.heappop(self.heap)
-            self.tokens -= len(dropped)
+        heapq.heappush(self.heap, (-key, position, payload))
+        self.total += self.size(payload)
+        while self.heap and self.total - self.size(self.heap[0][2]) >= self.capacity:
+            _, _, dropped = heapq.heappop(self.heap)
+            self.total -= self.size(dropped)
 
-    def sample(self) -> DocumentSample:
-        entries = sorted(self.heap, key=lambda e: (-e[0], e[1]))
-        out = DocumentSample.from_arrays([e[2] for e in entries], [e[3] for e in entries])
-        out.keys = np.array([-e[0] for e in entries], dtype=np.float64)
-        return out
+    def entries(self) -> list[Entry]:
+        """Kept entries in ascending key order."""
+        return sorted(((-k, pos, payload) for k, pos, payload in self.heap), key=lambda e: (e[0], e[1]))
 
 
-def merge_profiles(a: GenerationProfile, b: GenerationProfile, *, reservoir_tokens: int) -> GenerationProfile:
+def shortest_prefix(entries: list[Entry], capacity: int, size: Callable[[Any], int]) -> list[Entry]:
+    """The fewest smallest-key entries reaching ``capacity``: what one pass would have kept."""
+    kept, total = [], 0
+    for entry in sorted(entries, key=lambda e: (e[0], e[1])):
+        if total >= capacity:
+            break
+        kept.append(entry)
+        total += size(entry[2])
+    return kept
+
+
+def _token_size(payload: tuple[np.ndarray, dict[str, str]]) -> int:
+    return len(payload[0])
+
+
+def _one(payload: Any) -> int:
+    return 1
+
+
+def _token_sample(entries: list[Entry]) -> DocumentSample:
+    out = DocumentSample.from_arrays([e[2][0] for e in entries], [e[2][1] for e in entries])
+    out.keys = np.array([e[0] for e in entries], dtype=np.float64)
+    out.positions = np.array([e[1] for e in entries], dtype=np.int64)
+    return out
+
+
+def _text_sample(entries: list[Entry]) -> TextSample:
+    return TextSample(
+        [e[2][0] for e in entries], [e[2][1] for e in entries], np.array([e[0] for e in entries], dtype=np.float64)
+    )
+
+
+def merge_profiles(
+    a: GenerationProfile, b: GenerationProfile, *, reservoir_tokens: int, text_docs: int
+) -> GenerationProfile:
     """The profile of two disjoint parts of one generation (parts profiled with global positions).
 
-    Counts, documents and tokens add; the reservoir is again the shortest run of smallest-key
-    documents reaching ``reservoir_tokens``, exactly what one pass over the whole would keep.
+    Counts, documents and tokens add; each reservoir is again the shortest run of smallest-key
+    documents reaching its capacity, exactly what one pass over the whole would keep.
     """
-    if a.sample.keys is None or b.sample.keys is None:
-        raise ValueError("only reservoir samples (with keys) can be merged")
     size = max(len(a.counts), len(b.counts))
-    entries = [(float(k), s, i) for s in (a.sample, b.sample) for i, k in enumerate(s.keys)]
-    entries.sort(key=lambda e: e[0])
-    kept, total = [], 0
-    for key, sample, i in entries:
-        if total >= reservoir_tokens:
-            break
-        kept.append((key, sample, i))
-        total += int(sample.lengths[i])
-    arrays = [s.tokens[s.offsets[i] : s.offsets[i + 1]] for _, s, i in kept]
-    fields = [s.fields[i] if s.fields else {} for _, s, i in kept]
-    sample = DocumentSample.from_arrays(arrays, fields)
-    sample.keys = np.array([k for k, _, _ in kept], dtype=np.float64)
+    tokens = shortest_prefix(_token_entries(a.sample) + _token_entries(b.sample), reservoir_tokens, _token_size)
+    texts = shortest_prefix(_text_entries(a.texts) + _text_entries(b.texts), text_docs, _one)
     log = ReadLog(a.log.skipped + b.log.skipped, a.log.warnings + b.log.warnings, a.log.files + b.log.files)
     return GenerationProfile(
         a.name,
@@ -172,9 +214,29 @@ def merge_profiles(a: GenerationProfile, b: GenerationProfile, *, reservoir_toke
         a.documents + b.documents,
         a.tokens + b.tokens,
         a.counts_padded(size) + b.counts_padded(size),
-        sample,
+        _token_sample(tokens),
         log,
+        _text_sample(texts),
     )
+
+
+def _token_entries(sample: DocumentSample) -> list[Entry]:
+    if sample.keys is None or sample.positions is None:
+        raise ValueError("only reservoir samples (with keys) can be merged")
+    return [
+        (
+            float(sample.keys[i]),
+            int(sample.positions[i]),
+            (sample.tokens[sample.offsets[i] : sample.offsets[i + 1]], sample.fields[i] if sample.fields else {}),
+        )
+        for i in range(sample.n_docs)
+    ]
+
+
+def _text_entries(sample: TextSample) -> list[Entry]:
+    return [
+        (float(k), i, (t, f)) for i, (k, t, f) in enumerate(zip(sample.keys, sample.texts, sample.fields, strict=True))
+    ]
 
 
 def profile_generation(
@@ -186,6 +248,7 @@ def profile_generation(
     *,
     seed: int,
     reservoir_tokens: int,
+    text_docs: int = 0,
     progress: ProgressCallback | None = None,
     start_position: int = 0,
 ) -> GenerationProfile:
@@ -194,7 +257,8 @@ def profile_generation(
     ``start_position`` is the position of the stream's first document in the whole generation,
     for profiling parts of a generation separately and merging them.
     """
-    reservoir = _Reservoir(reservoir_tokens)
+    reservoir = _BottomK(reservoir_tokens, _token_size)
+    text_reservoir = _BottomK(text_docs, _one)
     stream = stream_id(name)
     counts = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
@@ -221,7 +285,10 @@ def profile_generation(
             if len(ids) == 0:
                 log.skip("no_word_tokens")
                 continue
-            reservoir.offer(doc_key(seed, stream, position), position, ids, doc.fields)
+            key = doc_key(seed, stream, position)
+            reservoir.offer(key, position, (ids, doc.fields))
+            if text_docs:
+                text_reservoir.offer(key, position, (doc.text, doc.fields))
             n_docs += 1
             n_tokens += len(ids)
             pending.append(ids)
@@ -238,4 +305,13 @@ def profile_generation(
             flush_batch()
     flush_batch()
     flush_counts()
-    return GenerationProfile(name, source, n_docs, n_tokens, counts, reservoir.sample(), log)
+    return GenerationProfile(
+        name,
+        source,
+        n_docs,
+        n_tokens,
+        counts,
+        _token_sample(reservoir.entries()),
+        log,
+        _text_sample(text_reservoir.entries()),
+    )

@@ -1,0 +1,114 @@
+"""The embedding stage: embed each generation's text sample once, then draw equal-size subsets.
+
+Pools: the first ``sample_docs`` documents of each generation in reservoir order (a uniform
+random sample). Draws: ``n`` documents without replacement from a pool, with ``n`` half the
+smallest pool, so that the reference's pool splits into two disjoint halves of ``n`` (the null).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.config import Settings
+from auditor.embed.cache import EmbeddingCache, default_cache_dir
+from auditor.embed.model import count_truncated, embed, load_model, missing_dependency
+from auditor.metrics.embedding import EmbeddingDraw
+from auditor.metrics.engine import DrawSet
+from auditor.stats import make_rng
+from auditor.text.profile import GenerationProfile
+
+StageProgress = Callable[[str, int], Callable[[int], None]]
+"""Given a label and a total, returns ``update(done)``."""
+
+PROJECTION_POINTS = 300
+
+
+@dataclass
+class EmbeddingStage:
+    """The embedding family's draws plus what the report and metrics.json need about the stage."""
+
+    drawset: DrawSet
+    n: int | None
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+def run_embedding_stage(
+    profiles: list[GenerationProfile], reference: str, settings: Settings, progress: StageProgress | None = None
+) -> EmbeddingStage:
+    """Embed every pool (through the cache), then build the draws and the 2-D projection."""
+    names = [p.name for p in profiles]
+    unavailable = missing_dependency()
+    if unavailable:
+        return EmbeddingStage(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), None)
+    na = {
+        p.name: f"too few documents: {len(p.texts)}, the embedding family needs at least {settings.min_docs} "
+        "(--min-docs)"
+        for p in profiles
+        if len(p.texts) < settings.min_docs
+    }
+    if reference in na:
+        reason = f"reference unusable: {na[reference]}"
+        return EmbeddingStage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), None)
+
+    loaded = load_model(settings.embedding_model)
+    cache_dir = None if not settings.cache else Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
+    cache = EmbeddingCache(cache_dir)
+    try:
+        pools: dict[str, np.ndarray] = {}
+        truncated: dict[str, int] = {}
+        for p in profiles:
+            if p.name in na:
+                continue
+            texts = p.texts.texts[: settings.sample_docs]
+            update = progress(f"{p.name}: embedding", len(texts)) if progress else None
+            pools[p.name] = embed(loaded, texts, cache, batch_size=settings.embedding_batch_size, progress=update)
+            truncated[p.name] = count_truncated(loaded, texts)
+    finally:
+        cache.close()
+
+    ref_pool = pools[reference]
+    n = min([len(ref_pool) // 2] + [len(v) for name, v in pools.items() if name != reference])
+    draws = {
+        name: [
+            EmbeddingDraw(pool[make_rng(settings.seed, "embed-draw", name, r).choice(len(pool), n, replace=False)])
+            for r in range(settings.draws)
+        ]
+        for name, pool in pools.items()
+    }
+    null_pairs = []
+    for s in range(settings.splits):
+        order = make_rng(settings.seed, "embed-split", s).permutation(len(ref_pool))
+        null_pairs.append((EmbeddingDraw(ref_pool[order[:n]]), EmbeddingDraw(ref_pool[order[n : 2 * n]])))
+    artifacts = {
+        "model": loaded.model_id,
+        "dimension": loaded.dimension,
+        "max_seq_length": loaded.max_seq_length,
+        "n": n,
+        "pool": {name: len(v) for name, v in pools.items()},
+        "truncated": truncated,
+        "projection": _projection(pools, reference, settings.seed),
+    }
+    return EmbeddingStage(DrawSet(names, reference, draws, null_pairs, na), n, artifacts, cache.stats.to_dict())
+
+
+def _projection(pools: dict[str, np.ndarray], reference: str, seed: int) -> dict[str, Any]:
+    """A 2-D PCA fitted on the reference pool, applied to up to 300 points of every generation."""
+    ref = pools[reference].astype(np.float64)
+    mean = ref.mean(axis=0)
+    _, s, vt = np.linalg.svd(ref - mean, full_matrices=False)
+    axes = vt[:2]
+    # a sign convention, so the picture does not flip between platforms
+    axes = axes * np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])[:, None]
+    explained = (s[:2] ** 2 / (s**2).sum()).tolist()
+    points = {}
+    for name, pool in pools.items():
+        idx = np.sort(make_rng(seed, "projection", name).permutation(len(pool))[:PROJECTION_POINTS])
+        xy = (pool[idx].astype(np.float64) - mean) @ axes.T
+        points[name] = [[round(float(x), 4), round(float(y), 4)] for x, y in xy]
+    return {"explained_variance": [round(v, 6) for v in explained], "points": points}
