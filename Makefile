@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_lexical.py
 	$(BIN)/python bench/bench_embedding.py
+	$(BIN)/python bench/bench_topics.py
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding")
+FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics")
 """Metric families this version computes, in report order."""
 
 TXT_MODES = ("line", "paragraph", "file")
@@ -65,6 +65,10 @@ class Settings:
     """Where the embedding cache lives; None = ``$XDG_CACHE_HOME/auditor`` or ``~/.cache/auditor``."""
     knn_k: int = 5
     """k of the k-NN manifolds (precision, recall, density, coverage)."""
+    topics_k: int = 20
+    """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
+    topics_max_features: int = 5_000
+    """TF-IDF vocabulary size of the topic model (English stop words removed, min_df 2, max_df 0.5)."""
     families: tuple[str, ...] = FAMILIES
     reference: str | None = None
     """Name of the reference generation; None = the first."""
@@ -98,6 +102,8 @@ class Settings:
         _check_int("min_docs", self.min_docs, minimum=4)
         _check_int("embedding_batch_size", self.embedding_batch_size, minimum=1)
         _check_int("knn_k", self.knn_k, minimum=1)
+        _check_int("topics_k", self.topics_k, minimum=2)
+        _check_int("topics_max_features", self.topics_max_features, minimum=10)
         if self.knn_k >= self.min_docs // 2:
             raise UsageError(
                 Errors.E011.format(

@@ -22,6 +22,7 @@ from auditor.metrics.engine import DrawSet, compute_metrics, family_verdicts
 from auditor.metrics.registry import FAMILY_METRICS
 from auditor.result import AuditResult, GenerationInfo
 from auditor.sampling import build_drawset
+from auditor.stages import Stage
 from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
@@ -30,6 +31,25 @@ ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
 (reading: documents done and a token count; embedding: documents embedded of ``total``)."""
 
 LEXICAL = ("vocabulary", "tail")
+
+
+def _embedding_stage() -> Callable[..., Stage]:
+    from auditor.stages.embedding import run_embedding_stage
+
+    return run_embedding_stage
+
+
+def _topics_stage() -> Callable[..., Stage]:
+    from auditor.stages.topics import run_topics_stage
+
+    return run_topics_stage
+
+
+SAMPLED_STAGES: dict[str, Callable[[], Callable[..., Stage]]] = {
+    "embedding": _embedding_stage,
+    "topics": _topics_stage,
+}
+"""Families with a stage of their own, imported only when the family runs (torch, scikit-learn)."""
 
 
 def audit(
@@ -87,14 +107,15 @@ def audit(
         drawset, plan = build_drawset(profiles, reference, settings)
         config.update(budget=plan.budget, budget_source=plan.source)
         drawsets.update(dict.fromkeys(LEXICAL, drawset))
-    if "embedding" in settings.families:
-        from auditor.embed.stage import run_embedding_stage
-
-        stage = run_embedding_stage(profiles, reference, settings, _stage_progress(progress))
-        drawsets["embedding"] = stage.drawset
-        config.update(embedding_n=stage.n)
-        artifacts_out["embedding"] = stage.artifacts
-        cache_stats["embedding"] = stage.cache
+    for family, run_stage in SAMPLED_STAGES.items():
+        if family in settings.families:
+            stage = run_stage()(profiles, reference, settings, _stage_progress(progress))
+            drawsets[family] = stage.drawset
+            config.update(stage.config)
+            if stage.artifacts:
+                artifacts_out[family] = stage.artifacts
+            if stage.cache:
+                cache_stats[family] = stage.cache
 
     metric_results = []
     verdicts = []

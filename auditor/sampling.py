@@ -7,7 +7,11 @@ reference at that budget.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from auditor.config import Settings
 from auditor.errors import Errors, UsageError
@@ -84,3 +88,34 @@ def _check_budget(budget: int, eligible: list[GenerationProfile], smallest_half:
         raise UsageError(
             Errors.E016.format(budget=budget, name=reference, tokens=smallest_half, half=", smallest split half")
         )
+
+
+def pool_drawset(
+    names: list[str],
+    reference: str,
+    pools: dict[str, np.ndarray],
+    n: int,
+    settings: Settings,
+    wrap: Callable[[np.ndarray], Any],
+    na_reasons: dict[str, str],
+    label: str,
+) -> DrawSet:
+    """Draws of ``n`` rows without replacement from each generation's pool of rows (embeddings,
+    topic weights...), and the null: S splits of the reference's pool into two disjoint sets of n.
+
+    ``wrap`` turns a block of rows into the draw object the family's metrics take; ``label``
+    keeps the random streams of different families apart.
+    """
+    draws = {
+        name: [
+            wrap(pool[make_rng(settings.seed, label, "draw", name, r).choice(len(pool), n, replace=False)])
+            for r in range(settings.draws)
+        ]
+        for name, pool in pools.items()
+    }
+    ref_pool = pools[reference]
+    null_pairs = []
+    for s in range(settings.splits):
+        order = make_rng(settings.seed, label, "split", s).permutation(len(ref_pool))
+        null_pairs.append((wrap(ref_pool[order[:n]]), wrap(ref_pool[order[n : 2 * n]])))
+    return DrawSet(names, reference, draws, null_pairs, na_reasons)

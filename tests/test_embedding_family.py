@@ -104,7 +104,9 @@ def test_cache_round_trip_and_foreign_rows(tmp_path: Path) -> None:
 
 
 def test_missing_extra_gives_na_with_the_install_command(monkeypatch, small_pair) -> None:
-    monkeypatch.setattr("auditor.embed.stage.missing_dependency", lambda: "the embedding extra is not installed: pip")
+    monkeypatch.setattr(
+        "auditor.stages.embedding.missing_dependency", lambda: "the embedding extra is not installed: pip"
+    )
     result = audit(list(small_pair), families=EMBEDDING)
     verdict = result.verdict("embedding", "gen1")
     assert verdict.status == "n/a" and "pip" in verdict.reasons[0]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from auditor.metrics import embedding, tail, vocabulary
+from auditor.metrics import embedding, tail, topics, vocabulary
 from auditor.metrics.base import Metric, MetricSpec
 
 FAMILY_METRICS: dict[str, list[Metric]] = {
     "vocabulary": vocabulary.METRICS,
     "tail": tail.METRICS,
     "embedding": embedding.METRICS,
+    "topics": topics.METRICS,
 }
 
 

@@ -8,7 +8,6 @@ smallest pool, so that the reference's pool splits into two disjoint halves of `
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,8 @@ from auditor.embed.cache import EmbeddingCache, default_cache_dir
 from auditor.embed.model import count_truncated, embed, load_model, missing_dependency
 from auditor.metrics.embedding import EmbeddingDraw
 from auditor.metrics.engine import DrawSet
+from auditor.sampling import pool_drawset
+from auditor.stages import Stage
 from auditor.stats import make_rng
 from auditor.text.profile import GenerationProfile
 
@@ -28,24 +29,14 @@ StageProgress = Callable[[str, int], Callable[[int], None]]
 PROJECTION_POINTS = 300
 
 
-@dataclass
-class EmbeddingStage:
-    """The embedding family's draws plus what the report and metrics.json need about the stage."""
-
-    drawset: DrawSet
-    n: int | None
-    artifacts: dict[str, Any] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict)
-
-
 def run_embedding_stage(
     profiles: list[GenerationProfile], reference: str, settings: Settings, progress: StageProgress | None = None
-) -> EmbeddingStage:
+) -> Stage:
     """Embed every pool (through the cache), then build the draws and the 2-D projection."""
     names = [p.name for p in profiles]
     unavailable = missing_dependency()
     if unavailable:
-        return EmbeddingStage(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), None)
+        return Stage(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), {"embedding_n": None})
     na = {
         p.name: f"too few documents: {len(p.texts)}, the embedding family needs at least {settings.min_docs} "
         "(--min-docs)"
@@ -54,7 +45,7 @@ def run_embedding_stage(
     }
     if reference in na:
         reason = f"reference unusable: {na[reference]}"
-        return EmbeddingStage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), None)
+        return Stage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), {"embedding_n": None})
 
     loaded = load_model(settings.embedding_model)
     cache_dir = None if not settings.cache else Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
@@ -74,17 +65,7 @@ def run_embedding_stage(
 
     ref_pool = pools[reference]
     n = min([len(ref_pool) // 2] + [len(v) for name, v in pools.items() if name != reference])
-    draws = {
-        name: [
-            EmbeddingDraw(pool[make_rng(settings.seed, "embed-draw", name, r).choice(len(pool), n, replace=False)])
-            for r in range(settings.draws)
-        ]
-        for name, pool in pools.items()
-    }
-    null_pairs = []
-    for s in range(settings.splits):
-        order = make_rng(settings.seed, "embed-split", s).permutation(len(ref_pool))
-        null_pairs.append((EmbeddingDraw(ref_pool[order[:n]]), EmbeddingDraw(ref_pool[order[n : 2 * n]])))
+    drawset = pool_drawset(names, reference, pools, n, settings, EmbeddingDraw, na, "embedding")
     artifacts = {
         "model": loaded.model_id,
         "dimension": loaded.dimension,
@@ -94,7 +75,7 @@ def run_embedding_stage(
         "truncated": truncated,
         "projection": _projection(pools, reference, settings.seed),
     }
-    return EmbeddingStage(DrawSet(names, reference, draws, null_pairs, na), n, artifacts, cache.stats.to_dict())
+    return Stage(drawset, {"embedding_n": n}, artifacts, cache.stats.to_dict())
 
 
 def _projection(pools: dict[str, np.ndarray], reference: str, seed: int) -> dict[str, Any]:
