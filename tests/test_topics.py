@@ -57,7 +57,7 @@ def test_vanished_topics_and_topic_table(paragraphs: list[dict], tmp_path: Path)
         "same_mix" in t["vanished_in"] for t in art["topics"]
     )
     for g in ("reference", "same_mix", "subjects1"):
-        assert sum(t["share"][g] for t in art["topics"]) == pytest.approx(1.0)
+        assert sum(t["share"][g] for t in art["topics"]) == pytest.approx(1.0, abs=1e-5)  # shares kept to 6 places
 
 
 def test_random_splits_of_the_same_text_are_not_degraded(paragraphs: list[dict], tmp_path: Path) -> None:
