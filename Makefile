@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_lexical.py
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_topics.py
+	$(BIN)/python bench/bench_voice.py
 
 clean:
 	rm -rf $(VENV) reports/demo .pytest_cache

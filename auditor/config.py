@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics")
+FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice")
 """Metric families this version computes, in report order."""
 
 TXT_MODES = ("line", "paragraph", "file")
@@ -67,6 +67,12 @@ class Settings:
     """k of the k-NN manifolds (precision, recall, density, coverage)."""
     topics_k: int = 20
     """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
+    pos_tokens: int = 50_000
+    """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
+    voice_docs: int = 150
+    """Documents per draw for homogenization, compression and near duplicates."""
+    pair_budget: int = 50_000
+    """Homogenization uses all document pairs up to this many, else this many random pairs."""
     topics_max_features: int = 5_000
     """TF-IDF vocabulary size of the topic model (English stop words removed, min_df 2, max_df 0.5)."""
     families: tuple[str, ...] = FAMILIES
@@ -103,6 +109,9 @@ class Settings:
         _check_int("embedding_batch_size", self.embedding_batch_size, minimum=1)
         _check_int("knn_k", self.knn_k, minimum=1)
         _check_int("topics_k", self.topics_k, minimum=2)
+        _check_int("pos_tokens", self.pos_tokens, minimum=1_000)
+        _check_int("voice_docs", self.voice_docs, minimum=4)
+        _check_int("pair_budget", self.pair_budget, minimum=1)
         _check_int("topics_max_features", self.topics_max_features, minimum=10)
         if self.knn_k >= self.min_docs // 2:
             raise UsageError(

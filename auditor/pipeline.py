@@ -45,9 +45,16 @@ def _topics_stage() -> Callable[..., Stage]:
     return run_topics_stage
 
 
+def _voice_stage() -> Callable[..., Stage]:
+    from auditor.stages.voice import run_voice_stage
+
+    return run_voice_stage
+
+
 SAMPLED_STAGES: dict[str, Callable[[], Callable[..., Stage]]] = {
     "embedding": _embedding_stage,
     "topics": _topics_stage,
+    "voice": _voice_stage,
 }
 """Families with a stage of their own, imported only when the family runs (torch, scikit-learn)."""
 
@@ -97,7 +104,7 @@ def audit(
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     profiles = [_profile(spec, tokenizer, settings, progress) for spec in specs]
 
-    data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k)
+    data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget)
     drawsets: dict[str, DrawSet] = {}
     config = settings.to_dict()
     config.update(reference=reference, budget=None, budget_source="none")
@@ -116,6 +123,7 @@ def audit(
                 artifacts_out[family] = stage.artifacts
             if stage.cache:
                 cache_stats[family] = stage.cache
+            data.na_reasons.update(stage.metric_reasons)
 
     metric_results = []
     verdicts = []

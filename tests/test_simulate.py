@@ -205,3 +205,18 @@ def test_sample_needs_a_fitted_model() -> None:
         NGramModel().sample(1, [3], np.random.default_rng(0), Decoding())
     with pytest.raises(UsageError, match="`order` must be"):
         NGramModel(order=0)
+
+
+def test_prefixes_open_each_document_and_the_model_continues() -> None:
+    import numpy as np
+
+    from auditor.simulate.ngram import Decoding, NGramModel
+
+    model = NGramModel(3)
+    model.fit(["the cat sat on the mat.", "the dog sat on the rug.", "a bird flew over the house."])
+    out = model.sample(
+        2, [8, 8], np.random.default_rng(0), Decoding(top_k=1), prefixes=["the dog sat", "zebras unknown here"]
+    )
+    assert out[0].startswith("the dog sat on the")  # greedy continuation of a seen context
+    assert out[1].startswith("zebras unknown here")  # unseen words: kept, and the model backs off
+    assert len(out[1].split()) > 3

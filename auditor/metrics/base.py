@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -111,6 +111,9 @@ class MetricData:
     segment_tokens: int
     max_segments: int
     knn_k: int = 5
+    pair_budget: int = 50_000
+    na_reasons: dict[str, str] = field(default_factory=dict)
+    """Why a metric is undefined on every draw, when a stage knows (metric id -> reason)."""
     _lang_zipf: np.ndarray | None = None
 
     def lang_zipf(self) -> np.ndarray:

@@ -95,7 +95,8 @@ def _compute_one(metric: Metric, ds: DrawSet, data: MetricData, default_toleranc
         v = _mean(raw[g])
         interval = percentile_interval(raw[g])
         if v is None:
-            values[g] = GenerationValue(None, None, "undefined on every draw (too few tokens or types)")
+            reason = data.na_reasons.get(spec.id, "undefined on every draw (too little text for this metric)")
+            values[g] = GenerationValue(None, None, reason)
         else:
             values[g] = GenerationValue(
                 v, None if interval is None else (clean_float(interval[0]), clean_float(interval[1])), None

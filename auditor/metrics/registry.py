@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.metrics import embedding, tail, topics, vocabulary
+from auditor.metrics import embedding, tail, topics, vocabulary, voice
 from auditor.metrics.base import Metric, MetricSpec
 
 FAMILY_METRICS: dict[str, list[Metric]] = {
@@ -10,6 +10,7 @@ FAMILY_METRICS: dict[str, list[Metric]] = {
     "tail": tail.METRICS,
     "embedding": embedding.METRICS,
     "topics": topics.METRICS,
+    "voice": voice.METRICS,
 }
 
 

