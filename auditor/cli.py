@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -25,6 +25,7 @@ from auditor.errors import AuditorError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="Audit a series of text corpora (generation 0, 1, 2, ...) for model collapse.",
 )
 
@@ -105,72 +106,265 @@ def _progress(quiet: bool) -> Iterator[Optional[Callable[[str, Optional[int]], C
         yield factory
 
 
+# Options shared by `audit`, `check` and `init-policy` (None = not given: config file or default).
+Reference = Annotated[Optional[str], typer.Option(help="Reference generation name (default: the first).")]
+Families = Annotated[Optional[str], typer.Option(help="Comma-separated families (default: all).")]
+TextField = Annotated[
+    Optional[str], typer.Option(help="JSON/CSV/Parquet field with the text; dotted paths and messages[*].content work.")
+]
+LabelField = Annotated[Optional[str], typer.Option(help="Field naming each document's writer (voice family).")]
+GroupField = Annotated[Optional[str], typer.Option(help="Field naming each document's prompt or topic.")]
+TxtMode = Annotated[Optional[str], typer.Option(help="How .txt files split into documents: line, paragraph or file.")]
+Budget = Annotated[
+    Optional[int], typer.Option(help="Tokens per draw (default: smallest generation or reference half).")
+]
+Draws = Annotated[Optional[int], typer.Option(help="Draws per generation (default 20).")]
+Splits = Annotated[Optional[int], typer.Option(help="Null splits of the reference (default 20).")]
+Seed = Annotated[Optional[int], typer.Option(help="Seed for every random choice (default 0).")]
+TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", help="spacy (default) or regex.")]
+EmbeddingModel = Annotated[
+    Optional[str],
+    typer.Option(help="Embedding model: a local folder or a sentence-transformers name available offline."),
+]
+SampleDocs = Annotated[Optional[int], typer.Option(help="Documents per generation for the sampled families.")]
+CacheDir = Annotated[Optional[Path], typer.Option(help="Embedding cache folder (default ~/.cache/auditor).")]
+NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
+Config = Annotated[Optional[Path], typer.Option(help="auditor.toml or pyproject.toml with [tool.auditor] settings.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, no summary.")]
+
+
+def _settings(
+    config: Optional[Path],
+    *,
+    families: Optional[str],
+    cache_dir: Optional[Path],
+    no_cache: bool,
+    **values: Any,
+):
+    """Settings from the config file, then the flags that were given."""
+    values.update(
+        families=tuple(f.strip() for f in families.split(",") if f.strip()) if families else None,
+        cache_dir=str(cache_dir) if cache_dir else None,
+        cache=False if no_cache else None,
+    )
+    return _collect_settings(config, values)
+
+
 @app.command("audit")
 def audit_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Folder for metrics.json, summary.md, report.html."),
-    reference: Optional[str] = typer.Option(None, help="Reference generation name (default: the first)."),
-    families: Optional[str] = typer.Option(None, help="Comma-separated families (default: all)."),
-    text_field: Optional[str] = typer.Option(
-        None, help="JSON/CSV/Parquet field with the text; dotted paths and messages[*].content work."
-    ),
-    label_field: Optional[str] = typer.Option(None, help="Field naming each document's writer (voice family)."),
-    group_field: Optional[str] = typer.Option(None, help="Field naming each document's prompt or topic."),
-    txt_mode: Optional[str] = typer.Option(None, help="How .txt files split into documents: line, paragraph or file."),
-    budget: Optional[int] = typer.Option(
-        None, help="Tokens per draw (default: smallest generation or reference half)."
-    ),
-    draws: Optional[int] = typer.Option(None, help="Draws per generation (default 20)."),
-    splits: Optional[int] = typer.Option(None, help="Null splits of the reference (default 20)."),
-    seed: Optional[int] = typer.Option(None, help="Seed for every random choice (default 0)."),
-    tokenizer: Optional[str] = typer.Option(None, help="spacy (default) or regex."),
-    embedding_model: Optional[str] = typer.Option(
-        None, help="Embedding model: a local folder or a sentence-transformers name available offline."
-    ),
-    sample_docs: Optional[int] = typer.Option(None, help="Documents per generation for the sampled families."),
-    cache_dir: Optional[Path] = typer.Option(None, help="Embedding cache folder (default ~/.cache/auditor)."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Do not read or write the embedding cache."),
-    config: Optional[Path] = typer.Option(None, help="auditor.toml or pyproject.toml with [tool.auditor] settings."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display, no summary."),
+    reference: Reference = None,
+    families: Families = None,
+    text_field: TextField = None,
+    label_field: LabelField = None,
+    group_field: GroupField = None,
+    txt_mode: TxtMode = None,
+    budget: Budget = None,
+    draws: Draws = None,
+    splits: Splits = None,
+    seed: Seed = None,
+    tokenizer: TokenizerOpt = None,
+    embedding_model: EmbeddingModel = None,
+    sample_docs: SampleDocs = None,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
+    config: Config = None,
+    quiet: Quiet = False,
 ) -> None:
     """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html."""
     from auditor.outputs import OutputFormat, write_outputs
     from auditor.pipeline import audit
 
     try:
-        settings = _collect_settings(
+        settings = _settings(
             config,
-            dict(
-                reference=reference,
-                families=tuple(f.strip() for f in families.split(",") if f.strip()) if families else None,
-                text_field=text_field,
-                label_field=label_field,
-                group_field=group_field,
-                txt_mode=txt_mode,
-                budget=budget,
-                draws=draws,
-                splits=splits,
-                seed=seed,
-                tokenizer=tokenizer,
-                embedding_model=embedding_model,
-                sample_docs=sample_docs,
-                cache_dir=str(cache_dir) if cache_dir else None,
-                cache=False if no_cache else None,
-            ),
+            reference=reference,
+            families=families,
+            text_field=text_field,
+            label_field=label_field,
+            group_field=group_field,
+            txt_mode=txt_mode,
+            budget=budget,
+            draws=draws,
+            splits=splits,
+            seed=seed,
+            tokenizer=tokenizer,
+            embedding_model=embedding_model,
+            sample_docs=sample_docs,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
         )
-        with _progress(quiet) as progress:
+        with _interrupt_guard(), _progress(quiet) as progress:
             result = audit(corpora, settings=settings, progress=progress)
         paths = write_outputs(result, out)
     except AuditorError as exc:
         _fail(str(exc))
         return
-    except KeyboardInterrupt:
-        typer.echo("auditor: interrupted; previous outputs left untouched.", err=True)
-        raise typer.Exit(130) from None
     if not quiet:
         typer.echo(_verdict_table(result), err=True)
     typer.echo(f"Report: {paths[OutputFormat.HTML]}")
     typer.echo(f"Metrics: {paths[OutputFormat.JSON]}")
+
+
+@contextmanager
+def _interrupt_guard() -> Iterator[None]:
+    """Ctrl-C ends the run with exit 130 and a line saying nothing was overwritten."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("auditor: interrupted; previous outputs left untouched.", err=True)
+        raise typer.Exit(130) from None
+
+
+@app.command("check")
+def check_cli(
+    corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
+    policy: Optional[Path] = typer.Option(
+        None, help="Policy TOML ([check] or [tool.auditor.check]); default: ./auditor.toml or ./pyproject.toml."
+    ),
+    junit: Optional[Path] = typer.Option(None, help="Write JUnit XML: one testcase per rule and generation."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the checks as JSON."),
+    markdown: Optional[Path] = typer.Option(None, help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."),
+    report: Optional[Path] = typer.Option(None, help="Also write metrics.json, summary.md and report.html here."),
+    reference: Reference = None,
+    families: Families = None,
+    text_field: TextField = None,
+    label_field: LabelField = None,
+    group_field: GroupField = None,
+    txt_mode: TxtMode = None,
+    budget: Budget = None,
+    draws: Draws = None,
+    splits: Splits = None,
+    seed: Seed = None,
+    tokenizer: TokenizerOpt = None,
+    embedding_model: EmbeddingModel = None,
+    sample_docs: SampleDocs = None,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
+    config: Config = None,
+    quiet: Quiet = False,
+) -> None:
+    """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input."""
+    from auditor import gate
+    from auditor.outputs import atomic_write, write_outputs
+    from auditor.pipeline import audit
+
+    try:
+        the_policy = _find_policy(policy)
+        settings = _settings(
+            config,
+            reference=reference,
+            families=families,
+            text_field=text_field,
+            label_field=label_field,
+            group_field=group_field,
+            txt_mode=txt_mode,
+            budget=budget,
+            draws=draws,
+            splits=splits,
+            seed=seed,
+            tokenizer=tokenizer,
+            embedding_model=embedding_model,
+            sample_docs=sample_docs,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+        )
+        if families is None and the_policy.rules + the_policy.no_degraded:
+            # run only what the policy reads, unless families were chosen explicitly
+            needed = tuple(f for f in settings.families if f in gate.families_in(the_policy))
+            settings = settings.replace(families=needed or settings.families)
+        with _interrupt_guard(), _progress(quiet) as progress:
+            result = audit(corpora, settings=settings, progress=progress)
+        outcome = gate.evaluate(result, the_policy)
+        if report is not None:
+            write_outputs(result, report)
+        if junit is not None:
+            atomic_write(junit, gate.format_junit(outcome))
+        if json_out is not None:
+            atomic_write(json_out, json.dumps(gate.format_json(outcome, the_policy), indent=2) + "\n")
+        if markdown is not None:
+            atomic_write(markdown, gate.format_markdown(outcome))
+    except AuditorError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(gate.format_table(outcome))
+    if outcome.passed:
+        typer.echo(f"auditor check: passed ({len(outcome.checks)} checks, policy {the_policy.source})", err=True)
+        return
+    typer.echo(
+        f"auditor check: FAILED: {len(outcome.failures)} of {len(outcome.checks)} checks (policy {the_policy.source})",
+        err=True,
+    )
+    for c in outcome.failures:
+        typer.echo(f"  {c.generation}: {c.description}", err=True)
+    raise typer.Exit(1)
+
+
+def _find_policy(path: Optional[Path]):
+    from auditor import gate
+    from auditor.errors import Errors, UsageError
+
+    if path is not None:
+        return gate.load_policy(path)
+    for candidate in (Path("auditor.toml"), Path("pyproject.toml")):
+        if candidate.is_file():
+            try:
+                return gate.load_policy(candidate)
+            except UsageError as exc:
+                if "no policy found" not in str(exc):
+                    raise
+    raise UsageError(Errors.E022)
+
+
+@app.command("init-policy")
+def init_policy_cli(
+    corpus: str = typer.Argument(..., help="The reference corpus (human text) to calibrate on."),
+    out: Path = typer.Option(Path("auditor.toml"), "--out", "-o", help="Where to write the policy."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    families: Families = None,
+    text_field: TextField = None,
+    label_field: LabelField = None,
+    txt_mode: TxtMode = None,
+    budget: Budget = None,
+    splits: Splits = None,
+    seed: Seed = None,
+    embedding_model: EmbeddingModel = None,
+    sample_docs: SampleDocs = None,
+    cache_dir: CacheDir = None,
+    no_cache: NoCache = False,
+    config: Config = None,
+    quiet: Quiet = False,
+) -> None:
+    """Write a starting policy calibrated on the reference's own split-half null (headline metrics)."""
+    from auditor import gate
+    from auditor.outputs import atomic_write
+    from auditor.pipeline import calibrate
+
+    if out.exists() and not force:
+        _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
+    try:
+        settings = _settings(
+            config,
+            families=families,
+            text_field=text_field,
+            label_field=label_field,
+            txt_mode=txt_mode,
+            budget=budget,
+            splits=splits,
+            seed=seed,
+            embedding_model=embedding_model,
+            sample_docs=sample_docs,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
+        )
+        with _interrupt_guard(), _progress(quiet) as progress:
+            calibration = calibrate(corpus, settings=settings, progress=progress)
+        atomic_write(out, gate.initial_policy(calibration))
+    except AuditorError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Policy: {out}")
 
 
 def _verdict_table(result) -> str:

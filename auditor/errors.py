@@ -53,3 +53,9 @@ class Errors:
     E017 = "{path}: not a metrics.json this version can read ({detail})."
     E018 = "{path}:{line}: {detail}"
     E019 = "Generation name '{name}' is not allowed: {detail}."
+    E020 = (
+        "{path}: no policy found. Put rules under [check] (auditor.toml) or [tool.auditor.check] "
+        "(pyproject.toml), or write a starting policy with `auditor init-policy`."
+    )
+    E021 = "{path}: policy key '{key}': {detail}."
+    E022 = "No policy given and none found in ./auditor.toml or ./pyproject.toml. Pass --policy FILE."

@@ -88,13 +88,26 @@ def audit(
     >>> result.verdict("tail", "gen5").status  # doctest: +SKIP
     'degraded'
     """
-    started = time.perf_counter()
     settings = settings or Settings()
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="audit() arguments")
     specs = parse_corpus_args(list(corpora))
     if len(specs) < 2:
         raise UsageError(Errors.E008.format(count=len(specs)))
+    return _run(specs, settings, progress)
+
+
+def calibrate(
+    corpus: str | Path | CorpusSpec, *, settings: Settings | None = None, progress: ProgressFactory | None = None
+) -> AuditResult:
+    """Audit the reference alone: its values and its split-half null (for ``auditor init-policy``)."""
+    settings = settings or Settings()
+    return _run(parse_corpus_args([corpus]), settings.replace(reference=None), progress)
+
+
+def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory | None) -> AuditResult:
+    """The pipeline: one pass per generation, the families' stages, metrics, verdicts, artifacts."""
+    started = time.perf_counter()
     names = [s.name for s in specs]
     reference = settings.reference or names[0]
     if reference not in names:
