@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: pip takes the CPU wheel on disk instead of a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[embedding,nlp,test]'
+	$(BIN)/python -m pip install --quiet -e '.[embedding,nlp,dask,test]'
 	touch $(STAMP)
 
 demo: $(STAMP)

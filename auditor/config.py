@@ -25,6 +25,7 @@ FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice
 TXT_MODES = ("line", "paragraph", "file")
 TOKENIZERS = ("spacy", "regex")
 CLITIC_MODES = ("drop", "keep")
+ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,12 @@ class Settings:
     """Homogenization uses all document pairs up to this many, else this many random pairs."""
     topics_max_features: int = 5_000
     """TF-IDF vocabulary size of the topic model (English stop words removed, min_df 2, max_df 0.5)."""
+    workers: int = 0
+    """Processes for the streaming pass; 0 = every core. 1 runs it in this process."""
+    engine: str = "local"
+    """``local`` (processes on this machine) or ``dask`` (a dask.distributed cluster at ``scheduler``)."""
+    scheduler: str | None = None
+    """Address of the Dask scheduler (``tcp://host:8786``) for ``engine = "dask"``."""
     families: tuple[str, ...] = FAMILIES
     reference: str | None = None
     """Name of the reference generation; None = the first."""
@@ -112,6 +119,12 @@ class Settings:
         _check_int("pos_tokens", self.pos_tokens, minimum=1_000)
         _check_int("voice_docs", self.voice_docs, minimum=4)
         _check_int("pair_budget", self.pair_budget, minimum=1)
+        _check_int("workers", self.workers, minimum=0)
+        _check_choice("engine", self.engine, ENGINES)
+        if self.engine == "dask" and not self.scheduler:
+            raise UsageError(
+                Errors.E011.format(name="scheduler", expected="a Dask scheduler address with --engine dask", value=None)
+            )
         _check_int("topics_max_features", self.topics_max_features, minimum=10)
         if self.knn_k >= self.min_docs // 2:
             raise UsageError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from auditor import __version__
 from auditor.config import Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, parse_corpus_args, read_documents
+from auditor.engines import pass_executor
 from auditor.errors import Errors, InputError, UsageError
 from auditor.metrics import artifacts
 from auditor.metrics.base import MetricData
@@ -23,6 +25,7 @@ from auditor.metrics.registry import FAMILY_METRICS
 from auditor.result import AuditResult, GenerationInfo
 from auditor.sampling import build_drawset
 from auditor.stages import Stage
+from auditor.text.parallel import profile_parallel
 from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
@@ -115,7 +118,8 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
 
     vocab = Vocabulary()
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
-    profiles = [_profile(spec, tokenizer, settings, progress) for spec in specs]
+    with pass_executor(settings) as (executor, workers):
+        profiles = [_profile(spec, tokenizer, settings, progress, executor, workers) for spec in specs]
 
     data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget)
     drawsets: dict[str, DrawSet] = {}
@@ -173,23 +177,45 @@ def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Ca
 
 
 def _profile(
-    spec: CorpusSpec, tokenizer: Tokenizer, settings: Settings, progress: ProgressFactory | None
+    spec: CorpusSpec,
+    tokenizer: Tokenizer,
+    settings: Settings,
+    progress: ProgressFactory | None,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> GenerationProfile:
     log = ReadLog()
     extra = tuple(f for f in (settings.label_field, settings.group_field) if f)
     options = ReadOptions(settings.text_field, settings.txt_mode, extra)
     documents = read_documents(spec.path, options, log)
-    profile = profile_generation(
-        spec.name,
-        str(spec.path),
-        documents,
-        tokenizer,
-        log,
-        seed=settings.seed,
-        reservoir_tokens=settings.reservoir_tokens,
-        text_docs=settings.sample_docs,
-        progress=_reading_progress(progress, spec.name),
-    )
+    if executor is None:
+        profile = profile_generation(
+            spec.name,
+            str(spec.path),
+            documents,
+            tokenizer,
+            log,
+            seed=settings.seed,
+            reservoir_tokens=settings.reservoir_tokens,
+            text_docs=settings.sample_docs,
+            progress=_reading_progress(progress, spec.name),
+        )
+    else:
+        profile = profile_parallel(
+            spec.name,
+            str(spec.path),
+            documents,
+            tokenizer.vocab,
+            log,
+            executor,
+            workers,
+            seed=settings.seed,
+            reservoir_tokens=settings.reservoir_tokens,
+            text_docs=settings.sample_docs,
+            tokenizer=settings.tokenizer,
+            clitics=settings.clitics,
+            progress=_reading_progress(progress, spec.name),
+        )
     if profile.documents == 0:
         skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(log.skipped.items()) if n)
         detail = f" (skipped: {skipped})" if skipped else " (the input is empty)"

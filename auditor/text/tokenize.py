@@ -85,6 +85,11 @@ class Tokenizer:
 
             self._nlp = spacy.blank("en")
 
+    def use_vocabulary(self, vocab: Vocabulary) -> None:
+        """Map into a fresh vocabulary from now on (a worker does this per chunk)."""
+        self.vocab = vocab
+        self._hash_to_id = {}
+
     def is_word(self, token: str) -> bool:
         """True if the lower-cased token counts as a word under the current settings."""
         if not any(c.isalpha() for c in token):

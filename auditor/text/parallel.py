@@ -1,0 +1,159 @@
+"""The streaming pass spread over worker processes (or a Dask cluster), merged back exactly.
+
+The main process reads documents and deals them out in chunks of whole tokenizer batches; each
+worker profiles its chunk with its own vocabulary (counts, reservoirs keyed by global document
+position) and the main process maps the chunk's words into the run's vocabulary and merges, in
+chunk order. Because chunks start on batch boundaries and merge in order, words get the same ids
+as in one process, and the merged profile equals the single-process one (tested): counts add,
+and reservoirs keep the same smallest-key documents.
+
+At most ``2 x workers`` chunks are in flight, so memory stays bounded whatever the corpus length.
+Any executor with ``submit`` works: a local process pool, or ``dask.distributed.Client``'s executor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from auditor.corpus.readers import Document, ReadLog
+from auditor.text.profile import (
+    BATCH_DOCS,
+    GenerationProfile,
+    ProgressCallback,
+    merge_profiles,
+    profile_generation,
+)
+from auditor.text.tokenize import Tokenizer, Vocabulary
+
+CHUNK_DOCS = BATCH_DOCS * 8
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Everything a worker needs to profile one chunk (picklable)."""
+
+    name: str
+    documents: list[Document]
+    start_position: int
+    seed: int
+    reservoir_tokens: int
+    text_docs: int
+    tokenizer: str
+    clitics: str
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's profile in its own vocabulary, plus that vocabulary's words."""
+
+    profile: GenerationProfile
+    words: list[str]
+
+
+_WORKER_TOKENIZERS: dict[tuple[str, str], Tokenizer] = {}
+
+
+def profile_chunk(job: ChunkJob) -> ChunkResult:
+    """Worker side: profile one chunk with a fresh vocabulary (the tokenizer is kept per process)."""
+    key = (job.tokenizer, job.clitics)
+    tokenizer = _WORKER_TOKENIZERS.get(key)
+    if tokenizer is None:
+        tokenizer = _WORKER_TOKENIZERS[key] = Tokenizer(Vocabulary(), job.tokenizer, job.clitics)
+    vocab = Vocabulary()
+    tokenizer.use_vocabulary(vocab)
+    profile = profile_generation(
+        job.name,
+        "",
+        job.documents,
+        tokenizer,
+        ReadLog(),
+        seed=job.seed,
+        reservoir_tokens=job.reservoir_tokens,
+        text_docs=job.text_docs,
+        start_position=job.start_position,
+    )
+    return ChunkResult(profile, vocab.words)
+
+
+def _into_vocabulary(result: ChunkResult, vocab: Vocabulary) -> GenerationProfile:
+    """Re-express a chunk's profile in the run's vocabulary (new words appended in chunk order)."""
+    mapping = np.fromiter((vocab.add(w) for w in result.words), dtype=np.int64, count=len(result.words))
+    p = result.profile
+    counts = np.zeros(len(vocab), dtype=np.int64)
+    counts[mapping[: len(p.counts)]] = p.counts
+    sample = p.sample
+    sample.tokens = mapping[sample.tokens].astype(np.int32) if len(sample.tokens) else sample.tokens
+    return GenerationProfile(p.name, p.source, p.documents, p.tokens, counts, sample, p.log, p.texts)
+
+
+def _chunks(documents: Iterable[Document]) -> Iterator[tuple[int, list[Document]]]:
+    iterator = iter(documents)
+    position = 0
+    while chunk := list(itertools.islice(iterator, CHUNK_DOCS)):
+        yield position, chunk
+        position += len(chunk)
+
+
+def profile_parallel(
+    name: str,
+    source: str,
+    documents: Iterable[Document],
+    vocab: Vocabulary,
+    log: ReadLog,
+    executor: Executor,
+    workers: int,
+    *,
+    seed: int,
+    reservoir_tokens: int,
+    text_docs: int,
+    tokenizer: str,
+    clitics: str,
+    progress: ProgressCallback | None = None,
+) -> GenerationProfile:
+    """Profile a generation on ``executor``; equal to :func:`profile_generation` in one process."""
+    merged: GenerationProfile | None = None
+    pending: deque[Future[ChunkResult]] = deque()
+
+    def absorb(future: Future[ChunkResult]) -> None:
+        nonlocal merged
+        part = _into_vocabulary(future.result(), vocab)
+        merged = (
+            part
+            if merged is None
+            else merge_profiles(merged, part, reservoir_tokens=reservoir_tokens, text_docs=text_docs)
+        )
+        if progress is not None:
+            progress(merged.documents, merged.tokens)
+
+    for start, chunk in _chunks(documents):
+        job = ChunkJob(name, chunk, start, seed, reservoir_tokens, text_docs, tokenizer, clitics)
+        pending.append(executor.submit(profile_chunk, job))
+        while len(pending) >= 2 * workers:
+            absorb(pending.popleft())
+    while pending:
+        absorb(pending.popleft())
+    if merged is None:
+        empty = profile_generation(
+            name,
+            source,
+            [],
+            Tokenizer(vocab, tokenizer, clitics),
+            log,
+            seed=seed,
+            reservoir_tokens=reservoir_tokens,
+            text_docs=text_docs,
+        )
+        return empty
+    merged.log.skipped.update(log.skipped)
+    log.skipped = merged.log.skipped
+    log.warnings.extend(merged.log.warnings)
+    counts = merged.counts
+    if len(counts) < len(vocab):
+        counts = merged.counts_padded(len(vocab))
+    return GenerationProfile(name, source, merged.documents, merged.tokens, counts, merged.sample, log, merged.texts)

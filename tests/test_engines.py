@@ -1,0 +1,78 @@
+"""The parallel and Dask passes give exactly what one process gives."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+from auditor import audit
+from auditor.corpus import ReadLog, ReadOptions, read_documents
+from auditor.text.parallel import profile_parallel
+from auditor.text.profile import profile_generation
+from auditor.text.tokenize import Tokenizer, Vocabulary
+from tests.conftest import PARAGRAPHS, ROOT
+
+DEMO = [ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)]
+KW = dict(seed=5, reservoir_tokens=60_000, text_docs=300)
+
+
+def test_parallel_pass_equals_single_process_pass() -> None:
+    single_vocab = Vocabulary()
+    log = ReadLog()
+    single = profile_generation(
+        "g", "s", read_documents(PARAGRAPHS, ReadOptions(), log), Tokenizer(single_vocab), log, **KW
+    )
+    parallel_vocab = Vocabulary()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as executor:
+        log2 = ReadLog()
+        parallel = profile_parallel(
+            "g",
+            "s",
+            read_documents(PARAGRAPHS, ReadOptions(), log2),
+            parallel_vocab,
+            log2,
+            executor,
+            2,
+            tokenizer="spacy",
+            clitics="drop",
+            **KW,
+        )
+    assert parallel_vocab.words == single_vocab.words  # same ids for the same words
+    assert (parallel.documents, parallel.tokens) == (single.documents, single.tokens)
+    assert np.array_equal(parallel.counts, single.counts)
+    assert np.array_equal(parallel.sample.tokens, single.sample.tokens)
+    assert np.array_equal(parallel.sample.offsets, single.sample.offsets)
+    assert parallel.texts.texts == single.texts.texts and len(single.texts) == 300
+
+
+def test_two_workers_give_the_same_audit_as_one(small_pair) -> None:
+    one = audit(list(small_pair), families=("vocabulary", "tail"), workers=1, draws=5, splits=5).to_dict()
+    two = audit(list(small_pair), families=("vocabulary", "tail"), workers=2, draws=5, splits=5).to_dict()
+    one.pop("run"), two.pop("run")
+    one["config"].pop("workers"), two["config"].pop("workers")
+    assert one == two
+
+
+def test_dask_local_cluster_gives_the_local_metrics() -> None:
+    distributed = pytest.importorskip("distributed")
+    families = ("vocabulary", "tail", "topics")
+    local = audit(DEMO, families=families, workers=2).to_dict()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = audit(DEMO, families=families, engine="dask", scheduler=cluster.scheduler_address).to_dict()
+    for result in (local, remote):
+        result.pop("run")
+        for key in ("workers", "engine", "scheduler"):
+            result["config"].pop(key)
+    assert local == remote
+
+
+def test_dask_without_a_reachable_scheduler_is_a_usage_error(small_pair, monkeypatch) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.setattr("auditor.engines.CONNECT_TIMEOUT", "2s")
+    from auditor.errors import UsageError
+
+    with pytest.raises(UsageError, match="tcp://127.0.0.1:9"):
+        audit(list(small_pair), families=("vocabulary",), engine="dask", scheduler="tcp://127.0.0.1:9")
