@@ -74,5 +74,5 @@ def test_dask_without_a_reachable_scheduler_is_a_usage_error(small_pair, monkeyp
     monkeypatch.setattr("auditor.engines.CONNECT_TIMEOUT", "2s")
     from auditor.errors import UsageError
 
-    with pytest.raises(UsageError, match="tcp://127.0.0.1:9"):
+    with pytest.raises(UsageError, match=r"tcp://127\.0\.0\.1:9"):
         audit(list(small_pair), families=("vocabulary",), engine="dask", scheduler="tcp://127.0.0.1:9")
