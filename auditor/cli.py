@@ -131,6 +131,15 @@ CacheDir = Annotated[Optional[Path], typer.Option(help="Embedding cache folder (
 NoCache = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
 Config = Annotated[Optional[Path], typer.Option(help="auditor.toml or pyproject.toml with [tool.auditor] settings.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, no summary.")]
+PairField = Annotated[
+    Optional[str], typer.Option(help="Field linking each document to its counterpart in every generation.")
+]
+PairByOrder = Annotated[
+    Optional[bool], typer.Option("--pair-by-order", help="Link documents by position (the i-th of each generation).")
+]
+Workers = Annotated[Optional[int], typer.Option(help="Processes for the streaming pass (default: every core).")]
+Engine = Annotated[Optional[str], typer.Option(help="local (default) or dask.")]
+Scheduler = Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (tcp://host:8786).")]
 
 
 def _settings(
@@ -169,6 +178,11 @@ def audit_cli(
     sample_docs: SampleDocs = None,
     cache_dir: CacheDir = None,
     no_cache: NoCache = False,
+    pair_field: PairField = None,
+    pair_by_order: PairByOrder = None,
+    workers: Workers = None,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     config: Config = None,
     quiet: Quiet = False,
 ) -> None:
@@ -194,6 +208,11 @@ def audit_cli(
             sample_docs=sample_docs,
             cache_dir=cache_dir,
             no_cache=no_cache,
+            pair_field=pair_field,
+            pair_by_order=pair_by_order,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
         )
         with _interrupt_guard(), _progress(quiet) as progress:
             result = audit(corpora, settings=settings, progress=progress)
@@ -242,6 +261,11 @@ def check_cli(
     sample_docs: SampleDocs = None,
     cache_dir: CacheDir = None,
     no_cache: NoCache = False,
+    pair_field: PairField = None,
+    pair_by_order: PairByOrder = None,
+    workers: Workers = None,
+    engine: Engine = None,
+    scheduler: Scheduler = None,
     config: Config = None,
     quiet: Quiet = False,
 ) -> None:
@@ -269,6 +293,11 @@ def check_cli(
             sample_docs=sample_docs,
             cache_dir=cache_dir,
             no_cache=no_cache,
+            pair_field=pair_field,
+            pair_by_order=pair_by_order,
+            workers=workers,
+            engine=engine,
+            scheduler=scheduler,
         )
         if families is None and the_policy.rules + the_policy.no_degraded:
             # run only what the policy reads, unless families were chosen explicitly

@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice")
+FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice", "paired")
 """Metric families this version computes, in report order."""
 
 TXT_MODES = ("line", "paragraph", "file")
@@ -76,6 +76,12 @@ class Settings:
     """Homogenization uses all document pairs up to this many, else this many random pairs."""
     topics_max_features: int = 5_000
     """TF-IDF vocabulary size of the topic model (English stop words removed, min_df 2, max_df 0.5)."""
+    pair_field: str | None = None
+    """Field linking a document to its counterpart in every generation (a text and its rewrite)."""
+    pair_by_order: bool = False
+    """Link documents by position instead (the i-th document of each generation)."""
+    pair_docs: int = 500
+    """Linked documents sampled per generation for the paired family (the same ids everywhere)."""
     workers: int = 0
     """Processes for the streaming pass; 0 = every core. 1 runs it in this process."""
     engine: str = "local"
@@ -120,6 +126,11 @@ class Settings:
         _check_int("voice_docs", self.voice_docs, minimum=4)
         _check_int("pair_budget", self.pair_budget, minimum=1)
         _check_int("workers", self.workers, minimum=0)
+        _check_int("pair_docs", self.pair_docs, minimum=2)
+        if self.pair_field and self.pair_by_order:
+            raise UsageError(
+                Errors.E011.format(name="pair_by_order", expected="unset when --pair-field is given", value=True)
+            )
         _check_choice("engine", self.engine, ENGINES)
         if self.engine == "dask" and not self.scheduler:
             raise UsageError(

@@ -54,10 +54,17 @@ def _voice_stage() -> Callable[..., Stage]:
     return run_voice_stage
 
 
+def _paired_stage() -> Callable[..., Stage]:
+    from auditor.stages.paired import run_paired_stage
+
+    return run_paired_stage
+
+
 SAMPLED_STAGES: dict[str, Callable[[], Callable[..., Stage]]] = {
     "embedding": _embedding_stage,
     "topics": _topics_stage,
     "voice": _voice_stage,
+    "paired": _paired_stage,
 }
 """Families with a stage of their own, imported only when the family runs (torch, scikit-learn)."""
 
@@ -133,7 +140,8 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         drawsets.update(dict.fromkeys(LEXICAL, drawset))
     for family, run_stage in SAMPLED_STAGES.items():
         if family in settings.families:
-            stage = run_stage()(profiles, reference, settings, _stage_progress(progress))
+            context = {"words": vocab.words} if family == "paired" else {}
+            stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
             drawsets[family] = stage.drawset
             config.update(stage.config)
             if stage.artifacts:
@@ -185,7 +193,12 @@ def _profile(
     workers: int = 1,
 ) -> GenerationProfile:
     log = ReadLog()
-    extra = tuple(f for f in (settings.label_field, settings.group_field) if f)
+    extra = tuple(f for f in (settings.label_field, settings.group_field, settings.pair_field) if f)
+    pairing = dict(
+        pair_field=settings.pair_field,
+        pair_by_order=settings.pair_by_order,
+        pair_docs=settings.pair_docs if "paired" in settings.families else 0,
+    )
     options = ReadOptions(settings.text_field, settings.txt_mode, extra)
     documents = read_documents(spec.path, options, log)
     if executor is None:
@@ -199,6 +212,7 @@ def _profile(
             reservoir_tokens=settings.reservoir_tokens,
             text_docs=settings.sample_docs,
             progress=_reading_progress(progress, spec.name),
+            **pairing,
         )
     else:
         profile = profile_parallel(
@@ -215,6 +229,7 @@ def _profile(
             tokenizer=settings.tokenizer,
             clitics=settings.clitics,
             progress=_reading_progress(progress, spec.name),
+            **pairing,
         )
     if profile.documents == 0:
         skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(log.skipped.items()) if n)

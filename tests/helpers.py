@@ -73,3 +73,70 @@ def keyword_topic_sources(rows: list[dict]) -> dict[str, list[dict]]:
         if len(hits) == 1:
             sources[hits[0]].append(row)
     return sources
+
+
+class WordNetSynonyms:
+    """Most frequent single-word synonym of a word, read straight from WordNet's data files.
+
+    Reads Debian's ``wordnet-base`` (``/usr/share/wordnet``): ``index.POS`` lists a lemma's synset
+    offsets, ``data.POS`` holds each synset's lemmas. NLTK's reader refuses paths outside its data
+    folders, and its downloader needs the network, so the few lines are parsed here.
+    """
+
+    POS = ("noun", "verb", "adj", "adv")
+
+    def __init__(self, root: str = "/usr/share/wordnet") -> None:
+        from pathlib import Path
+
+        from wordfreq import get_frequency_dict
+
+        self.root = Path(root)
+        self.freq = get_frequency_dict("en")
+        self.index: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for pos in self.POS:
+            for line in (self.root / f"index.{pos}").read_text(encoding="latin-1").splitlines():
+                if line.startswith(" "):
+                    continue
+                parts = line.split()
+                lemma, synset_count = parts[0], int(parts[2])
+                offsets = parts[-synset_count:]
+                self.index[lemma].extend((pos, int(o)) for o in offsets)
+        self.data = {pos: (self.root / f"data.{pos}").read_bytes() for pos in self.POS}
+
+    def _lemmas(self, pos: str, offset: int) -> list[str]:
+        line = self.data[pos][offset : self.data[pos].index(b"\n", offset)].decode("latin-1").split()
+        count = int(line[3], 16)
+        return [line[4 + 2 * i].split("(")[0].lower() for i in range(count)]
+
+    def most_frequent_synonym(self, word: str) -> str | None:
+        """A more frequent single-word synonym (first sense first), or None."""
+        best, best_freq = None, self.freq.get(word, 0.0)
+        for pos, offset in self.index.get(word, [])[:3]:
+            for lemma in self._lemmas(pos, offset):
+                if "_" in lemma or "-" in lemma or lemma == word:
+                    continue
+                f = self.freq.get(lemma, 0.0)
+                if f > best_freq:
+                    best, best_freq = lemma, f
+        return best
+
+
+def replace_rare_words(
+    text: str, synonyms: WordNetSynonyms, *, p: float, rng: np.random.Generator, max_freq: float = 3e-5
+) -> str:
+    """Swap each word rarer than ``max_freq`` (Zipf 4.5) for its most frequent synonym with probability ``p``.
+
+    The sentence keeps its length and order, so the rewrite stays fluent; only word choice flattens.
+    """
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = word.lower()
+        if synonyms.freq.get(lower, 0.0) >= max_freq or rng.random() >= p:
+            return word
+        synonym = synonyms.most_frequent_synonym(lower)
+        if synonym is None:
+            return word
+        return synonym.capitalize() if word[0].isupper() else synonym
+
+    return re.sub(r"[A-Za-z]+", swap, text)

@@ -76,3 +76,33 @@ def test_dask_without_a_reachable_scheduler_is_a_usage_error(small_pair, monkeyp
 
     with pytest.raises(UsageError, match=r"tcp://127\.0\.0\.1:9"):
         audit(list(small_pair), families=("vocabulary",), engine="dask", scheduler="tcp://127.0.0.1:9")
+
+
+def test_parallel_pass_keeps_the_linked_sample(tmp_path) -> None:
+    """Pairing survives the parallel pass: the same linked documents as in one process."""
+    import json
+
+    rows = [json.loads(line) for line in PARAGRAPHS.open()][:5000]
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(dict(r, pid=f"id{i}")) + "\n" for i, r in enumerate(rows)))
+    kw = dict(KW, pair_field="pid", pair_docs=200)
+    log = ReadLog()
+    single = profile_generation(
+        "g", "s", read_documents(path, ReadOptions(extra_fields=("pid",)), log), Tokenizer(Vocabulary()), log, **kw
+    )
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as executor:
+        log2 = ReadLog()
+        parallel = profile_parallel(
+            "g",
+            "s",
+            read_documents(path, ReadOptions(extra_fields=("pid",)), log2),
+            Vocabulary(),
+            log2,
+            executor,
+            2,
+            tokenizer="spacy",
+            clitics="drop",
+            **kw,
+        )
+    assert parallel.pairs.sample.ids == single.pairs.sample.ids and len(single.pairs.sample) == 200
+    assert np.array_equal(np.sort(parallel.pairs.hashes), np.sort(single.pairs.hashes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.metrics import embedding, tail, topics, vocabulary, voice
+from auditor.metrics import embedding, paired, tail, topics, vocabulary, voice
 from auditor.metrics.base import Metric, MetricSpec
 
 FAMILY_METRICS: dict[str, list[Metric]] = {
@@ -11,6 +11,7 @@ FAMILY_METRICS: dict[str, list[Metric]] = {
     "embedding": embedding.METRICS,
     "topics": topics.METRICS,
     "voice": voice.METRICS,
+    "paired": paired.METRICS,
 }
 
 

@@ -46,6 +46,9 @@ class ChunkJob:
     text_docs: int
     tokenizer: str
     clitics: str
+    pair_field: str | None = None
+    pair_by_order: bool = False
+    pair_docs: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
         reservoir_tokens=job.reservoir_tokens,
         text_docs=job.text_docs,
         start_position=job.start_position,
+        pair_field=job.pair_field,
+        pair_by_order=job.pair_by_order,
+        pair_docs=job.pair_docs,
     )
     return ChunkResult(profile, vocab.words)
 
@@ -89,7 +95,7 @@ def _into_vocabulary(result: ChunkResult, vocab: Vocabulary) -> GenerationProfil
     counts[mapping[: len(p.counts)]] = p.counts
     sample = p.sample
     sample.tokens = mapping[sample.tokens].astype(np.int32) if len(sample.tokens) else sample.tokens
-    return GenerationProfile(p.name, p.source, p.documents, p.tokens, counts, sample, p.log, p.texts)
+    return GenerationProfile(p.name, p.source, p.documents, p.tokens, counts, sample, p.log, p.texts, p.pairs)
 
 
 def _chunks(documents: Iterable[Document]) -> Iterator[tuple[int, list[Document]]]:
@@ -115,6 +121,9 @@ def profile_parallel(
     tokenizer: str,
     clitics: str,
     progress: ProgressCallback | None = None,
+    pair_field: str | None = None,
+    pair_by_order: bool = False,
+    pair_docs: int = 0,
 ) -> GenerationProfile:
     """Profile a generation on ``executor``; equal to :func:`profile_generation` in one process."""
     merged: GenerationProfile | None = None
@@ -132,7 +141,19 @@ def profile_parallel(
             progress(merged.documents, merged.tokens)
 
     for start, chunk in _chunks(documents):
-        job = ChunkJob(name, chunk, start, seed, reservoir_tokens, text_docs, tokenizer, clitics)
+        job = ChunkJob(
+            name,
+            chunk,
+            start,
+            seed,
+            reservoir_tokens,
+            text_docs,
+            tokenizer,
+            clitics,
+            pair_field,
+            pair_by_order,
+            pair_docs,
+        )
         pending.append(executor.submit(profile_chunk, job))
         while len(pending) >= 2 * workers:
             absorb(pending.popleft())
@@ -156,4 +177,6 @@ def profile_parallel(
     counts = merged.counts
     if len(counts) < len(vocab):
         counts = merged.counts_padded(len(vocab))
-    return GenerationProfile(name, source, merged.documents, merged.tokens, counts, merged.sample, log, merged.texts)
+    return GenerationProfile(
+        name, source, merged.documents, merged.tokens, counts, merged.sample, log, merged.texts, merged.pairs
+    )

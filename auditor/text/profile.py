@@ -9,6 +9,7 @@ corpus merge (counts add, reservoirs keep the smallest keys) into the profile of
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import zlib
 from collections.abc import Callable, Iterable
@@ -112,6 +113,8 @@ class GenerationProfile:
     log: ReadLog
     texts: TextSample
     """Raw text of the first ``text_docs`` documents in key order (the same random order)."""
+    pairs: PairingInfo | None = None
+    """With pairing on: the linked-document sample (the same pair ids in every generation)."""
 
     @property
     def types(self) -> int:
@@ -132,9 +135,26 @@ class TextSample:
     texts: list[str]
     fields: list[dict[str, str]]
     keys: np.ndarray
+    ids: list[str] = field(default_factory=list)
+    """Pair ids, for the sample of linked documents (empty otherwise)."""
 
     def __len__(self) -> int:
         return len(self.texts)
+
+
+def pair_hash(seed: int, pair_id: str) -> int:
+    """A stable 64-bit hash of a pair id: the same in every generation, so samples line up."""
+    digest = hashlib.blake2b(f"{seed}\0{pair_id}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+@dataclass
+class PairingInfo:
+    """Documents linked across generations: a sample by pair-id hash, and every id's hash."""
+
+    sample: TextSample
+    hashes: np.ndarray
+    """uint64 hash of every document's pair id (for counting unpaired and duplicate ids)."""
 
 
 Entry = tuple[float, int, Any]
@@ -197,7 +217,7 @@ def _text_sample(entries: list[Entry]) -> TextSample:
 
 
 def merge_profiles(
-    a: GenerationProfile, b: GenerationProfile, *, reservoir_tokens: int, text_docs: int
+    a: GenerationProfile, b: GenerationProfile, *, reservoir_tokens: int, text_docs: int, pair_docs: int = 0
 ) -> GenerationProfile:
     """The profile of two disjoint parts of one generation (parts profiled with global positions).
 
@@ -207,6 +227,11 @@ def merge_profiles(
     size = max(len(a.counts), len(b.counts))
     tokens = shortest_prefix(_token_entries(a.sample) + _token_entries(b.sample), reservoir_tokens, _token_size)
     texts = shortest_prefix(_text_entries(a.texts) + _text_entries(b.texts), text_docs, _one)
+    pairs = None
+    if a.pairs is not None and b.pairs is not None:
+        capacity = max(len(a.pairs.sample), len(b.pairs.sample), pair_docs)
+        entries = shortest_prefix(_pair_entries(a.pairs.sample) + _pair_entries(b.pairs.sample), capacity, _one)
+        pairs = PairingInfo(_pair_sample(entries), np.concatenate([a.pairs.hashes, b.pairs.hashes]))
     log = ReadLog(a.log.skipped + b.log.skipped, a.log.warnings + b.log.warnings, a.log.files + b.log.files)
     return GenerationProfile(
         a.name,
@@ -217,6 +242,7 @@ def merge_profiles(
         _token_sample(tokens),
         log,
         _text_sample(texts),
+        pairs,
     )
 
 
@@ -231,6 +257,22 @@ def _token_entries(sample: DocumentSample) -> list[Entry]:
         )
         for i in range(sample.n_docs)
     ]
+
+
+def _pair_entries(sample: TextSample) -> list[Entry]:
+    return [
+        (float(k), i, (t, f, pid))
+        for i, (k, t, f, pid) in enumerate(zip(sample.keys, sample.texts, sample.fields, sample.ids, strict=True))
+    ]
+
+
+def _pair_sample(entries: list[Entry]) -> TextSample:
+    return TextSample(
+        [e[2][0] for e in entries],
+        [e[2][1] for e in entries],
+        np.array([e[0] for e in entries], dtype=np.float64),
+        [e[2][2] for e in entries],
+    )
 
 
 def _text_entries(sample: TextSample) -> list[Entry]:
@@ -251,6 +293,9 @@ def profile_generation(
     text_docs: int = 0,
     progress: ProgressCallback | None = None,
     start_position: int = 0,
+    pair_field: str | None = None,
+    pair_by_order: bool = False,
+    pair_docs: int = 0,
 ) -> GenerationProfile:
     """Tokenize a document stream once into counts and a reservoir (see module docstring).
 
@@ -259,6 +304,9 @@ def profile_generation(
     """
     reservoir = _BottomK(reservoir_tokens, _token_size)
     text_reservoir = _BottomK(text_docs, _one)
+    pairing = pair_by_order or pair_field is not None
+    pair_reservoir = _BottomK(pair_docs, _one)
+    pair_hashes: list[int] = []
     stream = stream_id(name)
     counts = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
@@ -289,6 +337,14 @@ def profile_generation(
             reservoir.offer(key, position, (ids, doc.fields))
             if text_docs:
                 text_reservoir.offer(key, position, (doc.text, doc.fields))
+            if pairing:
+                pair_id = str(position - 1) if pair_by_order else doc.fields.get(pair_field or "")
+                if pair_id is None:
+                    log.skip("missing_pair_id")
+                else:
+                    h = pair_hash(seed, pair_id)
+                    pair_hashes.append(h)
+                    pair_reservoir.offer((h >> 11) / float(1 << 53), position, (doc.text, doc.fields, pair_id))
             n_docs += 1
             n_tokens += len(ids)
             pending.append(ids)
@@ -314,4 +370,7 @@ def profile_generation(
         _token_sample(reservoir.entries()),
         log,
         _text_sample(text_reservoir.entries()),
+        PairingInfo(_pair_sample(pair_reservoir.entries()), np.array(pair_hashes, dtype=np.uint64))
+        if pairing
+        else None,
     )
