@@ -137,6 +137,7 @@ PairField = Annotated[
 PairByOrder = Annotated[
     Optional[bool], typer.Option("--pair-by-order", help="Link documents by position (the i-th of each generation).")
 ]
+Strict = Annotated[Optional[bool], typer.Option("--strict", help="Every skipped document is an error instead.")]
 Workers = Annotated[Optional[int], typer.Option(help="Processes for the streaming pass (default: every core).")]
 Engine = Annotated[Optional[str], typer.Option(help="local (default) or dask.")]
 Scheduler = Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (tcp://host:8786).")]
@@ -180,6 +181,7 @@ def audit_cli(
     no_cache: NoCache = False,
     pair_field: PairField = None,
     pair_by_order: PairByOrder = None,
+    strict: Strict = None,
     workers: Workers = None,
     engine: Engine = None,
     scheduler: Scheduler = None,
@@ -210,6 +212,7 @@ def audit_cli(
             no_cache=no_cache,
             pair_field=pair_field,
             pair_by_order=pair_by_order,
+            strict=strict,
             workers=workers,
             engine=engine,
             scheduler=scheduler,
@@ -263,6 +266,7 @@ def check_cli(
     no_cache: NoCache = False,
     pair_field: PairField = None,
     pair_by_order: PairByOrder = None,
+    strict: Strict = None,
     workers: Workers = None,
     engine: Engine = None,
     scheduler: Scheduler = None,
@@ -295,6 +299,7 @@ def check_cli(
             no_cache=no_cache,
             pair_field=pair_field,
             pair_by_order=pair_by_order,
+            strict=strict,
             workers=workers,
             engine=engine,
             scheduler=scheduler,

@@ -82,6 +82,8 @@ class Settings:
     """Link documents by position instead (the i-th document of each generation)."""
     pair_docs: int = 500
     """Linked documents sampled per generation for the paired family (the same ids everywhere)."""
+    strict: bool = False
+    """Every skipped document (missing field, empty text, no word tokens...) is an error instead."""
     workers: int = 0
     """Processes for the streaming pass; 0 = every core. 1 runs it in this process."""
     engine: str = "local"

@@ -31,7 +31,7 @@ class Errors:
     E003 = "{path}:{line}: not valid JSON ({detail}). Each line of a JSONL file must be one JSON value."
     E004 = "{path}: column '{field}' not found. Available columns: {available}. Choose one with --text-field."
     E005 = (
-        "{path}: looks like binary data (NUL byte at offset {offset}), not text. "
+        "{path}:{line}: looks like binary data (NUL byte at byte offset {offset}), not text. "
         "Point auditor at text, JSONL, CSV or Parquet files."
     )
     E006 = "Generation '{name}' ({path}) has no documents with word tokens{detail}."
@@ -59,3 +59,4 @@ class Errors:
     )
     E021 = "{path}: policy key '{key}': {detail}."
     E022 = "No policy given and none found in ./auditor.toml or ./pyproject.toml. Pass --policy FILE."
+    E023 = "{where}: {reason} (--strict turns every skipped document into an error)."

@@ -192,7 +192,7 @@ def _profile(
     executor: Executor | None = None,
     workers: int = 1,
 ) -> GenerationProfile:
-    log = ReadLog()
+    log = ReadLog(strict=settings.strict)
     extra = tuple(f for f in (settings.label_field, settings.group_field, settings.pair_field) if f)
     pairing = dict(
         pair_field=settings.pair_field,

@@ -58,10 +58,14 @@ class ReadLog:
     skipped: Counter[str] = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
     files: int = 0
+    strict: bool = False
+    """``--strict``: a skip is an error naming where it happened."""
 
-    def skip(self, reason: str, n: int = 1) -> None:
-        """Count ``n`` skipped documents (or files) for ``reason``."""
-        self.skipped[reason] += n
+    def skip(self, reason: str, where: str = "") -> None:
+        """Count one skipped document (or file) for ``reason``; with ``strict``, refuse it instead."""
+        if self.strict:
+            raise InputError(Errors.E023.format(where=where or "input", reason=reason.replace("_", " ")))
+        self.skipped[reason] += 1
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[
     for path in files:
         fmt, _ = split_suffixes(path)
         if fmt not in FORMATS:
-            log.skip("unsupported_file")
+            log.skip("unsupported_file", str(path))
             continue
         # In a directory, each .txt file is one document (DESIGN: "a directory of documents").
         yield from _read_file(path, fmt, options, log, whole_txt=True)
@@ -132,7 +136,8 @@ def _read_file(path: Path, fmt: str, options: ReadOptions, log: ReadLog, *, whol
                 (Document(line.rstrip("\r\n"), f"{path}:{n}") for n, line in lines if line.strip()), log
             )
     elif fmt in (".jsonl", ".json"):
-        yield from _read_json(path, lines, options, log)
+        # a .json file may be one array of records; in .jsonl every line is a record, even "[...]"
+        yield from _read_json(path, lines, options, log, allow_array=fmt == ".json")
     else:
         yield from _read_csv(path, lines, "\t" if fmt == ".tsv" else ",", options, log)
 
@@ -142,7 +147,7 @@ def _keep_nonempty(docs: Iterable[Document], log: ReadLog) -> Iterator[Document]
         if doc.text.strip():
             yield doc
         else:
-            log.skip("empty_document")
+            log.skip("empty_document", doc.source)
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -177,7 +182,7 @@ def _decoded_lines(path: Path, log: ReadLog) -> Iterator[tuple[int, str]]:
             for n, line in enumerate(stream, start=1):
                 nul = line.find(b"\x00")
                 if nul >= 0:
-                    raise InputError(Errors.E005.format(path=path, offset=offset + nul))
+                    raise InputError(Errors.E005.format(path=path, line=n, offset=offset + nul))
                 offset += len(line)
                 if n == 1 and line.startswith(b"\xef\xbb\xbf"):
                     line = line[3:]
@@ -210,7 +215,9 @@ def _paragraphs(lines: Iterable[tuple[int, str]], path: Path) -> Iterator[Docume
         yield Document(" ".join(buf), f"{path}:{start}")
 
 
-def _read_json(path: Path, lines: Iterator[tuple[int, str]], options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+def _read_json(
+    path: Path, lines: Iterator[tuple[int, str]], options: ReadOptions, log: ReadLog, *, allow_array: bool
+) -> Iterator[Document]:
     first = None
     for n, line in lines:
         if line.strip():
@@ -218,7 +225,7 @@ def _read_json(path: Path, lines: Iterator[tuple[int, str]], options: ReadOption
             break
     if first is None:
         return
-    if first[1].lstrip().startswith("["):
+    if allow_array and first[1].lstrip().startswith("["):
         # A JSON array must be parsed whole; the line number of an error comes from the parser.
         text = first[1] + "".join(line for _, line in lines)
         try:
@@ -259,15 +266,24 @@ def _record_to_document(record: Any, source: str, options: ReadOptions, log: Rea
             if value is not None:
                 fields[name] = value
     else:
-        log.skip("not_an_object")
+        log.skip("not_an_object", source)
         return None
     if text is None:
-        log.skip("missing_field")
+        log.skip("missing_field", source)
         return None
     if not text.strip():
-        log.skip("empty_document")
+        log.skip("empty_document", source)
         return None
-    return Document(text, source, fields)
+    return Document(_valid_unicode(text), source, {k: _valid_unicode(v) for k, v in fields.items()})
+
+
+def _valid_unicode(text: str) -> str:
+    """JSON may escape lone surrogates (``"\\ud800"``), which no UTF-8 output can hold: replace them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def extract_field(record: dict[str, Any], path: str) -> str | None:
@@ -317,12 +333,13 @@ def _read_csv(
         for row in reader:
             if not row:
                 continue
+            where = f"{path}:{reader.line_num}"
             if col >= len(row):
-                log.skip("missing_field")
+                log.skip("missing_field", where)
                 continue
             text = row[col]
             if not text.strip():
-                log.skip("empty_document")
+                log.skip("empty_document", where)
                 continue
             fields = {name: row[i] for name, i in extra.items() if i < len(row)}
             yield Document(text, f"{path}:{reader.line_num}", fields)
@@ -348,10 +365,10 @@ def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Do
         for i, text in enumerate(data[options.text_field]):
             row += 1
             if not isinstance(text, str):
-                log.skip("missing_field")
+                log.skip("missing_field", f"{path}:row {row}")
                 continue
             if not text.strip():
-                log.skip("empty_document")
+                log.skip("empty_document", f"{path}:row {row}")
                 continue
             fields = {name: str(data[name][i]) for name in extra if data[name][i] is not None}
             yield Document(text, f"{path}:row {row}", fields)

@@ -49,6 +49,7 @@ class ChunkJob:
     pair_field: str | None = None
     pair_by_order: bool = False
     pair_docs: int = 0
+    strict: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
         "",
         job.documents,
         tokenizer,
-        ReadLog(),
+        ReadLog(strict=job.strict),
         seed=job.seed,
         reservoir_tokens=job.reservoir_tokens,
         text_docs=job.text_docs,

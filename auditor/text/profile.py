@@ -331,7 +331,7 @@ def profile_generation(
         for doc, ids in zip(batch, tokenizer.ids([d.text for d in batch]), strict=True):
             position += 1
             if len(ids) == 0:
-                log.skip("no_word_tokens")
+                log.skip("no_word_tokens", doc.source)
                 continue
             key = doc_key(seed, stream, position)
             reservoir.offer(key, position, (ids, doc.fields))
@@ -340,7 +340,7 @@ def profile_generation(
             if pairing:
                 pair_id = str(position - 1) if pair_by_order else doc.fields.get(pair_field or "")
                 if pair_id is None:
-                    log.skip("missing_pair_id")
+                    log.skip("missing_pair_id", doc.source)
                 else:
                     h = pair_hash(seed, pair_id)
                     pair_hashes.append(h)

@@ -62,7 +62,7 @@ def test_invalid_utf8_line_switches_to_latin1(tmp_path: Path) -> None:
 def test_binary_junk_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "junk.txt"
     path.write_bytes(b"text first\n\x00\x01\x02\xff")
-    with pytest.raises(InputError, match=r"junk\.txt: looks like binary data \(NUL byte at offset 11\)"):
+    with pytest.raises(InputError, match=r"junk\.txt:2: looks like binary data \(NUL byte at byte offset 11\)"):
         read(path)
 
 

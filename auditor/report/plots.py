@@ -1,0 +1,490 @@
+"""Report plots: pure functions from plain data to an inline SVG string (matplotlib's SVG backend).
+
+Why the extra work around matplotlib:
+
+* Determinism: ``auditor report metrics.json`` must reproduce the audit's page byte for byte, so
+  the hash salt is fixed, the date is left out and ids are renumbered in document order.
+* Dark mode and print: ink (text, axes) and status colours are drawn with sentinel colours that
+  are rewritten to ``currentColor`` and CSS variables, so the page's stylesheet decides them.
+* Safety: labels come from corpus data (generation names can be anything). The SVG is parsed and
+  re-serialised with ElementTree, which escapes every text node and attribute, and only known
+  SVG elements are kept, so no label can close the ``<svg>`` or open a ``<script>``.
+* Size: coordinates are rounded to 0.01 pt and the repeated font declarations are dropped (the
+  page's CSS sets the font), which roughly halves each chart.
+
+matplotlib is imported inside the functions, so ``import auditor`` stays fast; figures are
+``Figure`` objects (no pyplot state) and rcParams are only touched under a lock.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from auditor.result import format_number
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+# Sentinel colours, rewritten to CSS after rendering (see module docstring).
+INK = "#010101"
+OK = "#010102"
+WATCH = "#010103"
+DEGRADED = "#010104"
+ACCENT = "#010105"
+CSS_COLORS = {
+    INK: "currentColor",
+    OK: "var(--ok)",
+    WATCH: "var(--watch)",
+    DEGRADED: "var(--degraded)",
+    ACCENT: "var(--accent)",
+}
+STATUS_STYLE = {"ok": (OK, "o"), "watch": (WATCH, "s"), "degraded": (DEGRADED, "X")}
+"""Colour and marker per status: the shape also tells them apart without colour."""
+
+# Later generations on a ramp of mid-luminance colours that read on white and on near-black.
+RAMP = ("#2b8cd6", "#8e5fd0", "#d64f8a", "#e8743b")
+
+RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "auditor",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "text.color": INK,
+    "axes.edgecolor": INK,
+    "axes.labelcolor": INK,
+    "axes.facecolor": "none",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 9,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "figure.facecolor": "none",
+    "legend.frameon": False,
+    "legend.fontsize": 8,
+    "path.simplify": True,
+    "axes.formatter.useoffset": False,
+}
+KEEP_TAGS = {"svg", "g", "path", "use", "defs", "clipPath", "rect", "text", "title", "pattern", "ellipse", "circle"}
+"""Everything matplotlib draws for these charts; anything else (script, foreignObject...) is dropped."""
+
+_LOCK = threading.Lock()
+_NUMBER = re.compile(r"-?\d+\.\d+")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One metric over the generations: what a trend chart shows."""
+
+    title: str
+    unit: str
+    names: list[str]
+    values: list[float | None]
+    intervals: list[tuple[float, float] | None]
+    statuses: list[str]
+    null: tuple[float, float, float] | None
+    """Centre, low and high of the reference's split-half null."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """One rare-word band for the survival bars."""
+
+    label: str
+    values: list[float | None]
+    intervals: list[tuple[float, float] | None]
+    null: tuple[float, float] | None
+
+
+# ---------------------------------------------------------------------------------------------
+# chart types
+
+
+def trend_chart(trend: Trend, key: str) -> str:
+    """Value per generation with its interval band, status markers and the reference's null band."""
+    with _figure(3.2, 2.15) as fig:
+        ax = fig.add_subplot()
+        x = list(range(len(trend.names)))
+        if trend.null:
+            _null_band(ax, trend.null[1], trend.null[2], trend.null[0])
+        lo = [iv[0] if iv else math.nan for iv in trend.intervals]
+        hi = [iv[1] if iv else math.nan for iv in trend.intervals]
+        ax.fill_between(x, lo, hi, color=ACCENT, alpha=0.22, linewidth=0)
+        ax.plot(x, _nan(trend.values), color=ACCENT, linewidth=1.5)
+        for status, (color, marker) in STATUS_STYLE.items():
+            pts = [
+                (i, v) for i, v, s in zip(x, trend.values, trend.statuses, strict=True) if s == status and v is not None
+            ]
+            if pts:
+                ax.plot(*zip(*pts, strict=True), linestyle="none", marker=marker, markersize=6, color=color)
+        _generation_axis(ax, trend.names)
+        ax.set_ylabel(trend.unit or "value")
+        ax.margins(x=0.06)
+        _flat_limits(ax, [*trend.values, *lo, *hi, *(trend.null or ())], trend.unit)
+        _y_grid(ax)
+        fig.tight_layout(pad=0.5)
+        return _finish(fig, key, _trend_alt(trend))
+
+
+def separability_chart(trend: Trend, chance: list[float | None], key: str) -> str:
+    """Author separability per generation against its permutation chance level (dashed)."""
+    with _figure(3.2, 2.15) as fig:
+        ax = fig.add_subplot()
+        x = list(range(len(trend.names)))
+        lo = [iv[0] if iv else math.nan for iv in trend.intervals]
+        hi = [iv[1] if iv else math.nan for iv in trend.intervals]
+        ax.fill_between(x, lo, hi, color=ACCENT, alpha=0.22, linewidth=0)
+        ax.plot(x, _nan(trend.values), color=ACCENT, linewidth=1.5, marker="o", markersize=5, label="separability")
+        ax.plot(x, _nan(chance), color=INK, linewidth=1, linestyle=(0, (4, 3)), label="chance")
+        _generation_axis(ax, trend.names)
+        ax.set_ylabel(trend.unit or "value")
+        ax.margins(x=0.06)
+        ax.legend(loc="best")
+        _y_grid(ax)
+        fig.tight_layout(pad=0.4)
+        chance_text = ", ".join(f"{_label(n)} {format_number(c)}" for n, c in zip(trend.names, chance, strict=True))
+        return _finish(fig, key, f"{_trend_alt(trend)} Chance level: {chance_text}.")
+
+
+def rank_frequency_chart(curves: dict[str, list[list[float]]], reference: str, key: str) -> str:
+    """Zipf plot: relative frequency against rank, log-log, one line per generation."""
+    colors = generation_colors(list(curves), reference)
+    with _figure(4.4, 2.9) as fig:
+        ax = fig.add_subplot()
+        for name, points in curves.items():
+            if points:
+                ranks, freqs = zip(*points, strict=True)
+                ax.loglog(ranks, freqs, color=colors[name], linewidth=1.6 if name == reference else 1.2, label=name)
+        ax.set_xlabel("rank (1 = most frequent word)")
+        ax.set_ylabel("share of tokens")
+        _plain_log_ticks(ax.xaxis)
+        _plain_log_ticks(ax.yaxis, percent=True)
+        _legend(ax, len(curves))
+        _y_grid(ax)
+        fig.tight_layout(pad=0.4)
+        parts = [
+            f"{_label(n)}: {format_number(p[-1][0])} ranked types, top word {_pct(p[0][1], 1)} of tokens"
+            for n, p in curves.items()
+            if p
+        ]
+        alt = "Rank-frequency (Zipf) plot, log-log, one line per generation. " + "; ".join(parts) + "."
+        return _finish(fig, key, alt)
+
+
+def type_curve_chart(curves: dict[str, list[list[int]]], reference: str, key: str) -> str:
+    """Rarefaction: distinct types against tokens drawn, one line per generation."""
+    colors = generation_colors(list(curves), reference)
+    with _figure(4.4, 2.9) as fig:
+        ax = fig.add_subplot()
+        for name, points in curves.items():
+            if points:
+                tokens, types = zip(*points, strict=True)
+                ax.plot(tokens, types, color=colors[name], linewidth=1.6 if name == reference else 1.2, label=name)
+        ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis)
+        ax.set_xlabel("tokens drawn (whole documents)")
+        ax.set_ylabel("distinct word types")
+        _legend(ax, len(curves))
+        _y_grid(ax)
+        fig.tight_layout(pad=0.4)
+        parts = [
+            f"{_label(n)} {format_number(p[-1][1])} types in {format_number(p[-1][0])} tokens"
+            for n, p in curves.items()
+            if p
+        ]
+        alt = "Rarefaction curves: word types against tokens drawn, one line per generation. " + "; ".join(parts) + "."
+        return _finish(fig, key, alt)
+
+
+def survival_chart(bands: list[Band], names: list[str], reference: str, key: str) -> str:
+    """Grouped bars: the share of the reference's band types that survive, per band and generation."""
+    colors = generation_colors(names, reference)
+    n = len(names)
+    width = 0.8 / max(n, 1)
+    with _figure(4.8, 2.7) as fig:
+        ax = fig.add_subplot()
+        for b, band in enumerate(bands):
+            if band.null:
+                ax.fill_between([b - 0.45, b + 0.45], band.null[0], band.null[1], color=INK, alpha=0.14, linewidth=0)
+            for i, name in enumerate(names):
+                value = band.values[i]
+                if value is None:
+                    continue
+                xpos = b - 0.4 + width * (i + 0.5)
+                iv = band.intervals[i]
+                err = [[value - iv[0]], [iv[1] - value]] if iv else None
+                ax.bar(xpos, value, width * 0.9, color=colors[name], label=name if b == 0 else None)
+                if err:
+                    ax.errorbar(xpos, value, yerr=err, color=INK, linewidth=0.8, capsize=0)
+        ax.set_xticks(range(len(bands)), labels=[band.label for band in bands])
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share surviving")
+        _legend(ax, n, outside=True)
+        _y_grid(ax)
+        fig.tight_layout(pad=0.4)
+        parts = []
+        for band in bands:
+            vals = ", ".join(f"{_label(nm)} {_pct(v)}" for nm, v in zip(names, band.values, strict=True))
+            null = f"; null {_pct(band.null[0])} to {_pct(band.null[1])}" if band.null else ""
+            parts.append(f"{band.label}: {vals}{null}")
+        alt = "Survival of the reference's rare word types per band and generation. " + ". ".join(parts) + "."
+        return _finish(fig, key, alt)
+
+
+def embedding_scatter(
+    points: dict[str, list[list[float]]], reference: str, explained: Sequence[float], key: str
+) -> str:
+    """Small multiples of the 2-D projection: each generation in colour over the reference in grey."""
+    names = [n for n, p in points.items() if p]
+    colors = generation_colors(names, reference)
+    cols = min(3, len(names))
+    rows = math.ceil(len(names) / cols)
+    ref = points.get(reference) or []
+    allx = [p[0] for pts in points.values() for p in pts]
+    ally = [p[1] for pts in points.values() for p in pts]
+    with _figure(2.0 * cols + 0.3, 2.0 * rows + 0.3) as fig:
+        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+        for i, ax in enumerate(axes.flat):
+            if i >= len(names):
+                ax.set_axis_off()
+                continue
+            name = names[i]
+            if name != reference and ref:
+                ax.scatter(*zip(*ref, strict=True), s=5, color=INK, alpha=0.22, linewidths=0)
+            ax.scatter(*zip(*points[name], strict=True), s=7, color=colors[name], alpha=0.85, linewidths=0)
+            ax.set_title(_label(name, 22), pad=3)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_alpha(0.35)
+        if allx:
+            pad = 0.05 * max(max(allx) - min(allx), max(ally) - min(ally), 1e-9)
+            axes[0, 0].set_xlim(min(allx) - pad, max(allx) + pad)
+            axes[0, 0].set_ylim(min(ally) - pad, max(ally) + pad)
+        fig.tight_layout(pad=0.4, h_pad=0.6, w_pad=0.4)
+        variance = " and ".join(_pct(v, 1) for v in explained[:2])
+        spread = ", ".join(f"{_label(n)} {format_number(_rms(points[n]))}" for n in names)
+        alt = (
+            f"Document embeddings projected to 2-D (principal axes of the reference, explaining {variance} of its "
+            f"variance), one panel per generation over the reference in grey. Root-mean-square distance from "
+            f"each panel's centre: {spread}."
+        )
+        return _finish(fig, key, alt)
+
+
+def generation_colors(names: list[str], reference: str) -> dict[str, str]:
+    """The reference in ink, later generations along the ramp (same colour for a name everywhere)."""
+    others = [n for n in names if n != reference]
+    colors = {reference: INK}
+    if others:
+        from matplotlib.colors import LinearSegmentedColormap, to_hex
+
+        cmap = LinearSegmentedColormap.from_list("auditor", RAMP)
+        for i, name in enumerate(others):
+            colors[name] = to_hex(cmap(i / max(len(others) - 1, 1)))
+    return colors
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+@contextmanager
+def _figure(width: float, height: float) -> Iterator[Figure]:
+    """A standalone Figure created and saved under fixed rcParams (held under a lock: rcParams are global)."""
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    with _LOCK, mpl.rc_context(RC):
+        yield Figure(figsize=(width, height))
+
+
+def _finish(fig: Figure, key: str, alt: str) -> str:
+    """Save ``fig`` as SVG and make it safe, small and accessible (see module docstring)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    return clean_svg(buf.getvalue(), key, alt)
+
+
+def clean_svg(svg: str, key: str, alt: str) -> str:
+    """Re-serialise an SVG: CSS colours, local ids, rounded numbers, no metadata, role=img and a title."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.fromstring(svg.encode("utf-8"))
+    _prune(root)
+    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key)
+    ids = {el.get("id"): f"{prefix}-{i}" for i, el in enumerate(_referenced(root)) if el.get("id")}
+    href = f"{{{XLINK_NS}}}href"
+    for el in root.iter():
+        old_id = el.attrib.pop("id", None)
+        if old_id in ids:
+            el.set("id", ids[old_id])
+        if el.get(href, "").startswith("#"):
+            el.set(href, "#" + ids.get(el.get(href)[1:], ""))
+        if "clip-path" in el.attrib:
+            target = el.get("clip-path")[5:-1]
+            el.set("clip-path", f"url(#{ids.get(target, '')})")
+        for name in ("d", "x", "y", "width", "height", "points"):
+            if name in el.attrib:
+                el.set(name, _round(el.get(name)))
+        if el.get("transform", "").startswith("rotate(-0 "):
+            del el.attrib["transform"]
+        if "style" in el.attrib:
+            el.set("style", _style(el.get("style")))
+    width, height = (_round(root.get(a, "0").removesuffix("pt")) for a in ("width", "height"))
+    root.attrib.pop("version", None)
+    root.set("width", width)
+    root.set("height", height)
+    root.set("role", "img")
+    root.set("aria-label", alt)
+    title = ET.Element(f"{{{SVG_NS}}}title")
+    title.text = alt
+    root.insert(0, title)
+    return ET.tostring(root, encoding="unicode")
+
+
+def _prune(root: ET.Element) -> None:
+    """Drop metadata, the global <style> (it would leak into the page) and any unexpected element."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag not in KEEP_TAGS:
+                parent.remove(child)
+
+
+def _referenced(root: ET.Element) -> list[ET.Element]:
+    """Elements whose id is used by a clip-path or an xlink:href (the others' ids are dropped)."""
+    used = set()
+    for el in root.iter():
+        ref = el.get(f"{{{XLINK_NS}}}href", "")
+        if ref.startswith("#"):
+            used.add(ref[1:])
+        clip = el.get("clip-path", "")
+        if clip.startswith("url(#"):
+            used.add(clip[5:-1])
+    return [el for el in root.iter() if el.get("id") in used]
+
+
+def _style(style: str) -> str:
+    """Compact a style attribute: no font family (the page sets it), sentinel colours to CSS."""
+    out = []
+    for item in style.split(";"):
+        name, _, value = (p.strip() for p in item.partition(":"))
+        if not name or name == "font-family":
+            continue
+        out.append(f"{name}:{CSS_COLORS.get(value.lower(), _round(value))}")
+    return ";".join(out)
+
+
+def _round(text: str) -> str:
+    """Numbers in an attribute to 2 decimals, whitespace collapsed: sub-pixel digits cost bytes only."""
+
+    def short(m: re.Match[str]) -> str:
+        s = f"{float(m.group()):.2f}".rstrip("0").rstrip(".")
+        return "0" if s == "-0" else s
+
+    return " ".join(_NUMBER.sub(short, text).split())
+
+
+def _nan(values: Sequence[float | None]) -> list[float]:
+    return [math.nan if v is None else v for v in values]
+
+
+def _null_band(ax: Axes, lo: float, hi: float, center: float) -> None:
+    """The reference's split-half null: a grey band over its range, dashed at its centre."""
+    ax.axhspan(lo, hi, color=INK, alpha=0.13, linewidth=0)
+    ax.axhline(center, color=INK, alpha=0.55, linewidth=0.8, linestyle=(0, (3, 3)))
+
+
+def _flat_limits(ax: Axes, values: Sequence[float | None], unit: str) -> None:
+    """Give a constant series a sensible range (matplotlib would zoom into rounding noise)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite or max(finite) - min(finite) > 1e-9 * max(1.0, abs(max(finite))):
+        return
+    v = finite[0]
+    if unit == "share":
+        ax.set_ylim(0, max(0.1, min(1.0, 2 * v)))
+    else:
+        d = max(abs(v) * 0.1, 1.0)
+        ax.set_ylim(v - d, v + d)
+
+
+def _plain_log_ticks(axis: Any, percent: bool = False) -> None:
+    """Log-axis labels as plain numbers (the default mathtext labels need TeX-like rendering)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    def label(x: float, _pos: int) -> str:
+        if percent:
+            return f"{100 * x:.10g}%"
+        return f"{x:,.0f}" if x >= 1 else f"{x:g}"
+
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _generation_axis(ax: Axes, names: list[str]) -> None:
+    """Generation names as x tick labels, shortened and slanted when they would collide."""
+    labels = [_label(n) for n in names]
+    ax.set_xticks(range(len(names)), labels=labels)
+    if sum(len(s) for s in labels) > 36:
+        for tick in ax.get_xticklabels():
+            tick.set_rotation(30)
+            tick.set_horizontalalignment("right")
+
+
+def _y_grid(ax: Axes) -> None:
+    ax.grid(axis="y", color=INK, alpha=0.12, linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _legend(ax: Axes, n: int, outside: bool = False) -> None:
+    if outside:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2)
+    else:
+        ax.legend(loc="best", ncols=1 if n <= 6 else 2, handlelength=1.6)
+
+
+def _label(name: str, limit: int = 16) -> str:
+    """A generation name short enough for a tick label (the full name is in the tables)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _pct(x: float | None, digits: int = 0) -> str:
+    return "n/a" if x is None else f"{100 * x:.{digits}f}%"
+
+
+def _rms(points: list[list[float]]) -> float:
+    """Root-mean-square distance of points from their centre: how spread a panel looks."""
+    n = len(points)
+    cx = sum(p[0] for p in points) / n
+    cy = sum(p[1] for p in points) / n
+    return math.sqrt(sum((p[0] - cx) ** 2 + (p[1] - cy) ** 2 for p in points) / n)
+
+
+def _trend_alt(trend: Trend) -> str:
+    """Alt text of a trend chart: every value (with a non-ok status named) and the null range."""
+    parts = []
+    for name, value, status in zip(trend.names, trend.values, trend.statuses, strict=True):
+        text = f"{_label(name, 40)} {format_number(value)}"
+        if status in ("watch", "degraded"):
+            text += f" ({status})"
+        parts.append(text)
+    null = f" Reference null {format_number(trend.null[1])} to {format_number(trend.null[2])}." if trend.null else ""
+    return f"{trend.title} per generation: {', '.join(parts)}.{null}"
