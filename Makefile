@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench bench-peers lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -30,6 +30,25 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_embedding.py
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_voice.py
+	$(BIN)/python bench/bench_scale.py
+
+# Peers (lexicalrichness, diversity, vendi-score) conflict with our pins: they get a venv of their own.
+PEERS := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+
+$(PEERS_STAMP): pyproject.toml bench/requirements-peers.txt
+	test -x $(PEERS)/bin/python || $(PY) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	# torch first, alone: diversity -> sentence-transformers -> torch would otherwise fetch a CUDA build.
+	$(PEERS)/bin/python -m pip install --quiet torch==2.13.0
+	$(PEERS)/bin/python -m pip install --quiet -e .
+	$(PEERS)/bin/python -m pip install --quiet -r bench/requirements-peers.txt
+	touch $(PEERS_STAMP)
+
+bench-peers: $(PEERS_STAMP)
+	$(PEERS)/bin/python bench/peers/lexdiv_vs_lexicalrichness.py
+	$(PEERS)/bin/python bench/peers/homogenization_vs_diversity.py
+	$(PEERS)/bin/python bench/peers/vendi_vs_vendi_score.py
 
 clean:
-	rm -rf $(VENV) reports/demo .pytest_cache
+	rm -rf $(VENV) $(PEERS) reports/demo .pytest_cache

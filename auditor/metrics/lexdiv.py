@@ -76,6 +76,41 @@ def _mtld_one_direction(ids: np.ndarray, threshold: float) -> np.ndarray:
     return length / factors
 
 
+WALK_MAX_ROWS = 128
+"""Up to this many rows, a plain per-row walk beats the vectorised one (its cost is per column)."""
+
+
+def _mtld_walk(seq: list[int], n_types: int, threshold: float) -> float:
+    """One MTLD direction over int ids below ``n_types``, in O(len(seq)) plain-Python steps."""
+    mark = [-1] * n_types  # factor number in which each type was last seen
+    factor_no = distinct = count = 0
+    for t in seq:
+        count += 1
+        if mark[t] != factor_no:
+            # A new type never lowers the TTR (and correctly rounded division is monotonic), and the
+            # TTR was above the threshold, so no factor can close on this token.
+            mark[t] = factor_no
+            distinct += 1
+            continue
+        if distinct / count <= threshold:
+            factor_no += 1
+            distinct = count = 0
+    factors = factor_no + ((1 - distinct / count) / (1 - threshold) if count else 0.0)
+    return len(seq) / (factors or 1.0)
+
+
+def _mtld_rows(segments: np.ndarray, threshold: float) -> np.ndarray:
+    """MTLD per row by the plain walk (few or long rows)."""
+    seg = np.asarray(segments)
+    lo, hi = int(seg.min()), int(seg.max())
+    if lo < 0 or hi >= 4 * seg.shape[1] + 1024:
+        seg = local_ids(seg)
+        hi = seg.shape[1] - 1
+    return np.array(
+        [(_mtld_walk(row, hi + 1, threshold) + _mtld_walk(row[::-1], hi + 1, threshold)) / 2 for row in seg.tolist()]
+    )
+
+
 def mtld(segments: np.ndarray, *, threshold: float = MTLD_THRESHOLD) -> np.ndarray:
     """MTLD per row: the mean of the forward and reverse factor walks (lexicalrichness definition).
 
@@ -86,9 +121,12 @@ def mtld(segments: np.ndarray, *, threshold: float = MTLD_THRESHOLD) -> np.ndarr
     >>> float(mtld(np.array([[ids[w] for w in words]]))[0])
     14.000000000000004
     """
+    segments = np.asarray(segments)
+    if segments.ndim == 2 and segments.shape[1] == 0:
+        return np.full(segments.shape[0], np.nan)
+    if segments.ndim == 2 and segments.shape[0] <= WALK_MAX_ROWS:
+        return _mtld_rows(segments, threshold)
     ids = local_ids(segments)
-    if ids.shape[1] == 0:
-        return np.full(ids.shape[0], np.nan)
     forward = _mtld_one_direction(ids, threshold)
     backward = _mtld_one_direction(ids[:, ::-1], threshold)
     return (forward + backward) / 2

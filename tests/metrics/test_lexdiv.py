@@ -95,3 +95,16 @@ def test_segment_caps_and_short_streams() -> None:
     assert segment(np.arange(2500), 1000, 20).shape == (2, 1000)
     assert segment(np.arange(25000), 1000, 20).shape == (20, 1000)
     assert segment(np.arange(300), 1000, 20).shape == (1, 300)
+
+
+def test_both_mtld_paths_agree() -> None:
+    """The per-row walk (few rows) and the vectorised walk (many rows) give the same numbers."""
+    from auditor.metrics import lexdiv
+
+    rng = np.random.default_rng(9)
+    rows = np.vstack([rng.zipf(1.3, size=(150, 700)) % 4000, np.arange(700)[None, :]])  # last row never closes
+    vectorised = lexdiv.mtld(rows)  # 151 rows: the vectorised path
+    walked = np.concatenate([lexdiv.mtld(rows[i : i + 50]) for i in range(0, 151, 50)])
+    assert rows.shape[0] > lexdiv.WALK_MAX_ROWS >= 50
+    assert np.array_equal(vectorised, walked)
+    assert walked[-1] == 700.0

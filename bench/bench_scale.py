@@ -1,0 +1,120 @@
+"""Benchmark: the vocabulary+tail audit at 10M and 50M tokens, and the full demo audit.
+
+Corpora: simulated text (the collapse simulator's trigram generations of the bundled State of the
+Union seed, with many seeds, concatenated) in files of about 2M words. Both sizes have five
+generations: 10M = one file per generation, 50M = a folder of five files per generation, so the
+comparison isolates corpus length. They are written once to bench/out/ and reused.
+
+Each audit runs in its own process so its peak RSS is its own. Prints tokens/s and peak RSS for
+10M and 50M tokens and their ratio (the memory target: 50M within 1.2x of 10M), and the time of a
+full audit (all families) of the demo corpora.
+
+Usage: python bench/bench_scale.py [--skip-50m]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "scale"
+WORDS_PER_FILE = 2_000_000
+
+
+def build(files: int) -> list[Path]:
+    """Simulated generations of ~2M words each (built once)."""
+    from auditor.simulate import SimulationSettings, simulate
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(files):
+        path = OUT / f"sim{i:02d}.jsonl"
+        paths.append(path)
+        if path.exists():
+            continue
+        words = 0
+        with path.open("w", encoding="utf-8") as out:
+            seed = i * 1000
+            while words < WORDS_PER_FILE:
+                folder = OUT / "tmp"
+                gens = simulate(
+                    ROOT / "corpora" / "state_union" / "paragraphs.jsonl",
+                    folder,
+                    SimulationSettings(generations=2, top_p=0.95, seed=seed),
+                )
+                for gen in gens[1:]:
+                    for line in gen.open(encoding="utf-8"):
+                        out.write(line)
+                        words += len(json.loads(line)["text"].split())
+                seed += 1
+    return paths
+
+
+def _five_folders(paths: list[Path]) -> list[Path]:
+    """Five generations of five files each (symbolic links in a folder per generation)."""
+    folders = []
+    for g in range(5):
+        folder = OUT / f"gen50m_{g}"
+        folder.mkdir(exist_ok=True)
+        for path in paths[g * 5 : g * 5 + 5]:
+            link = folder / path.name
+            if not link.exists():
+                link.symlink_to(path)
+        folders.append(folder)
+    return folders
+
+
+def child(paths: list[str], families: str) -> None:
+    """Run one audit in this process and print its numbers as JSON."""
+    from auditor import audit
+
+    start = time.perf_counter()
+    result = audit(paths, families=tuple(families.split(",")))
+    seconds = time.perf_counter() - start
+    tokens = sum(g.tokens for g in result.generations)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tokens": tokens, "seconds": seconds, "rss_mb": rss}))
+
+
+def run(paths: list[Path], families: str) -> dict:
+    cmd = [sys.executable, __file__, "--child", families, *map(str, paths)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-50m", action="store_true")
+    parser.add_argument("--child", default=None)
+    parser.add_argument("paths", nargs="*")
+    args = parser.parse_args()
+    if args.child:
+        child(args.paths, args.child)
+        return
+    paths = build(5 if args.skip_50m else 25)
+    results = {"10M": run(paths[:5], "vocabulary,tail")}
+    if not args.skip_50m:
+        results["50M"] = run(_five_folders(paths), "vocabulary,tail")
+    for name, r in results.items():
+        print(
+            f"vocabulary+tail, {name}: {r['tokens']:,} tokens in {r['seconds']:.1f} s = "
+            f"{r['tokens'] / r['seconds']:,.0f} tokens/s; peak RSS {r['rss_mb']:,.0f} MB"
+        )
+    if "50M" in results:
+        print(f"peak RSS 50M / 10M: {results['50M']['rss_mb'] / results['10M']['rss_mb']:.2f}x")
+    demo = [ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)]
+    full = run(demo, "vocabulary,tail,embedding,topics,voice")
+    print(
+        f"full audit of the demo (6 x 1,500 documents, all families): {full['seconds']:.1f} s; "
+        f"peak RSS {full['rss_mb']:,.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
