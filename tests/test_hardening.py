@@ -62,7 +62,11 @@ def test_random_json_structures_are_documents_or_counted_skips(tmp_path: Path, r
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30), max_size=4), max_size=15))
+@given(
+    rows=st.lists(
+        st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30), max_size=4), max_size=15
+    )
+)
 def test_random_csv_never_raises_anything_but_input_error(tmp_path: Path, rows: list) -> None:
     import csv
 
@@ -99,8 +103,13 @@ def test_ten_megabyte_line(tmp_path: Path) -> None:
     path.write_text(json.dumps({"text": text}) + "\n", encoding="utf-8")
     log = ReadLog()
     profile = profile_generation(
-        "g", "p", read_documents(path, ReadOptions(), log), Tokenizer(Vocabulary(), kind="regex"), log,
-        seed=0, reservoir_tokens=10_000,
+        "g",
+        "p",
+        read_documents(path, ReadOptions(), log),
+        Tokenizer(Vocabulary(), kind="regex"),
+        log,
+        seed=0,
+        reservoir_tokens=10_000,
     )
     assert len(text) > 10_000_000
     assert profile.tokens == 1_800_000 and profile.documents == 1
@@ -111,12 +120,17 @@ def test_hundred_megabyte_document_is_tokenized_in_pieces(tmp_path: Path) -> Non
     """spaCy refuses texts over nlp.max_length; pieces cut at white space lose no word."""
     path = tmp_path / "huge.txt"
     with path.open("w", encoding="utf-8") as f:
-        for i in range(200):
+        for _ in range(200):
             f.write(" ".join(f"w{j % 997}q" for j in range(100_000)) + " ")  # 200 x ~0.5 MB on one line
     log = ReadLog()
     profile = profile_generation(
-        "g", "p", read_documents(path, ReadOptions(txt_mode="file"), log), Tokenizer(Vocabulary()), log,
-        seed=0, reservoir_tokens=10_000,
+        "g",
+        "p",
+        read_documents(path, ReadOptions(txt_mode="file"), log),
+        Tokenizer(Vocabulary()),
+        log,
+        seed=0,
+        reservoir_tokens=10_000,
     )
     assert profile.documents == 1 and profile.tokens == 200 * 100_000
 
@@ -127,8 +141,13 @@ def test_a_million_one_word_documents(tmp_path: Path) -> None:
     path.write_text("".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}\n" for i in range(1_000_000)))
     log = ReadLog()
     profile = profile_generation(
-        "g", "p", read_documents(path, ReadOptions(), log), Tokenizer(Vocabulary(), kind="regex"), log,
-        seed=0, reservoir_tokens=100_000,
+        "g",
+        "p",
+        read_documents(path, ReadOptions(), log),
+        Tokenizer(Vocabulary(), kind="regex"),
+        log,
+        seed=0,
+        reservoir_tokens=100_000,
     )
     assert profile.documents == 1_000_000 and profile.sample.n_docs == 100_000
 
@@ -160,8 +179,13 @@ def _audit_command(out: Path, *corpora: Path, extra: tuple[str, ...] = ()) -> li
 def test_killed_run_leaves_previous_outputs_intact(small_pair, tmp_path: Path) -> None:
     out = tmp_path / "out"
     env = {**os.environ, "CI": "1"}
-    first = subprocess.run(_audit_command(out, *small_pair, extra=("--families", "vocabulary,tail")), env=env,
-                           capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        _audit_command(out, *small_pair, extra=("--families", "vocabulary,tail")),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     big = write_jsonl(tmp_path / "big.jsonl", [{"text": f"document number {i} " * 40} for i in range(40_000)])
@@ -177,8 +201,12 @@ def test_killed_run_leaves_previous_outputs_intact(small_pair, tmp_path: Path) -
 def test_killed_embedding_run_leaves_a_sound_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     demo = ROOT / "corpora" / "demo"
-    cmd = _audit_command(tmp_path / "out", demo / "gen0.jsonl", demo / "gen1.jsonl",
-                         extra=("--families", "embedding", "--cache-dir", str(cache), "--sample-docs", "1500"))
+    cmd = _audit_command(
+        tmp_path / "out",
+        demo / "gen0.jsonl",
+        demo / "gen1.jsonl",
+        extra=("--families", "embedding", "--cache-dir", str(cache), "--sample-docs", "1500"),
+    )
     proc = subprocess.Popen(cmd, env={**os.environ, "CI": "1"})
     deadline = time.time() + 120
     db = cache / "embeddings-v1.sqlite3"

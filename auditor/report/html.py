@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from auditor.report import plots
 from auditor.result import AuditResult, MetricResult, format_number
+
+if TYPE_CHECKING:
+    from auditor.metrics.base import MetricSpec
 
 FAMILY_INFO: dict[str, tuple[str, str]] = {
     "vocabulary": ("Vocabulary", "Does the vocabulary shrink when every generation is measured at the same size?"),
@@ -56,6 +59,9 @@ class Chart:
     svg: Markup | None
     caption: str = ""
     definition: str | None = None
+    """Anchor of the metric's definition in Methods."""
+    also: list[tuple[str, str]] = field(default_factory=list)
+    """Further (label, definition anchor) pairs, for metrics drawn inside this chart."""
     notes: list[str] = field(default_factory=list)
     statuses: dict[str, list[str]] = field(default_factory=dict)
     """Generations per non-ok status (watch, degraded), for the caption's badges."""
@@ -69,6 +75,7 @@ class Row:
     id: str
     title: str
     anchor: str
+    definition: str
     unit: str
     better: str
     headline: bool
@@ -89,7 +96,6 @@ class Family:
     """E.g. "degraded since gen2"."""
     detail: str
     """The headline metric's numbers behind the verdict."""
-    verdicts: list[dict[str, Any]]
     views: list[Chart]
     charts: list[Chart]
     rows: list[Row]
@@ -100,6 +106,7 @@ class Definition:
     """A metric's stated formula from the registry (what each chart links to)."""
 
     id: str
+    family: str
     anchor: str
     chart: str
     title: str
@@ -137,14 +144,13 @@ def report_context(result: AuditResult) -> dict[str, Any]:
         "names": result.generation_names,
         "families": families,
         "overall": _overall(result, families),
-        "grid": _grid(result, [f.key for f in families]),
-        "labels": {f.key: f.label for f in families},
+        "grid": _grid(result, families),
         "lost_words": result.artifacts.get("lost_words") or {},
         "lost_rows": LOST_ROWS,
         "topics": _topic_rows(result),
         "topics_info": result.artifacts.get("topics") or {},
         "embedding_info": result.artifacts.get("embedding") or {},
-        "definitions": _definitions(result),
+        "definitions": _definitions(result, {f.key: f.anchor for f in families if f.status == "n/a"}),
         "config": [(k, _setting(v)) for k, v in sorted(result.config.items())],
     }
 
@@ -156,36 +162,40 @@ def report_context(result: AuditResult) -> dict[str, Any]:
 def _overall(result: AuditResult, families: list[Family]) -> dict[str, str]:
     """The page's first sentence: did it collapse, in which respects, since when."""
     later = [g for g in result.generation_names if g != result.reference]
-    bad = [f for f in families if f.status == "degraded"]
-    watch = [f for f in families if f.status == "watch"]
+    measured = [f for f in families if f.status != "n/a"]
+    bad = [f for f in measured if f.status == "degraded"]
+    watch = [f for f in measured if f.status == "watch"]
+    of = f"of {len(measured)} {'measured ' if len(measured) < len(families) else ''}families"
     if bad:
         first = min(later.index(_first(result, f.key, "degraded")) for f in bad)
-        text = (
-            f"Collapse detected in {len(bad)} of {len(families)} families "
-            f"({', '.join(f.label.lower() for f in bad)}), first at {later[first]}."
-        )
+        text = f"Collapse detected in {len(bad)} {of} ({_labels(bad)}), first at {later[first]}."
         return {"status": "degraded", "text": text}
     if watch:
-        text = (
-            f"No family is degraded; {len(watch)} of {len(families)} to watch "
-            f"({', '.join(f.label.lower() for f in watch)})."
-        )
-        return {"status": "watch", "text": text}
-    if all(f.status == "n/a" for f in families):
+        return {"status": "watch", "text": f"No family is degraded; {len(watch)} {of} to watch ({_labels(watch)})."}
+    if not measured:
         return {"status": "n/a", "text": "Nothing could be measured; see the reasons below."}
-    return {
-        "status": "ok",
-        "text": "No sign of collapse: every family is within the reference's own sampling noise in every generation.",
-    }
+    every = "every measured family" if len(measured) < len(families) else "every family"
+    text = f"No sign of collapse: {every} is within the reference's own sampling noise in every generation."
+    return {"status": "ok", "text": text}
 
 
-def _grid(result: AuditResult, families: list[str]) -> list[dict[str, Any]]:
-    """Verdict grid rows: one per generation, one cell per family."""
+def _labels(families: list[Family]) -> str:
+    return ", ".join(f.label.lower() for f in families)
+
+
+def _grid(result: AuditResult, families: list[Family]) -> list[dict[str, Any]]:
+    """Verdict grid rows: one per generation, one cell per family, each with its one-line reasons.
+
+    A family measured nowhere gives its reason once, in the summary and its section, not in every cell.
+    """
     rows = []
     for g in result.generation_names:
-        cells = [
-            {"family": f, "status": v.status, "reasons": v.reasons} for f in families for v in [result.verdict(f, g)]
-        ]
+        cells = []
+        for f in families:
+            v = result.verdict(f.key, g)
+            # the status is in the cell already: "...: degraded" at the end of a reason says it twice
+            reasons = [r.removesuffix(f": {v.status}") for r in v.reasons] if f.status != "n/a" else []
+            cells.append({"family": f.key, "status": v.status, "reasons": reasons})
         rows.append({"name": g, "reference": g == result.reference, "cells": cells})
     return rows
 
@@ -213,8 +223,12 @@ def family_sentence(result: AuditResult, family: str) -> tuple[str, str, str]:
         return worst, verdict, detail
     if worst == "ok":
         return worst, "ok in every generation", "Every value is within the reference's own sampling noise."
-    reasons = sorted({r for g in later for r in result.verdict(family, g).reasons})
-    return worst, "not measured", " ".join(reasons)
+    heads = [m for m in result.metrics if m.family == family and m.headline] or [
+        m for m in result.metrics if m.family == family
+    ]
+    gens = [result.reference] if any(m.values[result.reference].reason for m in heads) else later
+    reasons = list(dict.fromkeys(m.values[g].reason for m in heads for g in gens if m.values[g].reason))
+    return worst, "not measured", " ".join(r[:1].upper() + r[1:] + ("" if r.endswith(".") else ".") for r in reasons)
 
 
 def _headline_at(result: AuditResult, family: str, gen: str, status: str) -> MetricResult | None:
@@ -249,11 +263,6 @@ def _family(result: AuditResult, family: str) -> Family:
     taken = {SEPARABILITY, CHANCE} if any(c.anchor == anchor(SEPARABILITY) for c in views) else set()
     ordered = [m for m in metrics if m.headline] + [m for m in metrics if not m.headline]
     charts = [_trend(result, m) for m in ordered if m.id not in taken]
-    verdicts = [
-        {"generation": g, "status": v.status, "reasons": v.reasons}
-        for g in result.generation_names
-        for v in [result.verdict(family, g)]
-    ]
     return Family(
         key=family,
         label=label,
@@ -262,7 +271,6 @@ def _family(result: AuditResult, family: str) -> Family:
         status=status,
         verdict=verdict,
         detail=detail,
-        verdicts=verdicts,
         views=views,
         charts=charts,
         rows=[_row(result, m) for m in ordered],
@@ -275,15 +283,15 @@ def _views(result: AuditResult, family: str) -> list[Chart]:
     ref = result.reference
     out: list[Chart] = []
     if family == "vocabulary":
-        if art.get("rank_frequency"):
+        if any((art.get("rank_frequency") or {}).values()):
             svg = plots.rank_frequency_chart(art["rank_frequency"], ref, "zipf")
             out.append(Chart("view-zipf", "Rank-frequency (Zipf) plot", Markup(svg), _ZIPF_CAPTION))
-        if art.get("type_curve"):
+        if any((art.get("type_curve") or {}).values()):
             svg = plots.type_curve_chart(art["type_curve"], ref, "rarefaction")
             out.append(Chart("view-rarefaction", "Rarefaction curves", Markup(svg), _RAREFACTION_CAPTION))
     elif family == "tail":
         bands = [_band(result.metric(i), label, result) for i, label in SURVIVAL_BANDS.items() if _has(result, i)]
-        if bands:
+        if any(v is not None for band in bands for v in band.values):
             svg = plots.survival_chart(bands, result.generation_names, ref, "survival")
             out.append(Chart("view-survival", "Rare-word survival per band", Markup(svg), _SURVIVAL_CAPTION))
     elif family == "embedding":
@@ -292,7 +300,8 @@ def _views(result: AuditResult, family: str) -> list[Chart]:
             svg = plots.embedding_scatter(
                 projection["points"], ref, projection.get("explained_variance", []), "embedding-scatter"
             )
-            out.append(Chart("view-embedding", "Embedding map", Markup(svg), _SCATTER_CAPTION))
+            most = max(len(p) for p in projection["points"].values())
+            out.append(Chart("view-embedding", "Embedding map", Markup(svg), _SCATTER_CAPTION.format(n=most)))
     elif family == "voice" and _has(result, SEPARABILITY):
         out.append(_separability(result))
     return out
@@ -312,7 +321,7 @@ _SURVIVAL_CAPTION = (
     "2.5-97.5% over draws. The reference's own bar is half against half."
 )
 _SCATTER_CAPTION = (
-    "Up to 300 documents per generation, projected on the reference's two principal axes; the reference "
+    "Up to {n} documents per generation, projected on the reference's two principal axes; the reference "
     "is grey behind each panel. A collapsing generation huddles in part of the reference's cloud."
 )
 
@@ -377,6 +386,7 @@ def _separability(result: AuditResult) -> Chart:
         svg=svg,
         caption=_caption(m) + " Dashed: the same classifier on permuted labels (chance).",
         definition=f"def-{_slug(m.id)}",
+        also=[("Chance", f"def-{_slug(CHANCE)}")] if chance else [],
         notes=_na_notes(result, m),
         statuses=_flagged(m),
     )
@@ -419,7 +429,9 @@ def _row(result: AuditResult, m: MetricResult) -> Row:
             }
         )
     null = f"{format_number(m.null.range[0])} to {format_number(m.null.range[1])}" if m.null else "n/a"
-    return Row(m.id, m.title, anchor(m.id), m.unit, m.better, m.headline, cells, null)
+    return Row(
+        m.id, m.title, chart_anchor(result, m.id), f"def-{_slug(m.id)}", m.unit, m.better, m.headline, cells, null
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -448,8 +460,11 @@ def _topic_rows(result: AuditResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _definitions(result: AuditResult) -> list[Definition]:
-    """Each reported metric's stated definition from the registry (the title only if unknown)."""
+def _definitions(result: AuditResult, unmeasured: dict[str, str]) -> list[Definition]:
+    """Each reported metric's stated definition from the registry (the title only if unknown).
+
+    ``unmeasured`` maps families without any value to their section, which has no charts to link back to.
+    """
     from auditor.metrics.registry import all_specs
 
     specs = {s.id: s for s in all_specs()}
@@ -460,11 +475,12 @@ def _definitions(result: AuditResult) -> list[Definition]:
         out.append(
             Definition(
                 id=m.id,
+                family=FAMILY_INFO.get(m.family, (m.family,))[0],
                 anchor=f"def-{_slug(m.id)}",
-                chart=anchor(SEPARABILITY) if m.id == CHANCE and _has(result, SEPARABILITY) else anchor(m.id),
+                chart=unmeasured.get(m.family) or chart_anchor(result, m.id),
                 title=m.title,
                 definition=s.definition if s else "(not in this auditor version's registry)",
-                better=m.better,
+                better={"higher": "higher is better", "lower": "lower is better"}.get(m.better, "descriptive"),
                 unit=m.unit,
                 tolerance=tolerance,
                 citation=s.citation if s else "",
@@ -494,11 +510,18 @@ def _setting(value: Any) -> str:
     return str(value)
 
 
-def _tolerance(spec: Any, default: Any) -> str:
+def _tolerance(spec: MetricSpec, default: Any) -> str:
     """A spec's tolerance as stated; None means the run's relative default (``--tolerance``)."""
     if spec.tolerance is None:
         return f"{default} relative (the run's --tolerance)" if default is not None else "the run's default (relative)"
     return f"{spec.tolerance:g} {spec.tolerance_kind}"
+
+
+def chart_anchor(result: AuditResult, metric_id: str) -> str:
+    """Where a metric is drawn: its own chart, except chance, drawn as the separability chart's dashed line."""
+    if metric_id == CHANCE and _has(result, SEPARABILITY):
+        return anchor(SEPARABILITY)
+    return anchor(metric_id)
 
 
 def _slug(text: str) -> str:

@@ -10,7 +10,7 @@ Why the extra work around matplotlib:
   re-serialised with ElementTree, which escapes every text node and attribute, and only known
   SVG elements are kept, so no label can close the ``<svg>`` or open a ``<script>``.
 * Size: coordinates are rounded to 0.01 pt and the repeated font declarations are dropped (the
-  page's CSS sets the font), which roughly halves each chart.
+  page's CSS sets the font), which makes each chart about a quarter smaller.
 
 matplotlib is imported inside the functions, so ``import auditor`` stays fast; figures are
 ``Figure`` objects (no pyplot state) and rcParams are only touched under a lock.
@@ -72,8 +72,8 @@ RC = {
     "axes.titlesize": 9,
     "xtick.color": INK,
     "ytick.color": INK,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
+    "xtick.labelsize": 8.5,
+    "ytick.labelsize": 8.5,
     "figure.facecolor": "none",
     "legend.frameon": False,
     "legend.fontsize": 8,
@@ -137,7 +137,7 @@ def trend_chart(trend: Trend, key: str) -> str:
         ax.margins(x=0.06)
         _flat_limits(ax, [*trend.values, *lo, *hi, *(trend.null or ())], trend.unit)
         _y_grid(ax)
-        fig.tight_layout(pad=0.5)
+        _tight(fig, pad=0.5)
         return _finish(fig, key, _trend_alt(trend))
 
 
@@ -156,7 +156,7 @@ def separability_chart(trend: Trend, chance: list[float | None], key: str) -> st
         ax.margins(x=0.06)
         ax.legend(loc="best")
         _y_grid(ax)
-        fig.tight_layout(pad=0.4)
+        _tight(fig, pad=0.4)
         chance_text = ", ".join(f"{_label(n)} {format_number(c)}" for n, c in zip(trend.names, chance, strict=True))
         return _finish(fig, key, f"{_trend_alt(trend)} Chance level: {chance_text}.")
 
@@ -176,7 +176,7 @@ def rank_frequency_chart(curves: dict[str, list[list[float]]], reference: str, k
         _plain_log_ticks(ax.yaxis, percent=True)
         _legend(ax, len(curves))
         _y_grid(ax)
-        fig.tight_layout(pad=0.4)
+        _tight(fig, pad=0.4)
         parts = [
             f"{_label(n)}: {format_number(p[-1][0])} ranked types, top word {_pct(p[0][1], 1)} of tokens"
             for n, p in curves.items()
@@ -201,7 +201,7 @@ def type_curve_chart(curves: dict[str, list[list[int]]], reference: str, key: st
         ax.set_ylabel("distinct word types")
         _legend(ax, len(curves))
         _y_grid(ax)
-        fig.tight_layout(pad=0.4)
+        _tight(fig, pad=0.4)
         parts = [
             f"{_label(n)} {format_number(p[-1][1])} types in {format_number(p[-1][0])} tokens"
             for n, p in curves.items()
@@ -219,8 +219,11 @@ def survival_chart(bands: list[Band], names: list[str], reference: str, key: str
     with _figure(4.8, 2.7) as fig:
         ax = fig.add_subplot()
         for b, band in enumerate(bands):
-            if band.null:
-                ax.fill_between([b - 0.45, b + 0.45], band.null[0], band.null[1], color=INK, alpha=0.14, linewidth=0)
+            if band.null:  # over the bars, so the null range reads against every bar
+                ax.fill_between(
+                    [b - 0.45, b + 0.45], band.null[0], band.null[1], color=INK, alpha=0.2, linewidth=0, zorder=3
+                )
+                ax.hlines(band.null, b - 0.45, b + 0.45, color=INK, linewidth=0.7, alpha=0.7, zorder=3)
             for i, name in enumerate(names):
                 value = band.values[i]
                 if value is None:
@@ -236,7 +239,7 @@ def survival_chart(bands: list[Band], names: list[str], reference: str, key: str
         ax.set_ylabel("share surviving")
         _legend(ax, n, outside=True)
         _y_grid(ax)
-        fig.tight_layout(pad=0.4)
+        _tight(fig, pad=0.4)
         parts = []
         for band in bands:
             vals = ", ".join(f"{_label(nm)} {_pct(v)}" for nm, v in zip(names, band.values, strict=True))
@@ -277,7 +280,7 @@ def embedding_scatter(
             pad = 0.05 * max(max(allx) - min(allx), max(ally) - min(ally), 1e-9)
             axes[0, 0].set_xlim(min(allx) - pad, max(allx) + pad)
             axes[0, 0].set_ylim(min(ally) - pad, max(ally) + pad)
-        fig.tight_layout(pad=0.4, h_pad=0.6, w_pad=0.4)
+        _tight(fig, pad=0.4, h_pad=0.6, w_pad=0.4)
         variance = " and ".join(_pct(v, 1) for v in explained[:2])
         spread = ", ".join(f"{_label(n)} {format_number(_rms(points[n]))}" for n in names)
         alt = (
@@ -309,10 +312,20 @@ def generation_colors(names: list[str], reference: str) -> dict[str, str]:
 def _figure(width: float, height: float) -> Iterator[Figure]:
     """A standalone Figure created and saved under fixed rcParams (held under a lock: rcParams are global)."""
     import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     with _LOCK, mpl.rc_context(RC):
-        yield Figure(figsize=(width, height))
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)  # a canvas that measures text without drawing (tight_layout would draw the figure)
+        yield fig
+
+
+def _tight(fig: Figure, pad: float = 0.4, **kwargs: float) -> None:
+    """Tight margins, applied once: ``fig.tight_layout`` would leave a layout engine that makes savefig draw twice."""
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    TightLayoutEngine(pad=pad, **kwargs).execute(fig)
 
 
 def _finish(fig: Figure, key: str, alt: str) -> str:
@@ -455,6 +468,8 @@ def _y_grid(ax: Axes) -> None:
 
 
 def _legend(ax: Axes, n: int, outside: bool = False) -> None:
+    if not ax.get_legend_handles_labels()[0]:
+        return
     if outside:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), handlelength=1.2)
     else:
