@@ -110,3 +110,19 @@ def test_without_pairing_the_family_is_na(originals: list[dict], tmp_path: Path)
     gen = write_jsonl(tmp_path / "gen.jsonl", originals)
     verdict = audit([ref, gen], families=PAIRED).verdict("paired", "gen")
     assert verdict.status == "n/a" and "--pair-field" in verdict.reasons[0]
+
+
+def test_report_shows_worst_rewrites_with_lost_words_marked_and_escaped(originals: list[dict], tmp_path: Path) -> None:
+    from auditor.outputs import OutputFormat
+
+    rows = [dict(r) for r in originals[:300]]
+    rows[0]["text"] = "The <script>alert(1)</script> zeppelin quixotically hovered over Washington today."
+    ref = write_jsonl(tmp_path / "ref.jsonl", rows)
+    rewritten = [dict(r) for r in rows]
+    rewritten[0]["text"] = "The <script>alert(1)</script> airship hovered over Washington today."
+    gen = write_jsonl(tmp_path / "gen.jsonl", rewritten)
+    result = audit([ref, gen], families=PAIRED, pair_field="pid")
+    html = OutputFormat.HTML.format(result)
+    assert "Worst-hit rewrites" in html and "<script>alert(1)" not in html
+    assert "<mark>zeppelin</mark>" in html and "<mark>quixotically</mark>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

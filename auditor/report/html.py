@@ -150,9 +150,33 @@ def report_context(result: AuditResult) -> dict[str, Any]:
         "topics": _topic_rows(result),
         "topics_info": result.artifacts.get("topics") or {},
         "embedding_info": result.artifacts.get("embedding") or {},
+        "paired_info": result.artifacts.get("paired") or {},
+        "paired_examples": _paired_examples(result),
         "definitions": _definitions(result, {f.key: f.anchor for f in families if f.status == "n/a"}),
         "config": [(k, _setting(v)) for k, v in sorted(result.config.items())],
     }
+
+
+PAIRED_EXAMPLES = 5
+
+
+def _paired_examples(result: AuditResult) -> dict[str, list[dict[str, Any]]]:
+    """The worst-hit pairs per generation, the original cut into (text, lost word?) segments.
+
+    Segments are plain strings: the template escapes each and wraps the lost rare words in
+    <mark>, so corpus text never becomes markup.
+    """
+    worst = (result.artifacts.get("paired") or {}).get("worst") or {}
+    out = {}
+    for generation, rows in worst.items():
+        examples = []
+        for row in rows[:PAIRED_EXAMPLES]:
+            lost = {w.lower() for w in row.get("lost", [])}
+            parts = re.split(r"([^\W\d_]+(?:['\u2019][^\W\d_]+)*)", row.get("original", ""))
+            segments = [(part, part.lower() in lost) for part in parts if part]
+            examples.append({**row, "segments": segments})
+        out[generation] = examples
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
