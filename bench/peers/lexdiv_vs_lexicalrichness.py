@@ -41,7 +41,8 @@ import numpy as np
 from lexicalrichness import LexicalRichness
 from lexicalrichness.lexicalrichness import preprocess, tokenize
 
-from auditor.metrics.lexdiv import hdd, local_ids, mattr, mtld
+from auditor.metrics import lexdiv
+from auditor.metrics.lexdiv import hdd, mattr, mtld
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_CORPUS = ROOT / "corpora" / "state_union" / "paragraphs.jsonl"
@@ -92,43 +93,9 @@ def hdd_exact(words: list[str], draws: int) -> float:
     return float(exact / draws)
 
 
-def _mtld_walk(seq: list[int], n_types: int, threshold: float) -> float:
-    """One MTLD direction over int ids below ``n_types``, in O(len(seq)) plain-Python steps."""
-    mark = [-1] * n_types  # factor number in which each type was last seen
-    factor_no = distinct = count = 0
-    for t in seq:
-        count += 1
-        if mark[t] != factor_no:
-            # A new type never lowers the TTR (and correctly rounded division is monotonic), and the
-            # TTR was above the threshold, so no factor can close on this token.
-            mark[t] = factor_no
-            distinct += 1
-            continue
-        if distinct / count <= threshold:
-            factor_no += 1
-            distinct = count = 0
-    factors = factor_no + ((1 - distinct / count) / (1 - threshold) if count else 0.0)
-    return len(seq) / (factors or 1.0)
-
-
 def mtld_rowwise_sketch(segments: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """Proposed fast path for few rows: the lexicalrichness walk per row on int ids (same numbers).
-
-    Ids are used as they are when they are small non-negative ints (a global vocabulary); otherwise
-    they are renumbered per row first with ``local_ids``.
-    """
-    seg = np.asarray(segments)
-    n, length = seg.shape
-    if length == 0:
-        return np.full(n, np.nan)
-    lo, hi = int(seg.min()), int(seg.max())
-    if lo < 0 or hi >= 4 * length + 1024:
-        seg = local_ids(seg)
-        hi = length - 1
-    out = np.empty(n)
-    for r, row in enumerate(seg.tolist()):
-        out[r] = (_mtld_walk(row, hi + 1, threshold) + _mtld_walk(row[::-1], hi + 1, threshold)) / 2
-    return out
+    """The per-row walk auditor.mtld now uses for few rows (called directly, whatever the row count)."""
+    return lexdiv._mtld_rows(np.asarray(segments), threshold)
 
 
 def fmt_row(name: str, theirs_s: float, ours_s: float, diff: float, target: str) -> str:
