@@ -143,21 +143,22 @@ Engine = Annotated[Optional[str], typer.Option(help="local (default) or dask.")]
 Scheduler = Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (tcp://host:8786).")]
 
 
-def _settings(
-    config: Optional[Path],
-    *,
-    families: Optional[str],
-    cache_dir: Optional[Path],
-    no_cache: bool,
-    **values: Any,
-):
-    """Settings from the config file, then the flags that were given."""
+def _settings(options: dict[str, Any]):
+    """Settings from the config file, then the flags a command was given.
+
+    ``options`` is the command's own arguments (its ``locals()`` on entry): the ones named like a
+    setting are taken, the others (corpora, output paths, --quiet...) are ignored here.
+    """
+    from auditor.config import SETTING_NAMES
+
+    values = {k: v for k, v in options.items() if k in SETTING_NAMES and k not in ("families", "cache_dir")}
+    families, cache_dir = options.get("families"), options.get("cache_dir")
     values.update(
         families=tuple(f.strip() for f in families.split(",") if f.strip()) if families else None,
         cache_dir=str(cache_dir) if cache_dir else None,
-        cache=False if no_cache else None,
+        cache=False if options.get("no_cache") else None,
     )
-    return _collect_settings(config, values)
+    return _collect_settings(options.get("config"), values)
 
 
 @app.command("audit")
@@ -189,34 +190,12 @@ def audit_cli(
     quiet: Quiet = False,
 ) -> None:
     """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html."""
+    options = dict(locals())  # the settings flags, before any other local exists
     from auditor.outputs import OutputFormat, write_outputs
     from auditor.pipeline import audit
 
     try:
-        settings = _settings(
-            config,
-            reference=reference,
-            families=families,
-            text_field=text_field,
-            label_field=label_field,
-            group_field=group_field,
-            txt_mode=txt_mode,
-            budget=budget,
-            draws=draws,
-            splits=splits,
-            seed=seed,
-            tokenizer=tokenizer,
-            embedding_model=embedding_model,
-            sample_docs=sample_docs,
-            cache_dir=cache_dir,
-            no_cache=no_cache,
-            pair_field=pair_field,
-            pair_by_order=pair_by_order,
-            strict=strict,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-        )
+        settings = _settings(options)
         with _interrupt_guard(), _progress(quiet) as progress:
             result = audit(corpora, settings=settings, progress=progress)
         paths = write_outputs(result, out)
@@ -274,36 +253,14 @@ def check_cli(
     quiet: Quiet = False,
 ) -> None:
     """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input."""
+    options = dict(locals())  # the settings flags, before any other local exists
     from auditor import gate
     from auditor.outputs import atomic_write, write_outputs
     from auditor.pipeline import audit
 
     try:
         the_policy = _find_policy(policy)
-        settings = _settings(
-            config,
-            reference=reference,
-            families=families,
-            text_field=text_field,
-            label_field=label_field,
-            group_field=group_field,
-            txt_mode=txt_mode,
-            budget=budget,
-            draws=draws,
-            splits=splits,
-            seed=seed,
-            tokenizer=tokenizer,
-            embedding_model=embedding_model,
-            sample_docs=sample_docs,
-            cache_dir=cache_dir,
-            no_cache=no_cache,
-            pair_field=pair_field,
-            pair_by_order=pair_by_order,
-            strict=strict,
-            workers=workers,
-            engine=engine,
-            scheduler=scheduler,
-        )
+        settings = _settings(options)
         if families is None and the_policy.rules + the_policy.no_degraded:
             # run only what the policy reads, unless families were chosen explicitly
             needed = tuple(f for f in settings.families if f in gate.families_in(the_policy))
@@ -371,6 +328,7 @@ def init_policy_cli(
     quiet: Quiet = False,
 ) -> None:
     """Write a starting policy calibrated on the reference's own split-half null (headline metrics)."""
+    options = dict(locals())  # the settings flags, before any other local exists
     from auditor import gate
     from auditor.outputs import atomic_write
     from auditor.pipeline import calibrate
@@ -378,20 +336,7 @@ def init_policy_cli(
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
     try:
-        settings = _settings(
-            config,
-            families=families,
-            text_field=text_field,
-            label_field=label_field,
-            txt_mode=txt_mode,
-            budget=budget,
-            splits=splits,
-            seed=seed,
-            embedding_model=embedding_model,
-            sample_docs=sample_docs,
-            cache_dir=cache_dir,
-            no_cache=no_cache,
-        )
+        settings = _settings(options)
         with _interrupt_guard(), _progress(quiet) as progress:
             calibration = calibrate(corpus, settings=settings, progress=progress)
         atomic_write(out, gate.initial_policy(calibration))

@@ -364,7 +364,7 @@ def format_junit(outcome: GateOutcome, *, name: str = "auditor check") -> str:
 
 def format_markdown(outcome: GateOutcome) -> str:
     """A Markdown summary for ``$GITHUB_STEP_SUMMARY``."""
-    from auditor.report.markdown import _cell
+    from auditor.report.markdown import escape_cell as cell
 
     head = "passed" if outcome.passed else f"FAILED ({len(outcome.failures)} of {len(outcome.checks)} checks)"
     lines = [
@@ -375,13 +375,9 @@ def format_markdown(outcome: GateOutcome) -> str:
     ]
     for c in outcome.checks:
         status = f"**{c.status.upper()}**" if c.failed else c.status
-        lines.append(
-            f"| `{_cell(c.id)}` | {_cell(c.generation)} | {_cell(c.value)} | {_cell(c.threshold)} | {status} |"
-        )
+        lines.append(f"| `{cell(c.id)}` | {cell(c.generation)} | {cell(c.value)} | {cell(c.threshold)} | {status} |")
     if outcome.failures:
-        lines += ["", "## Failures", ""] + [
-            f"- {_cell(c.generation)}: {_cell(c.description)}" for c in outcome.failures
-        ]
+        lines += ["", "## Failures", ""] + [f"- {cell(c.generation)}: {cell(c.description)}" for c in outcome.failures]
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,7 @@ from auditor.result import AuditResult, format_number
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
 
-def _cell(text: str) -> str:
+def escape_cell(text: str) -> str:
     """Escape what would break a Markdown table cell (pipes, newlines) or be read as HTML."""
     text = html.escape(text, quote=False)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -23,7 +23,7 @@ def format_markdown(result: AuditResult) -> str:
     lines = [
         "# auditor summary",
         "",
-        f"Reference: `{_cell(result.reference)}`; budget {cfg.get('budget')} tokens per draw, "
+        f"Reference: `{escape_cell(result.reference)}`; budget {cfg.get('budget')} tokens per draw, "
         f"{cfg.get('draws')} draws, {cfg.get('splits')} null splits, seed {cfg.get('seed')}.",
         "",
         "| generation | " + " | ".join(families) + " |",
@@ -31,7 +31,7 @@ def format_markdown(result: AuditResult) -> str:
     ]
     for g in names:
         cells = [STATUS_MARK[result.verdict(f, g).status] for f in families]
-        lines.append(f"| {_cell(g)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {escape_cell(g)} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "## Headline metrics",
@@ -39,7 +39,7 @@ def format_markdown(result: AuditResult) -> str:
         "Value (2.5-97.5% interval over draws); reference null range in the last column.",
         "",
     ]
-    lines.append("| metric | " + " | ".join(_cell(g) for g in names) + " | null range |")
+    lines.append("| metric | " + " | ".join(escape_cell(g) for g in names) + " | null range |")
     lines.append("|---|" + "---|" * (len(names) + 1))
     for m in result.metrics:
         if not m.headline:
@@ -60,11 +60,11 @@ def format_markdown(result: AuditResult) -> str:
         lines += ["", "## Why", ""]
         for v in reasons:
             for r in v.reasons:
-                lines.append(f"- {_cell(v.generation)} / {v.family}: {_cell(r)}")
+                lines.append(f"- {escape_cell(v.generation)} / {v.family}: {escape_cell(r)}")
     warnings = [(g.name, w) for g in result.generations for w in g.warnings]
     skipped = [(g.name, k, n) for g in result.generations for k, n in g.skipped.items()]
     if warnings or skipped:
         lines += ["", "## Input notes", ""]
-        lines += [f"- {_cell(g)}: skipped {n} ({_cell(k.replace('_', ' '))})" for g, k, n in skipped]
-        lines += [f"- {_cell(g)}: {_cell(w)}" for g, w in warnings]
+        lines += [f"- {escape_cell(g)}: skipped {n} ({escape_cell(k.replace('_', ' '))})" for g, k, n in skipped]
+        lines += [f"- {escape_cell(g)}: {escape_cell(w)}" for g, w in warnings]
     return "\n".join(lines) + "\n"
