@@ -127,6 +127,9 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     with pass_executor(settings) as (executor, workers):
         profiles = [_profile(spec, tokenizer, settings, progress, executor, workers) for spec in specs]
+    vocab, new_id = vocab.sorted()
+    for profile in profiles:
+        profile.renumber(new_id)
 
     data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget)
     drawsets: dict[str, DrawSet] = {}

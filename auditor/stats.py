@@ -13,7 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
-from auditor.text.profile import DocumentSample, gather
+from auditor.text.arrays import gather
+from auditor.text.profile import DocumentSample
 
 STATUS_ORDER = {"n/a": -1, "ok": 0, "watch": 1, "degraded": 2}
 

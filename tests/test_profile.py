@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from auditor.corpus import Document, ReadLog
-from auditor.text.profile import merge_profiles, profile_generation
+from auditor.text.profile import doc_key, doc_keys, merge_profiles, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
 
@@ -93,3 +93,38 @@ def test_long_documents_are_cut_at_white_space() -> None:
     text = " ".join(f"w{i % 5000}x" for i in range(200_000))  # ~1.4M characters, beyond one spaCy piece
     ids = tokenizer.ids([text])[0]
     assert len(ids) == 200_000  # no word split or lost at a piece boundary
+
+
+def test_span_table_gives_the_words_of_whole_text_tokenization(paragraphs) -> None:
+    """Tokenizing white-space spans once each equals spaCy on whole texts, on real paragraphs."""
+    import spacy
+
+    texts = [p["text"] for p in paragraphs]
+    vocab = Vocabulary()
+    tokenizer = Tokenizer(vocab)
+    nlp = spacy.blank("en")
+    for start in range(0, len(texts), 700):
+        chunk = texts[start : start + 700]
+        for text, ids in zip(chunk, tokenizer.ids(chunk), strict=True):
+            expected = [t.lower_ for t in nlp.tokenizer(text) if tokenizer.is_word(t.lower_)]
+            assert [vocab.words[i] for i in ids] == expected
+
+
+def test_span_table_forgets_at_its_cap_without_changing_ids(paragraphs) -> None:
+    texts = [p["text"] for p in paragraphs[:600]]
+    roomy = Tokenizer(Vocabulary(), kind="regex")
+    tight = Tokenizer(Vocabulary(), kind="regex", max_spans=50)
+    for start in range(0, 600, 100):
+        a = roomy.batch(texts[start : start + 100])
+        b = tight.batch(texts[start : start + 100])
+        assert np.array_equal(a.ids, b.ids) and np.array_equal(a.bounds, b.bounds)
+        assert len(tight._span_index) <= 50 + len(" ".join(texts[start : start + 100]).split())
+    assert roomy.vocab.words == tight.vocab.words
+
+
+def test_vectorised_document_keys_equal_the_scalar_hash() -> None:
+    rng = np.random.default_rng(1)
+    positions = np.concatenate([np.arange(500), rng.integers(0, 2**40, 500)])
+    for seed, stream in [(0, 0), (5, 123_456_789), (2**40 + 3, 2**32 - 1)]:
+        keys = doc_keys(seed, stream, positions)
+        assert keys.tolist() == [doc_key(seed, stream, int(p)) for p in positions]

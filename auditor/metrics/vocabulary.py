@@ -72,12 +72,21 @@ def _ngram_keys(d: Draw, n: int, vocab_size: int) -> np.ndarray:
     return keys[valid]
 
 
+def count_distinct(values: np.ndarray) -> int:
+    """Number of distinct values: sort and count changes (several times faster than ``np.unique``
+    here, whose hash table loses to a radix-friendly sort on 200k int64 keys)."""
+    if len(values) == 0:
+        return 0
+    ordered = np.sort(values)
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+
+
 def _distinct_n(n: int):
     def distinct(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
         out = []
         for d in draws:
             keys = _ngram_keys(d, n, len(data.words))
-            out.append(len(np.unique(keys)) / len(keys) if len(keys) else np.nan)
+            out.append(count_distinct(keys) / len(keys) if len(keys) else np.nan)
         return np.array(out, dtype=float)
 
     distinct.__doc__ = f"Distinct {n}-grams over all {n}-grams within documents."

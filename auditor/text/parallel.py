@@ -1,11 +1,11 @@
 """The streaming pass spread over worker processes (or a Dask cluster), merged back exactly.
 
 The main process reads documents and deals them out in chunks of whole tokenizer batches; each
-worker profiles its chunk with its own vocabulary (counts, reservoirs keyed by global document
-position) and the main process maps the chunk's words into the run's vocabulary and merges, in
-chunk order. Because chunks start on batch boundaries and merge in order, words get the same ids
-as in one process, and the merged profile equals the single-process one (tested): counts add,
-and reservoirs keep the same smallest-key documents.
+worker profiles its chunk (counts, reservoirs keyed by global document position) and returns it in
+the chunk's own words; the main process maps those into the run's vocabulary and merges, in chunk
+order. The merged profile equals the single-process one (tested): counts add, and reservoirs keep
+the same smallest-key documents. Word ids depend on which worker met a word first, so the
+pipeline renumbers the vocabulary in string order afterwards (:meth:`Vocabulary.sorted`).
 
 At most ``2 x workers`` chunks are in flight, so memory stays bounded whatever the corpus length.
 Any executor with ``submit`` works: a local process pool, or ``dask.distributed.Client``'s executor.
@@ -64,13 +64,16 @@ _WORKER_TOKENIZERS: dict[tuple[str, str], Tokenizer] = {}
 
 
 def profile_chunk(job: ChunkJob) -> ChunkResult:
-    """Worker side: profile one chunk with a fresh vocabulary (the tokenizer is kept per process)."""
+    """Worker side: profile one chunk, then express it in the chunk's own words.
+
+    The tokenizer (with its vocabulary and table of known spans) lives as long as the worker
+    process, so spans seen in earlier chunks cost a lookup; the result carries only the words
+    present in this chunk.
+    """
     key = (job.tokenizer, job.clitics)
     tokenizer = _WORKER_TOKENIZERS.get(key)
     if tokenizer is None:
         tokenizer = _WORKER_TOKENIZERS[key] = Tokenizer(Vocabulary(), job.tokenizer, job.clitics)
-    vocab = Vocabulary()
-    tokenizer.use_vocabulary(vocab)
     profile = profile_generation(
         job.name,
         "",
@@ -85,7 +88,13 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
         pair_by_order=job.pair_by_order,
         pair_docs=job.pair_docs,
     )
-    return ChunkResult(profile, vocab.words)
+    present = np.flatnonzero(profile.counts)
+    local = np.zeros(len(profile.counts), dtype=np.int32)
+    local[present] = np.arange(len(present), dtype=np.int32)
+    profile.counts = profile.counts[present]
+    profile.sample.tokens = local[profile.sample.tokens]
+    words = tokenizer.vocab.words
+    return ChunkResult(profile, [words[i] for i in present])
 
 
 def _into_vocabulary(result: ChunkResult, vocab: Vocabulary) -> GenerationProfile:

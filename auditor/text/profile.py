@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from auditor.corpus.readers import Document, ReadLog
+from auditor.text.arrays import gather
 from auditor.text.tokenize import Tokenizer
 
 BATCH_DOCS = 512
@@ -35,6 +36,16 @@ def doc_key(seed: int, stream: int, position: int) -> float:
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
     z ^= z >> 31
     return (z >> 11) / float(1 << 53)
+
+
+def doc_keys(seed: int, stream: int, positions: np.ndarray) -> np.ndarray:
+    """:func:`doc_key` for many positions at once (uint64 arithmetic wraps exactly like the mask)."""
+    base = (seed * 0x9E3779B97F4A7C15 + stream * 0xBF58476D1CE4E5B9 + 1) & 0xFFFFFFFFFFFFFFFF
+    z = np.asarray(positions).astype(np.uint64) + np.uint64(base)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
 def stream_id(name: str) -> int:
@@ -88,15 +99,6 @@ class DocumentSample:
         return DocumentSample(tokens, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), fields or [])
 
 
-def gather(tokens: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenate ``tokens[s:s+l]`` for each (s, l) without a Python loop."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=tokens.dtype)
-    shift = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return tokens[np.arange(total) + shift]
-
-
 @dataclass
 class GenerationProfile:
     """Everything later stages need from one generation, built in one pass."""
@@ -120,6 +122,13 @@ class GenerationProfile:
     def types(self) -> int:
         """Distinct word types in the whole generation."""
         return int(np.count_nonzero(self.counts))
+
+    def renumber(self, new_id: np.ndarray) -> None:
+        """Move counts and reservoir tokens to new word ids (``new_id[old_id]``, a permutation)."""
+        counts = np.zeros(len(new_id), dtype=np.int64)
+        counts[new_id[: len(self.counts)]] = self.counts
+        self.counts = counts
+        self.sample.tokens = new_id[self.sample.tokens].astype(np.int32)
 
     def counts_padded(self, size: int) -> np.ndarray:
         """The count table padded with zeros to the final vocabulary size."""
@@ -170,8 +179,17 @@ class _BottomK:
         self.heap: list[tuple[float, int, Any]] = []  # (-key, position, payload): a max-heap on key
         self.total = 0
 
+    @property
+    def threshold(self) -> float:
+        """Keys above this are refused right now (so a batch can skip them before building payloads)."""
+        if self.capacity <= 0:
+            return -np.inf
+        if self.total >= self.capacity and self.heap:
+            return -self.heap[0][0]
+        return np.inf
+
     def offer(self, key: float, position: int, payload: Any) -> None:
-        if self.total >= self.capacity and self.heap and key > -self.heap[0][0]:
+        if key > self.threshold:
             return
         heapq.heappush(self.heap, (-key, position, payload))
         self.total += self.size(payload)
@@ -328,32 +346,39 @@ def profile_generation(
 
     def flush_batch() -> None:
         nonlocal n_docs, n_tokens, pending_tokens, position
-        for doc, ids in zip(batch, tokenizer.ids([d.text for d in batch]), strict=True):
-            position += 1
-            if len(ids) == 0:
-                log.skip("no_word_tokens", doc.source)
-                continue
-            key = doc_key(seed, stream, position)
-            reservoir.offer(key, position, (ids, doc.fields))
-            if text_docs:
-                text_reservoir.offer(key, position, (doc.text, doc.fields))
-            if pairing:
-                pair_id = str(position - 1) if pair_by_order else doc.fields.get(pair_field or "")
-                if pair_id is None:
-                    log.skip("missing_pair_id", doc.source)
-                else:
-                    h = pair_hash(seed, pair_id)
-                    pair_hashes.append(h)
-                    pair_reservoir.offer((h >> 11) / float(1 << 53), position, (doc.text, doc.fields, pair_id))
-            n_docs += 1
-            n_tokens += len(ids)
-            pending.append(ids)
-            pending_tokens += len(ids)
+        tokens = tokenizer.batch([d.text for d in batch])
+        lengths = np.diff(tokens.bounds)
+        positions = np.arange(position + 1, position + 1 + len(batch))
+        position += len(batch)
+        keys = doc_keys(seed, stream, positions)
+        for i in np.flatnonzero(lengths == 0):
+            log.skip("no_word_tokens", batch[i].source)
+        has_words = lengths > 0
+        for i in np.flatnonzero(has_words & (keys <= reservoir.threshold)):
+            reservoir.offer(float(keys[i]), int(positions[i]), (tokens.doc(i).copy(), batch[i].fields))
+        for i in np.flatnonzero(has_words & (keys <= text_reservoir.threshold)):
+            text_reservoir.offer(float(keys[i]), int(positions[i]), (batch[i].text, batch[i].fields))
+        if pairing:
+            for i in np.flatnonzero(has_words):
+                offer_pair(batch[i], int(positions[i]))
+        n_docs += int(has_words.sum())
+        n_tokens += len(tokens.ids)
+        pending.append(tokens.ids)
+        pending_tokens += len(tokens.ids)
         batch.clear()
         if pending_tokens >= COUNT_FLUSH_TOKENS:
             flush_counts()
         if progress is not None:
             progress(n_docs, n_tokens)
+
+    def offer_pair(doc: Document, position: int) -> None:
+        pair_id = str(position - 1) if pair_by_order else doc.fields.get(pair_field or "")
+        if pair_id is None:
+            log.skip("missing_pair_id", doc.source)
+            return
+        h = pair_hash(seed, pair_id)
+        pair_hashes.append(h)
+        pair_reservoir.offer((h >> 11) / float(1 << 53), position, (doc.text, doc.fields, pair_id))
 
     for doc in documents:
         batch.append(doc)

@@ -7,21 +7,27 @@ Two tokenizers (setting ``tokenizer``):
   clitic pieces are dropped, with ``"keep"`` they stay as tokens of their own.
 * ``regex``: runs of letters with inner apostrophes ("don't" stays one token); faster, cruder.
 
-Tokens without a letter (numbers, punctuation, symbols) are not words and are dropped. Texts
-longer than spaCy's comfortable size are tokenized in pieces cut at white space, so no word is
-split. Scripts without spaces between words (Chinese, Japanese) come out as long runs: the
-lexical metrics then count runs, not words (documented limitation).
+Tokens without a letter (numbers, punctuation, symbols) are not words and are dropped. Each
+white-space-separated span is tokenized on its own, so no word is ever split across a cut.
+Scripts without spaces between words (Chinese, Japanese) come out as long runs: the lexical
+metrics then count runs, not words (documented limitation).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from auditor.text.arrays import GrowingArray, gather
+
 PIECE_CHARS = 500_000
-"""Texts longer than this are tokenized in white-space-aligned pieces."""
+"""Texts longer than this are split in white-space-aligned pieces (bounds the temporary lists)."""
+MAX_SPANS = 2_000_000
+"""Distinct spans remembered before the span table starts afresh (about 200 MB)."""
+FLUSH_SPANS = 1_000_000
 
 _APOSTROPHES = ("'", "\u2019")
 _CLITIC_RE = re.compile(r"^(?:['\u2019](?:s|d|m|ll|re|ve)|n['\u2019]t)$")
@@ -51,6 +57,20 @@ class Vocabulary:
         """The id of ``word``, or None if it was never seen."""
         return self._ids.get(word)
 
+    def sorted(self) -> tuple[Vocabulary, np.ndarray]:
+        """The same words numbered in string order, and ``new_id[old_id]``.
+
+        Ids then depend only on the set of words, not on the order a pass (or which worker)
+        met them in, so every engine and worker count gives identical ids.
+        """
+        order = sorted(range(len(self.words)), key=self.words.__getitem__)
+        new_id = np.empty(len(order), dtype=np.int64)
+        new_id[order] = np.arange(len(order), dtype=np.int64)
+        out = Vocabulary()
+        out.words = [self.words[i] for i in order]
+        out._ids = {w: i for i, w in enumerate(out.words)}
+        return out, new_id
+
 
 def split_long(text: str, size: int = PIECE_CHARS) -> list[str]:
     """Cut ``text`` into pieces of about ``size`` characters at white space (never inside a word)."""
@@ -71,24 +91,48 @@ def split_long(text: str, size: int = PIECE_CHARS) -> list[str]:
     return pieces
 
 
-class Tokenizer:
-    """Maps batches of texts to arrays of word ids in a :class:`Vocabulary`."""
+@dataclass(frozen=True)
+class TokenBatch:
+    """The word ids of a batch of texts: one flat array and each text's [start, end) in it."""
 
-    def __init__(self, vocab: Vocabulary, kind: str = "spacy", clitics: str = "drop") -> None:
+    ids: np.ndarray
+    bounds: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def doc(self, i: int) -> np.ndarray:
+        """The ids of text ``i`` (a view: copy it to keep it beyond the batch)."""
+        return self.ids[self.bounds[i] : self.bounds[i + 1]]
+
+
+class Tokenizer:
+    """Maps batches of texts to arrays of word ids in a :class:`Vocabulary`.
+
+    Texts are split at white space into spans; each distinct span is tokenized once and its word
+    ids remembered (up to ``max_spans`` spans, then the memory starts afresh). Word frequencies are
+    Zipfian, so nearly every span of a large corpus is a repeat and costs a dictionary lookup
+    instead of a pass through spaCy. spaCy itself splits at white space first and caches spans,
+    so the words are those of tokenizing whole texts (checked on every bundled paragraph).
+    """
+
+    def __init__(self, vocab: Vocabulary, kind: str = "spacy", clitics: str = "drop", max_spans: int = MAX_SPANS):
         self.vocab = vocab
         self.kind = kind
         self.drop_clitics = clitics == "drop"
-        self._hash_to_id: dict[int, int] = {}
+        self.max_spans = max_spans
         self._nlp = None
         if kind == "spacy":
             import spacy
 
             self._nlp = spacy.blank("en")
+        self._forget_spans()
 
-    def use_vocabulary(self, vocab: Vocabulary) -> None:
-        """Map into a fresh vocabulary from now on (a worker does this per chunk)."""
-        self.vocab = vocab
-        self._hash_to_id = {}
+    def _forget_spans(self) -> None:
+        self._span_index: dict[str, int] = {}
+        self._span_starts = GrowingArray(np.int64)
+        self._span_lengths = GrowingArray(np.int64)
+        self._span_words = GrowingArray(np.int32)
 
     def is_word(self, token: str) -> bool:
         """True if the lower-cased token counts as a word under the current settings."""
@@ -96,41 +140,74 @@ class Tokenizer:
             return False
         return not (self.drop_clitics and _CLITIC_RE.match(token))
 
+    def span_words(self, span: str) -> list[str]:
+        """The words of one span without white space, lower-cased, in order."""
+        if self._nlp is None:
+            return _REGEX_WORD.findall(span.lower())
+        return [w for w in (t.lower_ for t in self._nlp.tokenizer(span)) if self.is_word(w)]
+
     def ids(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Word-id arrays (int32), one per text, in order."""
-        vocab = self.vocab
-        if self.kind == "regex":
-            return [np.fromiter((vocab.add(w) for w in _REGEX_WORD.findall(t.lower())), dtype=np.int32) for t in texts]
-        return self._spacy_ids(texts)
+        batch = self.batch(texts)
+        return [batch.doc(i).copy() for i in range(len(batch))]
 
-    def _spacy_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
-        from spacy.attrs import LOWER
-
-        assert self._nlp is not None
-        pieces: list[str] = []
-        owner: list[int] = []
-        for i, text in enumerate(texts):
+    def batch(self, texts: Sequence[str]) -> TokenBatch:
+        """The word ids of ``texts`` as one flat int32 array with per-text bounds."""
+        if len(self._span_index) > self.max_spans:
+            self._forget_spans()
+        learner = _SpanLearner(self)
+        lookup = self._span_index.get
+        parts: list[np.ndarray] = []
+        pending: list[int] = []
+        ends = [0]
+        flushed = 0
+        for text in texts:
             for piece in split_long(text):
-                pieces.append(piece)
-                owner.append(i)
-        hashes = [doc.to_array(LOWER) for doc in self._nlp.tokenizer.pipe(pieces, batch_size=256)]
-        lengths = np.array([len(h) for h in hashes], dtype=np.int64)
-        flat = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-        uniq, inverse = np.unique(flat, return_inverse=True)
-        mapped = np.fromiter((self._lookup(int(h)) for h in uniq), dtype=np.int64, count=len(uniq))
-        ids = mapped[inverse]
-        bounds = np.concatenate([[0], np.cumsum(lengths)])
-        out: list[list[np.ndarray]] = [[] for _ in texts]
-        for k, doc_index in enumerate(owner):
-            piece_ids = ids[bounds[k] : bounds[k + 1]]
-            out[doc_index].append(piece_ids[piece_ids >= 0])
-        return [np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, np.int32) for parts in out]
+                spans = piece.split()
+                found = list(map(lookup, spans))
+                if None in found:
+                    found = [
+                        learner.learn(span) if sid is None else sid for span, sid in zip(spans, found, strict=True)
+                    ]
+                pending.extend(found)
+                if len(pending) >= FLUSH_SPANS:  # a huge text: hold its span ids as an array
+                    parts.append(np.array(pending, dtype=np.int64))
+                    flushed += len(pending)
+                    pending = []
+            ends.append(flushed + len(pending))
+        parts.append(np.array(pending, dtype=np.int64))
+        learner.commit()
+        span_ids = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        lengths = self._span_lengths.array[span_ids]
+        ids = gather(self._span_words.array, self._span_starts.array[span_ids], lengths)
+        cumulative = np.zeros(len(span_ids) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=cumulative[1:])
+        return TokenBatch(ids, cumulative[np.array(ends, dtype=np.int64)])
 
-    def _lookup(self, h: int) -> int:
-        idx = self._hash_to_id.get(h)
-        if idx is None:
-            assert self._nlp is not None
-            token = self._nlp.vocab.strings[h]
-            idx = self.vocab.add(token) if self.is_word(token) else -1
-            self._hash_to_id[h] = idx
-        return idx
+
+class _SpanLearner:
+    """Tokenizes spans new to a batch and appends them to the tokenizer's span table at the end."""
+
+    def __init__(self, tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.base = tokenizer._span_words.size
+        self.starts: list[int] = []
+        self.lengths: list[int] = []
+        self.words: list[int] = []
+
+    def learn(self, span: str) -> int:
+        index = self.tokenizer._span_index
+        sid = index.get(span)  # the same new span may occur twice in one batch
+        if sid is None:
+            sid = index[span] = len(index)
+            add = self.tokenizer.vocab.add
+            ids = [add(w) for w in self.tokenizer.span_words(span)]
+            self.starts.append(self.base + len(self.words))
+            self.lengths.append(len(ids))
+            self.words.extend(ids)
+        return sid
+
+    def commit(self) -> None:
+        self.tokenizer._span_starts.extend(self.starts)
+        self.tokenizer._span_lengths.extend(self.lengths)
+        self.tokenizer._span_words.extend(self.words)
