@@ -166,10 +166,15 @@ def test_documents_without_words_and_non_latin_scripts(tmp_path: Path) -> None:
     assert result.metric("vocabulary.types_at_budget").values["b"].value is not None
 
 
-def test_strict_turns_skips_into_errors_naming_file_and_line(tmp_path: Path, small_pair) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_strict_turns_skips_into_errors_naming_file_and_line(tmp_path: Path, small_pair, workers: int) -> None:
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"text": "fine words"}] * 3 + [{"body": "x"}])
     with pytest.raises(InputError, match=r"gen\.jsonl:4: missing field"):
-        audit([small_pair[0], gen], families=("vocabulary",), strict=True)
+        audit([small_pair[0], gen], families=("vocabulary",), strict=True, workers=workers)
+    # a document without words is found by the tokenizer, in a worker process when there are workers
+    wordless = write_jsonl(tmp_path / "wordless.jsonl", [{"text": "fine words"}] * 3 + [{"text": "42 -- 7%"}])
+    with pytest.raises(InputError, match=r"wordless\.jsonl:4: no word tokens"):
+        audit([small_pair[0], wordless], families=("vocabulary",), strict=True, workers=workers)
 
 
 def _audit_command(out: Path, *corpora: Path, extra: tuple[str, ...] = ()) -> list[str]:

@@ -50,6 +50,8 @@ class ChunkJob:
     pair_by_order: bool = False
     pair_docs: int = 0
     strict: bool = False
+    key_limits: tuple[float, float] = (np.inf, np.inf)
+    """From the profile merged so far: keys the whole's reservoirs already refuse."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
         pair_field=job.pair_field,
         pair_by_order=job.pair_by_order,
         pair_docs=job.pair_docs,
+        key_limits=job.key_limits,
     )
     present = np.flatnonzero(profile.counts)
     local = np.zeros(len(profile.counts), dtype=np.int32)
@@ -163,6 +166,8 @@ def profile_parallel(
             pair_field,
             pair_by_order,
             pair_docs,
+            strict=log.strict,
+            key_limits=merged.key_limits(reservoir_tokens, text_docs) if merged is not None else (np.inf, np.inf),
         )
         pending.append(executor.submit(profile_chunk, job))
         while len(pending) >= 2 * workers:

@@ -123,6 +123,16 @@ class GenerationProfile:
         """Distinct word types in the whole generation."""
         return int(np.count_nonzero(self.counts))
 
+    def key_limits(self, reservoir_tokens: int, text_docs: int) -> tuple[float, float]:
+        """Keys above which this profile's full reservoirs refuse any further document."""
+        tokens = (
+            float(self.sample.keys[-1])
+            if self.sample.keys is not None and self.sample.n_tokens >= reservoir_tokens
+            else np.inf
+        )
+        texts = float(self.texts.keys[-1]) if text_docs and len(self.texts) >= text_docs else np.inf
+        return tokens, texts
+
     def renumber(self, new_id: np.ndarray) -> None:
         """Move counts and reservoir tokens to new word ids (``new_id[old_id]``, a permutation)."""
         counts = np.zeros(len(new_id), dtype=np.int64)
@@ -243,7 +253,6 @@ def merge_profiles(
     documents reaching its capacity, exactly what one pass over the whole would keep.
     """
     size = max(len(a.counts), len(b.counts))
-    tokens = shortest_prefix(_token_entries(a.sample) + _token_entries(b.sample), reservoir_tokens, _token_size)
     texts = shortest_prefix(_text_entries(a.texts) + _text_entries(b.texts), text_docs, _one)
     pairs = None
     if a.pairs is not None and b.pairs is not None:
@@ -257,24 +266,32 @@ def merge_profiles(
         a.documents + b.documents,
         a.tokens + b.tokens,
         a.counts_padded(size) + b.counts_padded(size),
-        _token_sample(tokens),
+        merge_samples(a.sample, b.sample, reservoir_tokens),
         log,
         _text_sample(texts),
         pairs,
     )
 
 
-def _token_entries(sample: DocumentSample) -> list[Entry]:
-    if sample.keys is None or sample.positions is None:
+def merge_samples(a: DocumentSample, b: DocumentSample, capacity: int) -> DocumentSample:
+    """The fewest smallest-key documents of two reservoirs reaching ``capacity`` tokens (vectorised)."""
+    if a.keys is None or a.positions is None or b.keys is None or b.positions is None:
         raise ValueError("only reservoir samples (with keys) can be merged")
-    return [
-        (
-            float(sample.keys[i]),
-            int(sample.positions[i]),
-            (sample.tokens[sample.offsets[i] : sample.offsets[i + 1]], sample.fields[i] if sample.fields else {}),
-        )
-        for i in range(sample.n_docs)
-    ]
+    keys = np.concatenate([a.keys, b.keys])
+    positions = np.concatenate([a.positions, b.positions])
+    lengths = np.concatenate([a.lengths, b.lengths])
+    order = np.lexsort((positions, keys))
+    before = np.cumsum(lengths[order]) - lengths[order]  # tokens of the documents ahead of each
+    keep = order[before < capacity]
+    starts = np.concatenate([a.offsets[:-1], b.offsets[:-1] + a.n_tokens])
+    fields = (a.fields or [{}] * a.n_docs) + (b.fields or [{}] * b.n_docs)
+    return DocumentSample(
+        gather(np.concatenate([a.tokens, b.tokens]), starts[keep], lengths[keep]),
+        np.concatenate([[0], np.cumsum(lengths[keep])]).astype(np.int64),
+        [fields[i] for i in keep],
+        keys[keep],
+        positions[keep],
+    )
 
 
 def _pair_entries(sample: TextSample) -> list[Entry]:
@@ -314,11 +331,14 @@ def profile_generation(
     pair_field: str | None = None,
     pair_by_order: bool = False,
     pair_docs: int = 0,
+    key_limits: tuple[float, float] = (np.inf, np.inf),
 ) -> GenerationProfile:
     """Tokenize a document stream once into counts and a reservoir (see module docstring).
 
     ``start_position`` is the position of the stream's first document in the whole generation,
-    for profiling parts of a generation separately and merging them.
+    for profiling parts of a generation separately and merging them. ``key_limits`` are keys
+    above which the token and text reservoirs of the whole are already known to refuse a
+    document (a part need not keep, nor send back, what the merge would drop).
     """
     reservoir = _BottomK(reservoir_tokens, _token_size)
     text_reservoir = _BottomK(text_docs, _one)
@@ -354,9 +374,9 @@ def profile_generation(
         for i in np.flatnonzero(lengths == 0):
             log.skip("no_word_tokens", batch[i].source)
         has_words = lengths > 0
-        for i in np.flatnonzero(has_words & (keys <= reservoir.threshold)):
+        for i in np.flatnonzero(has_words & (keys <= min(reservoir.threshold, key_limits[0]))):
             reservoir.offer(float(keys[i]), int(positions[i]), (tokens.doc(i).copy(), batch[i].fields))
-        for i in np.flatnonzero(has_words & (keys <= text_reservoir.threshold)):
+        for i in np.flatnonzero(has_words & (keys <= min(text_reservoir.threshold, key_limits[1]))):
             text_reservoir.offer(float(keys[i]), int(positions[i]), (batch[i].text, batch[i].fields))
         if pairing:
             for i in np.flatnonzero(has_words):
