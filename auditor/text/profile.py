@@ -212,17 +212,6 @@ class _BottomK:
         return sorted(((-k, pos, payload) for k, pos, payload in self.heap), key=lambda e: (e[0], e[1]))
 
 
-def shortest_prefix(entries: list[Entry], capacity: int, size: Callable[[Any], int]) -> list[Entry]:
-    """The fewest smallest-key entries reaching ``capacity``: what one pass would have kept."""
-    kept, total = [], 0
-    for entry in sorted(entries, key=lambda e: (e[0], e[1])):
-        if total >= capacity:
-            break
-        kept.append(entry)
-        total += size(entry[2])
-    return kept
-
-
 def _token_size(payload: tuple[np.ndarray, dict[str, str]]) -> int:
     return len(payload[0])
 
@@ -239,8 +228,12 @@ def _token_sample(entries: list[Entry]) -> DocumentSample:
 
 
 def _text_sample(entries: list[Entry]) -> TextSample:
+    """Entries of (text, fields) or, for linked documents, (text, fields, pair id)."""
     return TextSample(
-        [e[2][0] for e in entries], [e[2][1] for e in entries], np.array([e[0] for e in entries], dtype=np.float64)
+        [e[2][0] for e in entries],
+        [e[2][1] for e in entries],
+        np.array([e[0] for e in entries], dtype=np.float64),
+        [e[2][2] for e in entries if len(e[2]) == 3],
     )
 
 
@@ -253,12 +246,13 @@ def merge_profiles(
     documents reaching its capacity, exactly what one pass over the whole would keep.
     """
     size = max(len(a.counts), len(b.counts))
-    texts = shortest_prefix(_text_entries(a.texts) + _text_entries(b.texts), text_docs, _one)
     pairs = None
     if a.pairs is not None and b.pairs is not None:
         capacity = max(len(a.pairs.sample), len(b.pairs.sample), pair_docs)
-        entries = shortest_prefix(_pair_entries(a.pairs.sample) + _pair_entries(b.pairs.sample), capacity, _one)
-        pairs = PairingInfo(_pair_sample(entries), np.concatenate([a.pairs.hashes, b.pairs.hashes]))
+        pairs = PairingInfo(
+            merge_text_samples(a.pairs.sample, b.pairs.sample, capacity),
+            np.concatenate([a.pairs.hashes, b.pairs.hashes]),
+        )
     log = ReadLog(a.log.skipped + b.log.skipped, a.log.warnings + b.log.warnings, a.log.files + b.log.files)
     return GenerationProfile(
         a.name,
@@ -268,7 +262,7 @@ def merge_profiles(
         a.counts_padded(size) + b.counts_padded(size),
         merge_samples(a.sample, b.sample, reservoir_tokens),
         log,
-        _text_sample(texts),
+        merge_text_samples(a.texts, b.texts, text_docs),
         pairs,
     )
 
@@ -294,26 +288,20 @@ def merge_samples(a: DocumentSample, b: DocumentSample, capacity: int) -> Docume
     )
 
 
-def _pair_entries(sample: TextSample) -> list[Entry]:
-    return [
-        (float(k), i, (t, f, pid))
-        for i, (k, t, f, pid) in enumerate(zip(sample.keys, sample.texts, sample.fields, sample.ids, strict=True))
-    ]
+def merge_text_samples(a: TextSample, b: TextSample, capacity: int) -> TextSample:
+    """The ``capacity`` smallest-key documents of two text samples.
 
-
-def _pair_sample(entries: list[Entry]) -> TextSample:
+    ``a`` comes before ``b`` in the stream and each is in (key, position) order, so a stable sort
+    breaks ties of equal keys (one pair id used twice) by position, as a single pass does.
+    """
+    keep = np.argsort(np.concatenate([a.keys, b.keys]), kind="stable")[:capacity]
+    texts, fields, ids = a.texts + b.texts, a.fields + b.fields, a.ids + b.ids
     return TextSample(
-        [e[2][0] for e in entries],
-        [e[2][1] for e in entries],
-        np.array([e[0] for e in entries], dtype=np.float64),
-        [e[2][2] for e in entries],
+        [texts[i] for i in keep],
+        [fields[i] for i in keep],
+        np.concatenate([a.keys, b.keys])[keep],
+        [ids[i] for i in keep] if ids else [],
     )
-
-
-def _text_entries(sample: TextSample) -> list[Entry]:
-    return [
-        (float(k), i, (t, f)) for i, (k, t, f) in enumerate(zip(sample.keys, sample.texts, sample.fields, strict=True))
-    ]
 
 
 def profile_generation(
@@ -415,7 +403,7 @@ def profile_generation(
         _token_sample(reservoir.entries()),
         log,
         _text_sample(text_reservoir.entries()),
-        PairingInfo(_pair_sample(pair_reservoir.entries()), np.array(pair_hashes, dtype=np.uint64))
+        PairingInfo(_text_sample(pair_reservoir.entries()), np.array(pair_hashes, dtype=np.uint64))
         if pairing
         else None,
     )
