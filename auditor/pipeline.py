@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from auditor import __version__
 from auditor.config import Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, parse_corpus_args, read_documents
-from auditor.engines import pass_executor
+from auditor.engines import local_workers, pass_executor
 from auditor.errors import Errors, InputError, UsageError
 from auditor.metrics import artifacts
 from auditor.metrics.base import MetricData
@@ -127,38 +127,46 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     with pass_executor(settings) as (executor, workers):
         profiles = [_profile(spec, tokenizer, settings, progress, executor, workers) for spec in specs]
-    vocab, new_id = vocab.sorted()
-    for profile in profiles:
-        profile.renumber(new_id)
+        cluster = executor if settings.engine == "dask" else None
+        if cluster is None and executor is not None:
+            executor.shutdown()  # local workers are done; a Dask cluster also embeds (below)
+        vocab, new_id = vocab.sorted()
+        for profile in profiles:
+            profile.renumber(new_id)
 
-    data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget)
-    drawsets: dict[str, DrawSet] = {}
-    config = settings.to_dict()
-    config.update(reference=reference, budget=None, budget_source="none")
-    artifacts_out = _artifacts(profiles, reference, vocab.words, settings)
-    cache_stats: dict[str, Any] = {}
-    if any(f in LEXICAL for f in settings.families):
-        drawset, plan = build_drawset(profiles, reference, settings)
-        config.update(budget=plan.budget, budget_source=plan.source)
-        drawsets.update(dict.fromkeys(LEXICAL, drawset))
-    for family, run_stage in SAMPLED_STAGES.items():
-        if family in settings.families:
-            context = {"words": vocab.words} if family == "paired" else {}
-            stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
-            drawsets[family] = stage.drawset
-            config.update(stage.config)
-            if stage.artifacts:
-                artifacts_out[family] = stage.artifacts
-            if stage.cache:
-                cache_stats[family] = stage.cache
-            data.na_reasons.update(stage.metric_reasons)
+        data = MetricData(
+            vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget
+        )
+        drawsets: dict[str, DrawSet] = {}
+        config = settings.to_dict()
+        config.update(reference=reference, budget=None, budget_source="none")
+        artifacts_out = _artifacts(profiles, reference, vocab.words, settings)
+        cache_stats: dict[str, Any] = {}
+        if any(f in LEXICAL for f in settings.families):
+            drawset, plan = build_drawset(profiles, reference, settings)
+            config.update(budget=plan.budget, budget_source=plan.source)
+            drawsets.update(dict.fromkeys(LEXICAL, drawset))
+        for family, run_stage in SAMPLED_STAGES.items():
+            if family in settings.families:
+                context = {"paired": {"words": vocab.words}, "embedding": {"executor": cluster}}.get(family, {})
+                stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
+                drawsets[family] = stage.drawset
+                config.update(stage.config)
+                if stage.artifacts:
+                    artifacts_out[family] = stage.artifacts
+                if stage.cache:
+                    cache_stats[family] = stage.cache
+                data.na_reasons.update(stage.metric_reasons)
 
     metric_results = []
     verdicts = []
-    for family in settings.families:
-        results = compute_metrics(FAMILY_METRICS[family], drawsets[family], data, default_tolerance=settings.tolerance)
-        metric_results.extend(results)
-        verdicts.extend(family_verdicts(results, family, names))
+    with ThreadPoolExecutor(max_workers=local_workers(settings)) as threads:
+        for family in settings.families:
+            results = compute_metrics(
+                FAMILY_METRICS[family], drawsets[family], data, default_tolerance=settings.tolerance, executor=threads
+            )
+            metric_results.extend(results)
+            verdicts.extend(family_verdicts(results, family, names))
     return AuditResult(
         auditor_version=__version__,
         run={

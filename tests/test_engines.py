@@ -62,11 +62,15 @@ def test_two_workers_give_the_same_audit_as_one(small_pair) -> None:
 
 
 def test_dask_local_cluster_gives_the_local_metrics() -> None:
+    """The count pass and the embeddings run on the cluster's workers; every metric is the same."""
     distributed = pytest.importorskip("distributed")
-    families = ("vocabulary", "tail", "topics")
-    local = audit(DEMO, families=families, workers=2).to_dict()
+    pytest.importorskip("sentence_transformers")
+    options = dict(families=("vocabulary", "tail", "topics", "embedding"), cache=False, sample_docs=100)
+    local = audit(DEMO, workers=2, **options).to_dict()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = audit(DEMO, families=families, engine="dask", scheduler=cluster.scheduler_address).to_dict()
+        remote = audit(DEMO, engine="dask", scheduler=cluster.scheduler_address, **options).to_dict()
+    assert local["run"]["cache"]["embedding"]["embedded_on_cluster"] == 0
+    assert remote["run"]["cache"]["embedding"]["embedded_on_cluster"] == 6 * 100
     for result in (local, remote):
         result.pop("run")
         for key in ("workers", "engine", "scheduler"):
@@ -83,14 +87,16 @@ def test_dask_without_a_reachable_scheduler_is_a_usage_error(small_pair, monkeyp
         audit(list(small_pair), families=("vocabulary",), engine="dask", scheduler="tcp://127.0.0.1:9")
 
 
-def test_parallel_pass_keeps_the_linked_sample(tmp_path) -> None:
-    """Pairing survives the parallel pass: the same linked documents as in one process."""
+@pytest.mark.parametrize("pair_docs", [200, 4_500])
+def test_parallel_pass_keeps_the_linked_sample(tmp_path, pair_docs: int) -> None:
+    """Pairing survives the parallel pass: the same linked documents as in one process, also when
+    no single chunk (4,096 documents) fills the linked sample."""
     import json
 
     rows = [json.loads(line) for line in PARAGRAPHS.open()][:5000]
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps(dict(r, pid=f"id{i}")) + "\n" for i, r in enumerate(rows)))
-    kw = dict(KW, pair_field="pid", pair_docs=200)
+    kw = dict(KW, pair_field="pid", pair_docs=pair_docs)
     log = ReadLog()
     single = profile_generation(
         "g", "s", read_documents(path, ReadOptions(extra_fields=("pid",)), log), Tokenizer(Vocabulary()), log, **kw
@@ -109,5 +115,5 @@ def test_parallel_pass_keeps_the_linked_sample(tmp_path) -> None:
             clitics="drop",
             **kw,
         )
-    assert parallel.pairs.sample.ids == single.pairs.sample.ids and len(single.pairs.sample) == 200
+    assert parallel.pairs.sample.ids == single.pairs.sample.ids and len(single.pairs.sample) == pair_docs
     assert np.array_equal(np.sort(parallel.pairs.hashes), np.sort(single.pairs.hashes))

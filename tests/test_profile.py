@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.corpus import Document, ReadLog
 from auditor.text.profile import doc_key, doc_keys, merge_profiles, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
+
+SPACY_TOKENIZER = Tokenizer(Vocabulary())
 
 
 def profile(docs: list[Document], tokenizer: Tokenizer, *, capacity: int, start: int = 0, progress=None):
@@ -128,3 +132,19 @@ def test_vectorised_document_keys_equal_the_scalar_hash() -> None:
     for seed, stream in [(0, 0), (5, 123_456_789), (2**40 + 3, 2**32 - 1)]:
         keys = doc_keys(seed, stream, positions)
         assert keys.tolist() == [doc_key(seed, stream, int(p)) for p in positions]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo")), min_size=1, max_size=12))
+def test_letters_only_spans_take_the_shortcut_spacy_would_take(span: str) -> None:
+    """Spans of letters alone skip spaCy: it would return them whole (unless a special case)."""
+    import spacy
+
+    tokenizer = SPACY_TOKENIZER
+    nlp = spacy.blank("en")
+    expected = [t.lower_ for t in nlp.tokenizer(span) if tokenizer.is_word(t.lower_)]
+    assert tokenizer.span_words(span) == expected
+    for special in ("cannot", "Gonna", "Im"):
+        assert tokenizer.span_words(special) == [
+            t.lower_ for t in nlp.tokenizer(special) if tokenizer.is_word(t.lower_)
+        ]

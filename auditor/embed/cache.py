@@ -38,12 +38,20 @@ class CacheStats:
 
     hits: int = 0
     misses: int = 0
+    remote: int = 0
+    """Of the misses, texts embedded on Dask workers (the rest were embedded in this process)."""
     path: str | None = None
     extra: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
-        return {"path": self.path, "hits": self.hits, "misses": self.misses, "embedded": self.misses}
+        return {
+            "path": self.path,
+            "hits": self.hits,
+            "misses": self.misses,
+            "embedded": self.misses,
+            "embedded_on_cluster": self.remote,
+        }
 
 
 class EmbeddingCache:

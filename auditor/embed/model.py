@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
@@ -103,6 +104,24 @@ def _canonical_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+_WORKER_MODELS: dict[str, LoadedModel] = {}
+
+
+def encode_on_worker(model_name: str, texts: list[str]) -> np.ndarray:
+    """Dask worker side: embed one canonical batch with the model, loaded once per worker process."""
+    loaded = _WORKER_MODELS.get(model_name)
+    if loaded is None:
+        loaded = _WORKER_MODELS[model_name] = load_model(model_name)
+    return _encode(loaded, texts)
+
+
+def _encode(loaded: LoadedModel, texts: list[str]) -> np.ndarray:
+    """One canonical batch, exactly as every caller embeds it (the batch is the unit of determinism)."""
+    return loaded.model.encode(
+        texts, batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    ).astype(np.float32)
+
+
 def embed(
     loaded: LoadedModel,
     texts: Sequence[str],
@@ -110,33 +129,55 @@ def embed(
     *,
     batch_size: int = 64,
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    model_name: str = DEFAULT_MODEL,
 ) -> np.ndarray:
-    """L2-normalised float32 embeddings, one row per text, from the cache where possible."""
+    """L2-normalised float32 embeddings, one row per text, from the cache where possible.
+
+    With a Dask ``executor``, the batches the cache lacks are embedded on the cluster's workers
+    (``model_name`` is loaded there, so it must be available on every worker); the cache and the
+    result stay here, and the vectors equal a local run's (same canonical batches).
+    """
     unique = list(dict.fromkeys(texts))
     keys = [text_key(loaded.model_id, t) for t in unique]
     cached = cache.get_many(keys)
     vectors: dict[str, np.ndarray] = {}
-    done = 0
+    missing: list[list[int]] = []
     for batch in _canonical_batches(unique, batch_size):
         if all(keys[i] in cached for i in batch):
             for i in batch:
                 vectors[unique[i]] = cached[keys[i]]
             cache.stats.hits += len(batch)
-            continue
-        out = loaded.model.encode(
-            [unique[i] for i in batch],
-            batch_size=len(batch),
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32)
+        else:
+            missing.append(batch)
+    done = 0
+    for batch, out in _encoded(loaded, unique, missing, executor, model_name):
         cache.put_many([(keys[i], out[j]) for j, i in enumerate(batch)])
         for j, i in enumerate(batch):
             vectors[unique[i]] = out[j]
         cache.stats.misses += len(batch)
+        cache.stats.remote += len(batch) if executor is not None else 0
         done += len(batch)
         if progress is not None:
             progress(done)
     if not texts:
         return np.zeros((0, loaded.dimension), dtype=np.float32)
     return np.stack([vectors[t] for t in texts])
+
+
+def _encoded(
+    loaded: LoadedModel,
+    unique: list[str],
+    batches: list[list[int]],
+    executor: Executor | None,
+    model_name: str,
+) -> Iterator[tuple[list[int], np.ndarray]]:
+    """(batch, vectors) for each batch, embedded here or on the executor's workers, in order."""
+    if executor is None:
+        for batch in batches:
+            yield batch, _encode(loaded, [unique[i] for i in batch])
+        return
+    # one task per canonical batch: Dask workers run one thread of torch per task slot by default
+    futures = [executor.submit(encode_on_worker, model_name, [unique[i] for i in batch]) for batch in batches]
+    for batch, future in zip(batches, futures, strict=True):
+        yield batch, future.result()

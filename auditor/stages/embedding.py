@@ -8,6 +8,7 @@ smallest pool, so that the reference's pool splits into two disjoint halves of `
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,16 @@ PROJECTION_POINTS = 300
 
 
 def run_embedding_stage(
-    profiles: list[GenerationProfile], reference: str, settings: Settings, progress: StageProgress | None = None
+    profiles: list[GenerationProfile],
+    reference: str,
+    settings: Settings,
+    progress: StageProgress | None = None,
+    executor: Executor | None = None,
 ) -> Stage:
-    """Embed every pool (through the cache), then build the draws and the 2-D projection."""
+    """Embed every pool (through the cache), then build the draws and the 2-D projection.
+
+    ``executor``: a Dask cluster's, to embed what the cache lacks on its workers.
+    """
     names = [p.name for p in profiles]
     unavailable = missing_dependency()
     if unavailable:
@@ -52,7 +60,15 @@ def run_embedding_stage(
                 continue
             texts = p.texts.texts[: settings.sample_docs]
             update = progress(f"{p.name}: embedding", len(texts)) if progress else None
-            pools[p.name] = embed(loaded, texts, cache, batch_size=settings.embedding_batch_size, progress=update)
+            pools[p.name] = embed(
+                loaded,
+                texts,
+                cache,
+                batch_size=settings.embedding_batch_size,
+                progress=update,
+                executor=executor,
+                model_name=settings.embedding_model,
+            )
             truncated[p.name] = count_truncated(loaded, texts)
     finally:
         cache.close()

@@ -39,7 +39,11 @@ class ChunkJob:
     """Everything a worker needs to profile one chunk (picklable)."""
 
     name: str
-    documents: list[Document]
+    texts: list[str]
+    sources: list[str]
+    fields: list[dict[str, str]] | None
+    """Per-document extra fields, or None when no document has any (columns pickle ~7x faster
+    than Document objects, and the main process must keep up with every worker)."""
     start_position: int
     seed: int
     reservoir_tokens: int
@@ -79,7 +83,10 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
     profile = profile_generation(
         job.name,
         "",
-        job.documents,
+        [
+            Document(t, s, f)
+            for t, s, f in zip(job.texts, job.sources, job.fields or itertools.repeat({}), strict=False)
+        ],
         tokenizer,
         ReadLog(strict=job.strict),
         seed=job.seed,
@@ -148,7 +155,9 @@ def profile_parallel(
         merged = (
             part
             if merged is None
-            else merge_profiles(merged, part, reservoir_tokens=reservoir_tokens, text_docs=text_docs)
+            else merge_profiles(
+                merged, part, reservoir_tokens=reservoir_tokens, text_docs=text_docs, pair_docs=pair_docs
+            )
         )
         if progress is not None:
             progress(merged.documents, merged.tokens)
@@ -156,7 +165,9 @@ def profile_parallel(
     for start, chunk in _chunks(documents):
         job = ChunkJob(
             name,
-            chunk,
+            [d.text for d in chunk],
+            [d.source for d in chunk],
+            [d.fields for d in chunk] if any(d.fields for d in chunk) else None,
             start,
             seed,
             reservoir_tokens,

@@ -126,6 +126,7 @@ class Tokenizer:
             import spacy
 
             self._nlp = spacy.blank("en")
+            self._special_cases = frozenset(self._nlp.tokenizer.rules or ())
         self._forget_spans()
 
     def _forget_spans(self) -> None:
@@ -144,6 +145,8 @@ class Tokenizer:
         """The words of one span without white space, lower-cased, in order."""
         if self._nlp is None:
             return _REGEX_WORD.findall(span.lower())
+        if span.isalpha() and span not in self._special_cases:
+            return [span.lower()]  # spaCy never splits letters alone unless a special case ("cannot"); tested
         return [w for w in (t.lower_ for t in self._nlp.tokenizer(span)) if self.is_word(w)]
 
     def ids(self, texts: Sequence[str]) -> list[np.ndarray]:
@@ -156,20 +159,21 @@ class Tokenizer:
         if len(self._span_index) > self.max_spans:
             self._forget_spans()
         learner = _SpanLearner(self)
+        known = self._span_index.__getitem__
         lookup = self._span_index.get
         parts: list[np.ndarray] = []
         pending: list[int] = []
         ends = [0]
         flushed = 0
         for text in texts:
-            for piece in split_long(text):
+            for piece in (text,) if len(text) <= PIECE_CHARS else split_long(text):
                 spans = piece.split()
-                found = list(map(lookup, spans))
-                if None in found:
-                    found = [
-                        learner.learn(span) if sid is None else sid for span, sid in zip(spans, found, strict=True)
-                    ]
-                pending.extend(found)
+                mark = len(pending)
+                try:
+                    pending.extend(map(known, spans))  # the common case: every span seen before
+                except KeyError:
+                    del pending[mark:]
+                    pending.extend([learner.learn(span) if (sid := lookup(span)) is None else sid for span in spans])
                 if len(pending) >= FLUSH_SPANS:  # a huge text: hold its span ids as an array
                     parts.append(np.array(pending, dtype=np.int64))
                     flushed += len(pending)
