@@ -5,7 +5,8 @@ Two tokenizers (setting ``tokenizer``):
 * ``spacy`` (default): spaCy's blank English tokenizer (rules only, no model). It splits clitics
   ("don't" -> "do" + "n't", "it's" -> "it" + "'s"); with ``clitics = "drop"`` (default) those
   clitic pieces are dropped, with ``"keep"`` they stay as tokens of their own.
-* ``regex``: runs of letters with inner apostrophes ("don't" stays one token); faster, cruder.
+* ``regex``: runs of letters with inner apostrophes ("don't" stays one token); cruder, and faster
+  only on text with many one-off spans (a new span costs ~1 us instead of spaCy's ~26 us).
 
 Tokens without a letter (numbers, punctuation, symbols) are not words and are dropped. Each
 white-space-separated span is tokenized on its own, so no word is ever split across a cut.
