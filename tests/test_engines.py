@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
@@ -91,8 +92,6 @@ def test_dask_without_a_reachable_scheduler_is_a_usage_error(small_pair, monkeyp
 def test_parallel_pass_keeps_the_linked_sample(tmp_path, pair_docs: int) -> None:
     """Pairing survives the parallel pass: the same linked documents as in one process, also when
     no single chunk (4,096 documents) fills the linked sample."""
-    import json
-
     rows = [json.loads(line) for line in PARAGRAPHS.open()][:5000]
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps(dict(r, pid=f"id{i}")) + "\n" for i, r in enumerate(rows)))
@@ -117,3 +116,27 @@ def test_parallel_pass_keeps_the_linked_sample(tmp_path, pair_docs: int) -> None
         )
     assert parallel.pairs.sample.ids == single.pairs.sample.ids and len(single.pairs.sample) == pair_docs
     assert np.array_equal(np.sort(parallel.pairs.hashes), np.sort(single.pairs.hashes))
+
+
+def test_a_worker_tokenizer_starts_afresh_past_its_word_cap(monkeypatch) -> None:
+    """A long-lived worker forgets its vocabulary past the cap; each chunk's words stay right."""
+    from auditor.text import parallel
+
+    docs = [json.loads(line)["text"] for line in PARAGRAPHS.read_text(encoding="utf-8").splitlines()[:400]]
+
+    def job(start: int) -> parallel.ChunkJob:
+        chunk = docs[start : start + 200]
+        return parallel.ChunkJob("g", chunk, ["s"] * len(chunk), None, start, 0, 10**6, 0, "regex", "drop")
+
+    monkeypatch.setattr(parallel, "_WORKER_TOKENIZERS", {})
+    monkeypatch.setattr(parallel, "WORKER_MAX_WORDS", 100)
+    first = parallel.profile_chunk(job(0))
+    kept = parallel._WORKER_TOKENIZERS[("regex", "drop")]
+    second = parallel.profile_chunk(job(200))
+    assert parallel._WORKER_TOKENIZERS[("regex", "drop")] is not kept  # the first chunk passed the cap
+    for result, start in ((first, 0), (second, 200)):
+        vocab = Vocabulary()
+        fresh = Tokenizer(vocab, kind="regex").ids(docs[start : start + 200])
+        expected = np.bincount(np.concatenate(fresh), minlength=len(vocab))
+        got = dict(zip(result.words, result.profile.counts.tolist(), strict=True))
+        assert got == {vocab.words[i]: int(c) for i, c in enumerate(expected) if c}

@@ -67,6 +67,9 @@ class ChunkResult:
 
 
 _WORKER_TOKENIZERS: dict[tuple[str, str], Tokenizer] = {}
+WORKER_MAX_WORDS = 2_000_000
+"""A worker's tokenizer starts afresh past this many words: a long-lived Dask worker serves run
+after run, and its vocabulary must not grow for ever (ids are private to each chunk anyway)."""
 
 
 def profile_chunk(job: ChunkJob) -> ChunkResult:
@@ -78,7 +81,7 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
     """
     key = (job.tokenizer, job.clitics)
     tokenizer = _WORKER_TOKENIZERS.get(key)
-    if tokenizer is None:
+    if tokenizer is None or len(tokenizer.vocab) > WORKER_MAX_WORDS:
         tokenizer = _WORKER_TOKENIZERS[key] = Tokenizer(Vocabulary(), job.tokenizer, job.clitics)
     profile = profile_generation(
         job.name,
