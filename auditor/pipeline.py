@@ -137,26 +137,12 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         data = MetricData(
             vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget
         )
-        drawsets: dict[str, DrawSet] = {}
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")
         artifacts_out = _artifacts(profiles, reference, vocab.words, settings)
-        cache_stats: dict[str, Any] = {}
-        if any(f in LEXICAL for f in settings.families):
-            drawset, plan = build_drawset(profiles, reference, settings)
-            config.update(budget=plan.budget, budget_source=plan.source)
-            drawsets.update(dict.fromkeys(LEXICAL, drawset))
-        for family, run_stage in SAMPLED_STAGES.items():
-            if family in settings.families:
-                context = {"paired": {"words": vocab.words}, "embedding": {"executor": cluster}}.get(family, {})
-                stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
-                drawsets[family] = stage.drawset
-                config.update(stage.config)
-                if stage.artifacts:
-                    artifacts_out[family] = stage.artifacts
-                if stage.cache:
-                    cache_stats[family] = stage.cache
-                data.na_reasons.update(stage.metric_reasons)
+        drawsets, cache_stats = _draw_sets(
+            profiles, reference, settings, progress, data, config, artifacts_out, cluster
+        )
 
     metric_results = []
     verdicts = []
@@ -181,6 +167,42 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         verdicts=verdicts,
         artifacts=artifacts_out,
     )
+
+
+def _draw_sets(
+    profiles: list[GenerationProfile],
+    reference: str,
+    settings: Settings,
+    progress: ProgressFactory | None,
+    data: MetricData,
+    config: dict[str, Any],
+    artifacts_out: dict[str, Any],
+    cluster: Executor | None,
+) -> tuple[dict[str, DrawSet], dict[str, Any]]:
+    """Each family's draws (lexical ones from the reservoirs, the rest from their stages).
+
+    Stages add what they learn to ``config``, ``artifacts_out`` and ``data.na_reasons``; returns
+    the draw sets and the stages' cache statistics.
+    """
+    drawsets: dict[str, DrawSet] = {}
+    cache_stats: dict[str, Any] = {}
+    if any(f in LEXICAL for f in settings.families):
+        drawset, plan = build_drawset(profiles, reference, settings)
+        config.update(budget=plan.budget, budget_source=plan.source)
+        drawsets.update(dict.fromkeys(LEXICAL, drawset))
+    for family, run_stage in SAMPLED_STAGES.items():
+        if family not in settings.families:
+            continue
+        context = {"paired": {"words": data.words}, "embedding": {"executor": cluster}}.get(family, {})
+        stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
+        drawsets[family] = stage.drawset
+        config.update(stage.config)
+        if stage.artifacts:
+            artifacts_out[family] = stage.artifacts
+        if stage.cache:
+            cache_stats[family] = stage.cache
+        data.na_reasons.update(stage.metric_reasons)
+    return drawsets, cache_stats
 
 
 def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Callable[[int], None]] | None:
