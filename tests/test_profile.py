@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,19 +100,27 @@ def test_long_documents_are_cut_at_white_space() -> None:
     assert len(ids) == 200_000  # no word split or lost at a piece boundary
 
 
-def test_span_table_gives_the_words_of_whole_text_tokenization(paragraphs) -> None:
-    """Tokenizing white-space spans once each equals spaCy on whole texts, on real paragraphs."""
+@pytest.mark.parametrize("kind", ["spacy", "regex"])
+def test_span_table_gives_the_words_of_whole_text_tokenization(paragraphs, kind: str) -> None:
+    """Tokenizing white-space spans once each equals tokenizing whole texts, on real paragraphs."""
+    import re
+
     import spacy
 
     texts = [p["text"] for p in paragraphs]
     vocab = Vocabulary()
-    tokenizer = Tokenizer(vocab)
+    tokenizer = Tokenizer(vocab, kind=kind)
     nlp = spacy.blank("en")
+
+    def whole_text_words(text: str) -> list[str]:
+        if kind == "regex":
+            return re.findall(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*", text.lower())
+        return [t.lower_ for t in nlp.tokenizer(text) if tokenizer.is_word(t.lower_)]
+
     for start in range(0, len(texts), 700):
         chunk = texts[start : start + 700]
         for text, ids in zip(chunk, tokenizer.ids(chunk), strict=True):
-            expected = [t.lower_ for t in nlp.tokenizer(text) if tokenizer.is_word(t.lower_)]
-            assert [vocab.words[i] for i in ids] == expected
+            assert [vocab.words[i] for i in ids] == whole_text_words(text)
 
 
 def test_span_table_forgets_at_its_cap_without_changing_ids(paragraphs) -> None:
