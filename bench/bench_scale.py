@@ -6,8 +6,9 @@ generations: 10M = one file per generation, 50M = a folder of five files per gen
 comparison isolates corpus length. They are written once to bench/out/ and reused.
 
 Each audit runs in its own process so its peak RSS is its own. Prints tokens/s and peak RSS for
-10M and 50M tokens and their ratio (the memory target: 50M within 1.2x of 10M), and the time of a
-full audit (all families) of the demo corpora.
+10M and 50M tokens and their ratio (the memory target: 50M within 1.2x of 10M), the 10M corpus
+again with 5% of its words misspelled (many one-off spans: the tokenizer's span table helps least),
+and the time of a full audit (all families) of the demo corpora.
 
 Usage: python bench/bench_scale.py [--skip-50m]
 """
@@ -70,6 +71,46 @@ def _five_folders(paths: list[Path]) -> list[Path]:
     return folders
 
 
+TYPO_RATE = 0.05
+
+
+def with_typos(paths: list[Path]) -> list[Path]:
+    """Copies of the 10M files with 5% of words misspelled (a random letter inserted, seeded).
+
+    Simulated text repeats its spans far more than web text; typos make hundreds of thousands of
+    one-off spans, the case the span table helps least. Built once.
+    """
+    import random
+
+    out = []
+    for path in paths:
+        target = OUT / f"typo_{path.name}"
+        out.append(target)
+        if target.exists():
+            continue
+        rng = random.Random(path.name)
+        with path.open(encoding="utf-8") as src, target.open("w", encoding="utf-8") as dst:
+            for line in src:
+                record = json.loads(line)
+                words = record["text"].split(" ")
+                for i, w in enumerate(words):
+                    if w and rng.random() < TYPO_RATE:
+                        k = rng.randrange(len(w) + 1)
+                        words[i] = w[:k] + rng.choice("abcdefghijklmnopqrstuvwxyz") + w[k:]
+                record["text"] = " ".join(words)
+                dst.write(json.dumps(record) + "\n")
+    return out
+
+
+def distinct_spans(paths: list[Path]) -> int:
+    """White-space spans that occur in ``paths``, counted once."""
+    seen: set[str] = set()
+    for path in paths:
+        for line in path.open(encoding="utf-8"):
+            seen.update(json.loads(line)["text"].split())
+    return len(seen)
+
+
 def child(paths: list[str], families: str) -> None:
     """Run one audit in this process and print its numbers as JSON."""
     from auditor import audit
@@ -98,7 +139,9 @@ def main() -> None:
         child(args.paths, args.child)
         return
     paths = build(5 if args.skip_50m else 25)
+    typos = with_typos(paths[:5])
     results = {"10M": run(paths[:5], "vocabulary,tail")}
+    results[f"10M with {TYPO_RATE:.0%} typos"] = run(typos, "vocabulary,tail")
     if not args.skip_50m:
         results["50M"] = run(_five_folders(paths), "vocabulary,tail")
     for name, r in results.items():
@@ -106,6 +149,7 @@ def main() -> None:
             f"vocabulary+tail, {name}: {r['tokens']:,} tokens in {r['seconds']:.1f} s = "
             f"{r['tokens'] / r['seconds']:,.0f} tokens/s; peak RSS {r['rss_mb']:,.0f} MB"
         )
+    print(f"distinct white-space spans: 10M {distinct_spans(paths[:5]):,}; with typos {distinct_spans(typos):,}")
     if "50M" in results:
         print(f"peak RSS 50M / 10M: {results['50M']['rss_mb'] / results['10M']['rss_mb']:.2f}x")
     demo = [ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)]

@@ -193,7 +193,9 @@ def test_killed_run_leaves_previous_outputs_intact(small_pair, tmp_path: Path) -
     )
     assert first.returncode == 0, first.stderr
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    big = write_jsonl(tmp_path / "big.jsonl", [{"text": f"document number {i} " * 40} for i in range(40_000)])
+    # one-off spans with digits go through spaCy one by one: minutes of work, killed after 6 s
+    rows = [{"text": " ".join(f"w{i}_{j}x" for j in range(40))} for i in range(40_000)]
+    big = write_jsonl(tmp_path / "big.jsonl", rows)
     proc = subprocess.Popen(_audit_command(out, small_pair[0], big, extra=("--families", "vocabulary,tail")), env=env)
     time.sleep(6)
     proc.send_signal(signal.SIGKILL)

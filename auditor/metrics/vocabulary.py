@@ -51,42 +51,50 @@ def zipf_exponent(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
     return np.array(out)
 
 
-def _ngram_keys(d: Draw, n: int, vocab_size: int) -> np.ndarray:
-    """Integer keys of every n-gram inside a document of the draw (none cross a boundary)."""
-    tokens = d.tokens.astype(np.int64)
-    if len(tokens) < n:
-        return np.zeros(0, dtype=np.int64)
-    doc_id = np.zeros(len(tokens), dtype=np.int64)
+def _ngram_columns(d: Draw, n: int) -> list[np.ndarray]:
+    """The n-grams inside the draw's documents (none cross a boundary) as n columns of local ranks.
+
+    Ranks number the draw's own types (0..T-1), so they fit 16 bits whenever T <= 65,536 and the
+    columns sort by radix (see :func:`count_distinct_rows`).
+    """
+    if len(d.tokens) < n:
+        return [np.zeros(0, dtype=np.uint16) for _ in range(n)]
+    types = d.types
+    lut = np.zeros(int(types[-1]) + 1, dtype=np.uint16 if len(types) <= 1 << 16 else np.int64)
+    lut[types] = np.arange(len(types))
+    ranks = lut[d.tokens]
+    doc_id = np.zeros(len(ranks), dtype=np.int64)
     doc_id[d.doc_starts[1:]] = 1
     doc_id = np.cumsum(doc_id)
-    valid = doc_id[: len(tokens) - n + 1] == doc_id[n - 1 :]
-    base = max(vocab_size, 2)
-    exact = base**n < 2**62
-    keys = np.zeros(len(tokens) - n + 1, dtype=np.uint64 if not exact else np.int64)
-    for k in range(n):
-        part = tokens[k : len(tokens) - n + 1 + k]
-        if exact:
-            keys = keys * base + part
-        else:  # a 64-bit multiplicative hash; collisions are negligible at draw sizes
-            keys = (keys * np.uint64(0x100000001B3)) ^ part.astype(np.uint64)
-    return keys[valid]
+    valid = doc_id[: len(ranks) - n + 1] == doc_id[n - 1 :]
+    return [ranks[k : len(ranks) - n + 1 + k][valid] for k in range(n)]
 
 
-def count_distinct(values: np.ndarray) -> int:
-    """Number of distinct values: sort and count changes (several times faster than ``np.unique``
-    here, whose hash table loses to a radix-friendly sort on 200k int64 keys)."""
-    if len(values) == 0:
+def count_distinct_rows(columns: list[np.ndarray]) -> int:
+    """Distinct rows of equal-length columns: a least-significant-first radix sort, then changes.
+
+    NumPy's stable sort is a radix sort on 16-bit integers, so two or three passes over 200k
+    n-grams beat one comparison sort of packed 64-bit keys by about 2x (exact, no hashing).
+    """
+    if not columns or len(columns[0]) == 0:
         return 0
-    ordered = np.sort(values)
-    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+    order = np.arange(len(columns[0]))
+    for column in reversed(columns):
+        order = order[np.argsort(column[order], kind="stable")]
+    changed = np.zeros(len(order) - 1, dtype=bool)
+    for column in columns:
+        ordered = column[order]
+        changed |= ordered[1:] != ordered[:-1]
+    return 1 + int(np.count_nonzero(changed))
 
 
 def _distinct_n(n: int):
     def distinct(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
         out = []
         for d in draws:
-            keys = _ngram_keys(d, n, len(data.words))
-            out.append(count_distinct(keys) / len(keys) if len(keys) else np.nan)
+            columns = _ngram_columns(d, n)
+            total = len(columns[0])
+            out.append(count_distinct_rows(columns) / total if total else np.nan)
         return np.array(out, dtype=float)
 
     distinct.__doc__ = f"Distinct {n}-grams over all {n}-grams within documents."
