@@ -227,7 +227,11 @@ def _profile(
 ) -> GenerationProfile:
     log = ReadLog(strict=settings.strict)
     extra = tuple(f for f in (settings.label_field, settings.group_field, settings.pair_field) if f)
-    pairing = dict(
+    common: dict[str, Any] = dict(
+        seed=settings.seed,
+        reservoir_tokens=settings.reservoir_tokens,
+        text_docs=settings.sample_docs,
+        progress=_reading_progress(progress, spec.name),
         pair_field=settings.pair_field,
         pair_by_order=settings.pair_by_order,
         pair_docs=settings.pair_docs if "paired" in settings.families else 0,
@@ -235,18 +239,7 @@ def _profile(
     options = ReadOptions(settings.text_field, settings.txt_mode, extra)
     documents = read_documents(spec.path, options, log)
     if executor is None:
-        profile = profile_generation(
-            spec.name,
-            str(spec.path),
-            documents,
-            tokenizer,
-            log,
-            seed=settings.seed,
-            reservoir_tokens=settings.reservoir_tokens,
-            text_docs=settings.sample_docs,
-            progress=_reading_progress(progress, spec.name),
-            **pairing,
-        )
+        profile = profile_generation(spec.name, str(spec.path), documents, tokenizer, log, **common)
     else:
         profile = profile_parallel(
             spec.name,
@@ -256,13 +249,9 @@ def _profile(
             log,
             executor,
             workers,
-            seed=settings.seed,
-            reservoir_tokens=settings.reservoir_tokens,
-            text_docs=settings.sample_docs,
             tokenizer=settings.tokenizer,
             clitics=settings.clitics,
-            progress=_reading_progress(progress, spec.name),
-            **pairing,
+            **common,
         )
     if profile.documents == 0:
         skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(log.skipped.items()) if n)

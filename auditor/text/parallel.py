@@ -113,12 +113,8 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
 def _into_vocabulary(result: ChunkResult, vocab: Vocabulary) -> GenerationProfile:
     """Re-express a chunk's profile in the run's vocabulary (new words appended in chunk order)."""
     mapping = np.fromiter((vocab.add(w) for w in result.words), dtype=np.int64, count=len(result.words))
-    p = result.profile
-    counts = np.zeros(len(vocab), dtype=np.int64)
-    counts[mapping[: len(p.counts)]] = p.counts
-    sample = p.sample
-    sample.tokens = mapping[sample.tokens].astype(np.int32) if len(sample.tokens) else sample.tokens
-    return GenerationProfile(p.name, p.source, p.documents, p.tokens, counts, sample, p.log, p.texts, p.pairs)
+    result.profile.renumber(mapping, len(vocab))
+    return result.profile
 
 
 def _chunks(documents: Iterable[Document]) -> Iterator[tuple[int, list[Document]]]:

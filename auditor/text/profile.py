@@ -29,17 +29,12 @@ ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(documents_read, tokens_read)`` during a pass."""
 
 
-def doc_key(seed: int, stream: int, position: int) -> float:
-    """A uniform [0, 1) key for a document, from a SplitMix64 hash of its identity."""
-    z = (seed * 0x9E3779B97F4A7C15 + stream * 0xBF58476D1CE4E5B9 + position + 1) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & 0xFFFFFFFFFFFFFFFF
-    z ^= z >> 31
-    return (z >> 11) / float(1 << 53)
-
-
 def doc_keys(seed: int, stream: int, positions: np.ndarray) -> np.ndarray:
-    """:func:`doc_key` for many positions at once (uint64 arithmetic wraps exactly like the mask)."""
+    """Uniform [0, 1) keys for documents, from a SplitMix64 hash of (seed, stream, position).
+
+    uint64 arithmetic wraps modulo 2**64, as the hash is defined (a test checks it against a
+    plain-integer version of the hash).
+    """
     base = (seed * 0x9E3779B97F4A7C15 + stream * 0xBF58476D1CE4E5B9 + 1) & 0xFFFFFFFFFFFFFFFF
     z = np.asarray(positions).astype(np.uint64) + np.uint64(base)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -133,9 +128,10 @@ class GenerationProfile:
         texts = float(self.texts.keys[-1]) if text_docs and len(self.texts) >= text_docs else np.inf
         return tokens, texts
 
-    def renumber(self, new_id: np.ndarray) -> None:
-        """Move counts and reservoir tokens to new word ids (``new_id[old_id]``, a permutation)."""
-        counts = np.zeros(len(new_id), dtype=np.int64)
+    def renumber(self, new_id: np.ndarray, size: int | None = None) -> None:
+        """Move counts and reservoir tokens to other word ids: ``new_id[old_id]``, distinct ids in a
+        vocabulary of ``size`` words (default: ``len(new_id)``, a permutation)."""
+        counts = np.zeros(len(new_id) if size is None else size, dtype=np.int64)
         counts[new_id[: len(self.counts)]] = self.counts
         self.counts = counts
         self.sample.tokens = new_id[self.sample.tokens].astype(np.int32)
@@ -294,12 +290,13 @@ def merge_text_samples(a: TextSample, b: TextSample, capacity: int) -> TextSampl
     ``a`` comes before ``b`` in the stream and each is in (key, position) order, so a stable sort
     breaks ties of equal keys (one pair id used twice) by position, as a single pass does.
     """
-    keep = np.argsort(np.concatenate([a.keys, b.keys]), kind="stable")[:capacity]
+    keys = np.concatenate([a.keys, b.keys])
+    keep = np.argsort(keys, kind="stable")[:capacity]
     texts, fields, ids = a.texts + b.texts, a.fields + b.fields, a.ids + b.ids
     return TextSample(
         [texts[i] for i in keep],
         [fields[i] for i in keep],
-        np.concatenate([a.keys, b.keys])[keep],
+        keys[keep],
         [ids[i] for i in keep] if ids else [],
     )
 

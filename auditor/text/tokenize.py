@@ -187,7 +187,6 @@ class Tokenizer:
             self._forget_spans()
         learner = _SpanLearner(self)
         known = self._span_index.__getitem__
-        lookup = self._span_index.get
         parts: list[np.ndarray] = []
         pending: list[int] = []
         ends = [0]
@@ -200,7 +199,7 @@ class Tokenizer:
                     pending.extend(map(known, spans))  # the common case: every span seen before
                 except KeyError:
                     del pending[mark:]
-                    pending.extend([learner.learn(span) if (sid := lookup(span)) is None else sid for span in spans])
+                    pending.extend(map(learner.learn, spans))
                 if len(pending) >= FLUSH_SPANS:  # a huge text: hold its span ids as an array
                     parts.append(np.array(pending, dtype=np.int64))
                     flushed += len(pending)
@@ -227,8 +226,9 @@ class _SpanLearner:
         self.words: list[int] = []
 
     def learn(self, span: str) -> int:
+        """The span's id, tokenizing it first if the table does not know it yet."""
         index = self.tokenizer._span_index
-        sid = index.get(span)  # the same new span may occur twice in one batch
+        sid = index.get(span)
         if sid is None:
             sid = index[span] = len(index)
             add = self.tokenizer.vocab.add
