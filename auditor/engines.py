@@ -1,9 +1,31 @@
-"""Where the streaming pass runs: this process, local worker processes, or a Dask cluster."""
+"""Where the streaming pass runs: this process, local worker processes, or a Dask cluster.
+
+Local workers never outlive the run. However the main process ends, its workers end with it:
+
+* it dies outright (SIGKILL, or SIGTERM with no handler): on Linux the kernel sends each worker
+  SIGKILL (``PR_SET_PDEATHSIG``, set in :func:`_worker_init`); elsewhere a watchdog thread in the
+  worker sees its parent change and exits;
+* it unwinds (Ctrl-C, SIGTERM under :func:`terminate_on_sigterm`, any exception): the pool is shut
+  down without waiting for the chunks in flight, and its processes are terminated
+  (:func:`_terminate_pool`).
+
+Workers restore SIGTERM to its default action and ignore SIGINT. Both matter because a fork
+copies the parent's signal handlers, and ``concurrent.futures`` runs each job under
+``except BaseException``: a KeyboardInterrupt raised in a worker (by Python's own SIGINT handler,
+or by a SIGTERM handler like :func:`terminate_on_sigterm`'s) is sent back as the job's result
+and the worker carries on, or blocks for ever writing it to a pipe nobody reads. Ctrl-C reaches
+the whole process group; the main process alone decides, and ends its workers as it unwinds.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -13,6 +35,12 @@ from auditor.errors import Errors, UsageError
 
 DASK_HINT = "pip install 'corpus-auditor[dask]'"
 CONNECT_TIMEOUT = "10s"
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option (linux/prctl.h): the signal a process gets when its parent dies."""
+WATCHDOG_INTERVAL = 0.5
+"""Seconds between a worker's checks that its parent is alive, where ``PR_SET_PDEATHSIG`` is missing."""
+TERMINATE_GRACE = 2.0
+"""Seconds terminated workers get to exit before they are killed."""
 
 
 def local_workers(settings: Settings) -> int:
@@ -33,8 +61,91 @@ def pass_executor(settings: Settings) -> Iterator[tuple[Executor | None, int]]:
         return
     # fork: workers inherit the imported tokenizer code, so they start in milliseconds
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
         yield executor, workers
+    except BaseException:
+        _terminate_pool(executor)  # Ctrl-C, SIGTERM or an error: the chunks in flight are not wanted
+        raise
+    executor.shutdown()
+
+
+@contextmanager
+def terminate_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C does.
+
+    So a terminated run (a cancelled CI job) unwinds like an interrupted one: the workers end and
+    the CLI reports that previous outputs were left untouched. The previous handler comes back on
+    exit. Outside the main thread, or when SIGTERM is ignored (as Python leaves an ignored SIGINT
+    alone), this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _worker_init(parent: int, pdeathsig: bool = True) -> None:
+    """Pool initializer: the worker ends when ``parent`` does, and on SIGTERM; Ctrl-C is the parent's.
+
+    ``pdeathsig=False`` skips ``PR_SET_PDEATHSIG`` (tests exercise the portable watchdog with it).
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The kernel sends the death signal when the *thread* that forked the worker ends: the pool
+    # must be used (its workers forked) from the thread that lives as long as it, as the pipeline does.
+    watched = pdeathsig and _set_parent_death_signal(signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os._exit(1)
+    if not watched:
+        threading.Thread(target=_watch_parent, args=(parent,), name="auditor-parent-watchdog", daemon=True).start()
+
+
+def _set_parent_death_signal(signum: int) -> bool:
+    """``prctl(PR_SET_PDEATHSIG, signum)``; False where there is no such call (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    """Watchdog thread: exit the worker at once when its parent is gone (it is re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(WATCHDOG_INTERVAL)
+    os._exit(1)
+
+
+def _terminate_pool(executor: ProcessPoolExecutor) -> None:
+    """Stop a pool now: drop queued jobs, terminate the workers, kill any that linger."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # gone after shutdown
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + TERMINATE_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+            process.join(1.0)
 
 
 @contextmanager

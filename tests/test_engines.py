@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import signal
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
 
 from auditor import audit
+from auditor.config import Settings
 from auditor.corpus import ReadLog, ReadOptions, read_documents
+from auditor.engines import pass_executor, terminate_on_sigterm
 from auditor.text.parallel import profile_parallel
 from auditor.text.profile import profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
@@ -140,3 +146,56 @@ def test_a_worker_tokenizer_starts_afresh_past_its_word_cap(monkeypatch) -> None
         expected = np.bincount(np.concatenate(fresh), minlength=len(vocab))
         got = dict(zip(result.words, result.profile.counts.tolist(), strict=True))
         assert got == {vocab.words[i]: int(c) for i, c in enumerate(expected) if c}
+
+
+def _worker_signals() -> tuple[object, object, int | None]:
+    """In a worker: SIGTERM's and SIGINT's handlers, and the parent-death signal (Linux)."""
+    pdeathsig = None
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        value = ctypes.c_int()
+        ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0)  # PR_GET_PDEATHSIG
+        pdeathsig = value.value
+    return signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT), pdeathsig
+
+
+def test_workers_end_on_sigterm_and_leave_ctrl_c_to_the_main_process() -> None:
+    """A fork copies the parent's handlers, and concurrent.futures sends a worker's
+    KeyboardInterrupt back as a result and carries on: with SIGTERM turned into one, a worker
+    would ignore SIGTERM. Workers restore its default, ignore SIGINT, and die with their parent."""
+    with terminate_on_sigterm(), pass_executor(Settings(workers=2)) as (executor, workers):
+        assert workers == 2 and executor is not None
+        term, interrupt, pdeathsig = executor.submit(_worker_signals).result()
+    assert term == signal.SIG_DFL and interrupt == signal.SIG_IGN
+    if sys.platform.startswith("linux"):
+        assert pdeathsig == signal.SIGKILL
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, RuntimeError])
+def test_an_interrupted_pass_ends_its_workers_without_waiting_for_their_chunks(error: type) -> None:
+    started = time.monotonic()
+    with pytest.raises(error), pass_executor(Settings(workers=2)) as (executor, _):
+        assert executor is not None
+        executor.submit(os.getpid).result()  # the workers are up
+        futures = [executor.submit(time.sleep, 60) for _ in range(6)]
+        processes = list(executor._processes.values())  # type: ignore[attr-defined]
+        while not futures[0].running():
+            time.sleep(0.01)
+        raise error
+    assert time.monotonic() - started < 10
+    assert len(processes) == 2 and not any(p.is_alive() for p in processes)
+
+
+def test_terminate_on_sigterm_interrupts_like_ctrl_c_and_restores_the_handler() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(KeyboardInterrupt), terminate_on_sigterm():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(10)  # the handler raises here
+    assert signal.getsignal(signal.SIGTERM) == before
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        with terminate_on_sigterm():
+            assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # an ignored SIGTERM stays ignored
+    finally:
+        signal.signal(signal.SIGTERM, previous)
