@@ -6,6 +6,9 @@ metric, so ``auditor report metrics.json`` re-renders any past run identically.
 
 Every string from the data (generation names, words, reasons, sources) reaches the page through
 Jinja2's autoescaping; the only markup passed as safe is the SVG that ``plots`` re-serialised.
+Autoescaping leaves control characters alone, so every value is first passed through
+:func:`auditor.text.terminal.visible_controls` (the environment's ``finalize``): a file name
+holding ESC shows as ``\x1b`` instead of reaching the page (and a terminal that cats it) raw.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from markupsafe import Markup
 
 from auditor.report import plots
 from auditor.result import AuditResult, MetricResult, format_number
+from auditor.text.terminal import visible_controls
 
 if TYPE_CHECKING:
     from auditor.metrics.base import MetricSpec
@@ -125,10 +129,18 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_visible,
     )
     env.filters["num"] = format_number
     env.filters["pct"] = _pct
     return env
+
+
+def _visible(value: Any) -> Any:
+    """Control characters in a template value as visible escapes (markup, numbers and tabs/newlines kept)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible_controls(value, keep="\t\n")
+    return value
 
 
 def format_html(result: AuditResult) -> str:

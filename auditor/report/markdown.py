@@ -1,18 +1,80 @@
-"""summary.md: the generation x family verdict table and the headline metrics with intervals."""
+"""summary.md: the generation x family verdict table and the headline metrics with intervals.
+
+Every string from the data (generation names, sources, reasons, warnings) goes through
+:func:`escape_cell` (running text, table cells, list items) or :func:`code_span` (inline code), so
+nothing a corpus is named can become a link, an image, raw HTML, emphasis, a new table cell, a
+new line or block, or a terminal escape sequence, in summary.md or in a CI job summary.
+"""
 
 from __future__ import annotations
 
 import html
+import re
 
 from auditor.result import AuditResult, format_number
+from auditor.text.terminal import visible_controls
 
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
+# Backslash-escaped (CommonMark 2.4: an escaped ASCII punctuation character is always literal):
+#   \\ `          escapes and code spans
+#   * _ ~         emphasis, strong, GFM strikethrough (and *** ___ thematic breaks)
+#   [ ] !         links, images, reference definitions, footnotes: with every bracket escaped,
+#                 ( ) can never form a link destination, so they are left readable
+#   |             GFM table cells
+#   #             ATX headings
+#   $             GitHub's $math$
+#   :             GFM extended autolinks (https://..., mailto:) and :emoji: (cmark-gfm starts
+#                 them at an unescaped ':'; with "www." below, at a 'w' followed by "www.")
+# HTML-escaped as entities (as before): < > &  (raw HTML, autolinks <...>, block quotes, entities).
+# At the start of the text only (where it follows "- " in a list item): - + and the . or ) of
+# "1." / "1)", which would open a nested list; and the dot of "www." anywhere (GFM autolink).
+# Not preventable by escaping: GitHub links a bare e-mail address (user@host.tld) as mailto: after
+# joining text nodes, escapes or not. Such a link shows its own target, so it cannot disguise one.
+_ESCAPED = re.compile(r"([\\`*_~\[\]!|#$:])")
+_LIST_START = re.compile(r"^([-+])|^(\d+)([.)])")
+_WWW = re.compile(r"(?i)(www)\.")
+_WHITESPACE = re.compile(r"[\t\n\r\f\v]")
+_BACKTICKS = re.compile("`+")
+
+
+def _plain(text: str) -> str:
+    """One line: line breaks and tabs to spaces, other control characters to visible escapes."""
+    return visible_controls(_WHITESPACE.sub(" ", str(text)))
+
 
 def escape_cell(text: str) -> str:
-    """Escape what would break a Markdown table cell (pipes, newlines) or be read as HTML."""
-    text = html.escape(text, quote=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """``text`` as literal Markdown text: fit for a table cell, a list item or running text.
+
+    Newlines and tabs become spaces and other control characters visible escapes (``\\x1b``);
+    surrounding whitespace is dropped (it could start an indented code block). Then every
+    character with a meaning in CommonMark, GFM or GitHub's renderer is neutralised: see the
+    table above ``_ESCAPED``. Nothing in the result can become a link, image, autolink, HTML,
+    emphasis, heading, list, code or a new table cell; the rendered text reads as the input.
+    """
+    text = _ESCAPED.sub(r"\\\1", _plain(text).strip())
+    text = _LIST_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", text)
+    text = _WWW.sub(r"\1\\.", text)
+    return html.escape(text, quote=False)
+
+
+def code_span(text: str, *, table: bool = False) -> str:
+    """``text`` as a CommonMark code span, shown verbatim whatever it holds.
+
+    Backslash escapes do not work inside a code span, so instead the fence is one backtick longer
+    than the longest run of backticks in the text, padded with a space (which CommonMark strips)
+    when the text starts or ends with a backtick or space. ``table=True`` escapes ``|`` as ``\\|``
+    for a GFM table cell (where the pipe would otherwise end the cell, even inside a code span).
+    """
+    body = _plain(text)
+    if table:
+        body = body.replace("|", "\\|")
+    if not body:
+        return "` `"
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(body)), default=0) + 1)
+    if body.strip(" ") and (body[0] in "` " or body[-1] in "` "):  # (all spaces: shown as is)
+        body = f" {body} "
+    return f"{fence}{body}{fence}"
 
 
 def format_markdown(result: AuditResult) -> str:
@@ -23,10 +85,10 @@ def format_markdown(result: AuditResult) -> str:
     lines = [
         "# auditor summary",
         "",
-        f"Reference: `{escape_cell(result.reference)}`; budget {cfg.get('budget')} tokens per draw, "
+        f"Reference: {code_span(result.reference)}; budget {cfg.get('budget')} tokens per draw, "
         f"{cfg.get('draws')} draws, {cfg.get('splits')} null splits, seed {cfg.get('seed')}.",
         "",
-        "| generation | " + " | ".join(families) + " |",
+        "| generation | " + " | ".join(escape_cell(f) for f in families) + " |",
         "|---|" + "---|" * len(families),
     ]
     for g in names:
@@ -54,13 +116,13 @@ def format_markdown(result: AuditResult) -> str:
                 text += f" {STATUS_MARK[m.status[g]]}"
             cells.append(text)
         null = f"{format_number(m.null.range[0])} to {format_number(m.null.range[1])}" if m.null else "n/a"
-        lines.append(f"| `{m.id}` | " + " | ".join(cells) + f" | {null} |")
+        lines.append(f"| {code_span(m.id, table=True)} | " + " | ".join(cells) + f" | {null} |")
     reasons = [v for v in result.verdicts if v.reasons and v.status in ("watch", "degraded")]
     if reasons:
         lines += ["", "## Why", ""]
         for v in reasons:
             for r in v.reasons:
-                lines.append(f"- {escape_cell(v.generation)} / {v.family}: {escape_cell(r)}")
+                lines.append(f"- {escape_cell(v.generation)} / {escape_cell(v.family)}: {escape_cell(r)}")
     warnings = [(g.name, w) for g in result.generations for w in g.warnings]
     skipped = [(g.name, k, n) for g in result.generations for k, n in g.skipped.items()]
     if warnings or skipped:

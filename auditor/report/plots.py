@@ -8,7 +8,10 @@ Why the extra work around matplotlib:
   are rewritten to ``currentColor`` and CSS variables, so the page's stylesheet decides them.
 * Safety: labels come from corpus data (generation names can be anything). The SVG is parsed and
   re-serialised with ElementTree, which escapes every text node and attribute, and only known
-  SVG elements are kept, so no label can close the ``<svg>`` or open a ``<script>``.
+  SVG elements are kept, so no label can close the ``<svg>`` or open a ``<script>``. Every label
+  is plain text: mathtext is off (``text.parse_math`` in the rc context), so a name such as
+  ``$\foo{$`` is drawn as typed instead of failing the whole report, and control characters
+  (ESC, which XML forbids) are drawn as visible escapes (``\x1b``) by :func:`_text`.
 * Size: coordinates are rounded to 0.01 pt and the repeated font declarations are dropped (the
   page's CSS sets the font), which makes each chart about a quarter smaller.
 
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from auditor.result import format_number
+from auditor.text.terminal import visible_controls
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -79,12 +83,15 @@ RC = {
     "legend.fontsize": 8,
     "path.simplify": True,
     "axes.formatter.useoffset": False,
+    "text.parse_math": False,  # labels are data: "$x$" is text, never mathtext (which can raise)
 }
 KEEP_TAGS = {"svg", "g", "path", "use", "defs", "clipPath", "rect", "text", "title", "pattern", "ellipse", "circle"}
 """Everything matplotlib draws for these charts; anything else (script, foreignObject...) is dropped."""
 
 _LOCK = threading.Lock()
 _NUMBER = re.compile(r"-?\d+\.\d+")
+_XML_INVALID = re.compile("[\ufffe\uffff]")
+"""Characters XML 1.0 forbids that :func:`~auditor.text.terminal.visible_controls` leaves (it handles the rest)."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +176,8 @@ def rank_frequency_chart(curves: dict[str, list[list[float]]], reference: str, k
         for name, points in curves.items():
             if points:
                 ranks, freqs = zip(*points, strict=True)
-                ax.loglog(ranks, freqs, color=colors[name], linewidth=1.6 if name == reference else 1.2, label=name)
+                width = 1.6 if name == reference else 1.2
+                ax.loglog(ranks, freqs, color=colors[name], linewidth=width, label=_text(name))
         ax.set_xlabel("rank (1 = most frequent word)")
         ax.set_ylabel("share of tokens")
         _plain_log_ticks(ax.xaxis)
@@ -194,7 +202,8 @@ def type_curve_chart(curves: dict[str, list[list[int]]], reference: str, key: st
         for name, points in curves.items():
             if points:
                 tokens, types = zip(*points, strict=True)
-                ax.plot(tokens, types, color=colors[name], linewidth=1.6 if name == reference else 1.2, label=name)
+                width = 1.6 if name == reference else 1.2
+                ax.plot(tokens, types, color=colors[name], linewidth=width, label=_text(name))
         ax.set_xscale("log")
         _plain_log_ticks(ax.xaxis)
         ax.set_xlabel("tokens drawn (whole documents)")
@@ -231,10 +240,10 @@ def survival_chart(bands: list[Band], names: list[str], reference: str, key: str
                 xpos = b - 0.4 + width * (i + 0.5)
                 iv = band.intervals[i]
                 err = [[value - iv[0]], [iv[1] - value]] if iv else None
-                ax.bar(xpos, value, width * 0.9, color=colors[name], label=name if b == 0 else None)
+                ax.bar(xpos, value, width * 0.9, color=colors[name], label=_text(name) if b == 0 else None)
                 if err:
                     ax.errorbar(xpos, value, yerr=err, color=INK, linewidth=0.8, capsize=0)
-        ax.set_xticks(range(len(bands)), labels=[band.label for band in bands])
+        ax.set_xticks(range(len(bands)), labels=[_text(band.label) for band in bands])
         ax.set_ylim(0, 1.05)
         ax.set_ylabel("share surviving")
         _legend(ax, n, outside=True)
@@ -476,8 +485,17 @@ def _legend(ax: Axes, n: int, outside: bool = False) -> None:
         ax.legend(loc="best", ncols=1 if n <= 6 else 2, handlelength=1.6)
 
 
+def _text(text: str) -> str:
+    """Data as a plain label: control characters and characters XML forbids as visible escapes.
+
+    Mathtext is off in :data:`RC`, so ``$`` and ``\\`` need no escaping here.
+    """
+    return _XML_INVALID.sub(lambda m: f"\\u{ord(m.group()):04x}", visible_controls(str(text)))
+
+
 def _label(name: str, limit: int = 16) -> str:
     """A generation name short enough for a tick label (the full name is in the tables)."""
+    name = _text(name)
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
