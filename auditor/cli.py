@@ -1,6 +1,12 @@
 """The ``auditor`` command line: parse options, call the library, print, choose the exit code.
 
-Exit codes: 0 the run completed, 2 a usage or input error (one line naming the file and line).
+Exit codes, for every command:
+
+* 0: the run completed (``check``: every rule passed);
+* 1: only for a failed gate rule (``check``);
+* 2: a usage or input error, one line naming the file, line or setting;
+* 3: an internal error (a bug): one line naming a crash log that holds the traceback;
+* 130: interrupted (Ctrl-C or SIGTERM); previous outputs are left untouched.
 """
 
 from __future__ import annotations
@@ -10,31 +16,91 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import functools
 import json
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
+import click
 import typer
 
 from auditor import __version__
 from auditor.errors import AuditorError
+from auditor.text.terminal import terminal_safe
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ran (check: passed), 1 a gate rule failed (check only), 2 usage or input error, "
+    "3 internal error (see the crash log it names), 130 interrupted."
+)
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
     help="Audit a series of text corpora (generation 0, 1, 2, ...) for model collapse.",
+    epilog=EXIT_CODES_HELP,
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 CORPORA_HELP = "Corpora in generation order, each PATH or NAME=PATH (file or directory)."
 
 
 def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"auditor: error: {message}", err=True)
+    typer.echo(f"auditor: error: {terminal_safe(message)}", err=True)
     raise typer.Exit(code)
+
+
+def write_crash_log(exc: BaseException) -> Path:
+    """Write the traceback of an unexpected error to a file and return its path.
+
+    Users see one line; the traceback, the version and the command line go to the log, which a
+    bug report can attach.
+    """
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(tempfile.gettempdir()) / f"auditor-crash-{stamp}-{os.getpid()}.log"
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    path.write_text(
+        f"auditor {__version__}, Python {sys.version.split()[0]}\ncommand: {sys.argv!r}\n\n{details}", encoding="utf-8"
+    )
+    return path
+
+
+def _guarded(command: F) -> F:
+    """Run a command with the exit-code contract: 2 for AuditorError, 130 for an interrupt, and 3
+    (one line and a crash log, never a traceback) for anything unexpected."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from auditor.engines import terminate_on_sigterm
+
+        try:
+            with terminate_on_sigterm():  # a cancelled CI job ends the run like Ctrl-C
+                return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            typer.echo("auditor: interrupted; previous outputs left untouched.", err=True)
+            raise typer.Exit(130) from None
+        except AuditorError as exc:
+            _fail(str(exc))
+        except Exception as exc:  # the one place that turns a bug into exit 3
+            try:
+                where = f"details in {write_crash_log(exc)}"
+            except OSError:
+                where = "no crash log could be written"
+            message = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+            typer.echo(f"auditor: internal error: {terminal_safe(message)} ({where}); please report it", err=True)
+            raise typer.Exit(3) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -96,7 +162,7 @@ def _progress(quiet: bool) -> Iterator[Optional[Callable[[str, Optional[int]], C
     ) as progress:
 
         def factory(label: str, total: Optional[int]) -> Callable[[int, str], None]:
-            task = progress.add_task(escape(label), total=total, detail="")
+            task = progress.add_task(escape(terminal_safe(label)), total=total, detail="")
 
             def update(done: int, detail: str) -> None:
                 progress.update(task, completed=done, detail=detail)
@@ -154,7 +220,7 @@ def _settings(options: dict[str, Any]):
     values = {k: v for k, v in options.items() if k in SETTING_NAMES and k not in ("families", "cache_dir")}
     families, cache_dir = options.get("families"), options.get("cache_dir")
     values.update(
-        families=tuple(f.strip() for f in families.split(",") if f.strip()) if families else None,
+        families=None if families is None else tuple(f.strip() for f in families.split(",") if f.strip()),
         cache_dir=str(cache_dir) if cache_dir else None,
         cache=False if options.get("no_cache") else None,
     )
@@ -162,6 +228,7 @@ def _settings(options: dict[str, Any]):
 
 
 @app.command("audit")
+@_guarded
 def audit_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Folder for metrics.json, summary.md, report.html."),
@@ -191,34 +258,22 @@ def audit_cli(
 ) -> None:
     """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html."""
     options = dict(locals())  # the settings flags, before any other local exists
-    from auditor.outputs import OutputFormat, write_outputs
+    from auditor.outputs import OutputFormat, check_output_target, write_outputs
     from auditor.pipeline import audit
 
-    try:
-        settings = _settings(options)
-        with _interrupt_guard(), _progress(quiet) as progress:
-            result = audit(corpora, settings=settings, progress=progress)
-        paths = write_outputs(result, out)
-    except AuditorError as exc:
-        _fail(str(exc))
-        return
+    check_output_target(out, corpora)
+    settings = _settings(options)
+    with _progress(quiet) as progress:
+        result = audit(corpora, settings=settings, progress=progress)
+    paths = write_outputs(result, out)
     if not quiet:
         typer.echo(_verdict_table(result), err=True)
-    typer.echo(f"Report: {paths[OutputFormat.HTML]}")
-    typer.echo(f"Metrics: {paths[OutputFormat.JSON]}")
-
-
-@contextmanager
-def _interrupt_guard() -> Iterator[None]:
-    """Ctrl-C ends the run with exit 130 and a line saying nothing was overwritten."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        typer.echo("auditor: interrupted; previous outputs left untouched.", err=True)
-        raise typer.Exit(130) from None
+    typer.echo(f"Report: {terminal_safe(paths[OutputFormat.HTML])}")
+    typer.echo(f"Metrics: {terminal_safe(paths[OutputFormat.JSON])}")
 
 
 @app.command("check")
+@_guarded
 def check_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     policy: Optional[Path] = typer.Option(
@@ -255,17 +310,23 @@ def check_cli(
     """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input."""
     options = dict(locals())  # the settings flags, before any other local exists
     from auditor import gate
-    from auditor.outputs import atomic_write, write_outputs
+    from auditor.outputs import atomic_write, check_output_target, write_outputs
     from auditor.pipeline import audit
 
     try:
+        if report is not None:
+            check_output_target(report, corpora)
         the_policy = _find_policy(policy)
+        inputs = [*corpora, the_policy.source]
+        for target in (junit, json_out, markdown):
+            if target is not None:
+                check_output_target(target, inputs, directory=False)
         settings = _settings(options)
-        if families is None and the_policy.rules + the_policy.no_degraded:
+        if families is None:
             # run only what the policy reads, unless families were chosen explicitly
             needed = tuple(f for f in settings.families if f in gate.families_in(the_policy))
             settings = settings.replace(families=needed or settings.families)
-        with _interrupt_guard(), _progress(quiet) as progress:
+        with _progress(quiet) as progress:
             result = audit(corpora, settings=settings, progress=progress)
         outcome = gate.evaluate(result, the_policy)
         if report is not None:
@@ -276,20 +337,35 @@ def check_cli(
             atomic_write(json_out, json.dumps(gate.format_json(outcome, the_policy), indent=2) + "\n")
         if markdown is not None:
             atomic_write(markdown, gate.format_markdown(outcome))
-    except AuditorError as exc:
-        _fail(str(exc))
-        return
+    except (KeyboardInterrupt, Exception) as exc:
+        if junit is not None and not junit.is_dir():
+            _junit_error(junit, exc)
+        raise
     typer.echo(gate.format_table(outcome))
+    source = terminal_safe(the_policy.source)
     if outcome.passed:
-        typer.echo(f"auditor check: passed ({len(outcome.checks)} checks, policy {the_policy.source})", err=True)
+        typer.echo(f"auditor check: passed ({len(outcome.checks)} checks, policy {source})", err=True)
         return
-    typer.echo(
-        f"auditor check: FAILED: {len(outcome.failures)} of {len(outcome.checks)} checks (policy {the_policy.source})",
-        err=True,
-    )
+    failed = f"{len(outcome.failures)} of {len(outcome.checks)} checks"
+    typer.echo(f"auditor check: FAILED: {failed} (policy {source})", err=True)
     for c in outcome.failures:
-        typer.echo(f"  {c.generation}: {c.description}", err=True)
+        typer.echo(f"  {terminal_safe(c.generation)}: {terminal_safe(c.description)}", err=True)
     raise typer.Exit(1)
+
+
+def _junit_error(junit: Path, exc: BaseException) -> None:
+    """Best effort: a JUnit file with one error case, so CI shows a check that could not run."""
+    from auditor import gate
+    from auditor.outputs import atomic_write
+
+    if isinstance(exc, AuditorError):
+        kind, message = "usage-or-input", str(exc)
+    elif isinstance(exc, KeyboardInterrupt):
+        kind, message = "interrupted", "the check was interrupted"
+    else:
+        kind, message = "internal", f"internal error: {type(exc).__name__}: {exc}"
+    with suppress(AuditorError, OSError):
+        atomic_write(junit, gate.format_junit_error(message, kind=kind))
 
 
 def _find_policy(path: Optional[Path]):
@@ -309,6 +385,7 @@ def _find_policy(path: Optional[Path]):
 
 
 @app.command("init-policy")
+@_guarded
 def init_policy_cli(
     corpus: str = typer.Argument(..., help="The reference corpus (human text) to calibrate on."),
     out: Path = typer.Option(Path("auditor.toml"), "--out", "-o", help="Where to write the policy."),
@@ -330,32 +407,31 @@ def init_policy_cli(
     """Write a starting policy calibrated on the reference's own split-half null (headline metrics)."""
     options = dict(locals())  # the settings flags, before any other local exists
     from auditor import gate
-    from auditor.outputs import atomic_write
+    from auditor.outputs import atomic_write, check_output_target
     from auditor.pipeline import calibrate
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
-    try:
-        settings = _settings(options)
-        with _interrupt_guard(), _progress(quiet) as progress:
-            calibration = calibrate(corpus, settings=settings, progress=progress)
-        atomic_write(out, gate.initial_policy(calibration))
-    except AuditorError as exc:
-        _fail(str(exc))
-        return
-    typer.echo(f"Policy: {out}")
+    check_output_target(out, [corpus], directory=False)
+    settings = _settings(options)
+    with _progress(quiet) as progress:
+        calibration = calibrate(corpus, settings=settings, progress=progress)
+    atomic_write(out, gate.initial_policy(calibration))
+    typer.echo(f"Policy: {terminal_safe(out)}")
 
 
 def _verdict_table(result) -> str:
     families = list(dict.fromkeys(v.family for v in result.verdicts))
-    width = max(len("generation"), *(len(g) for g in result.generation_names)) + 2
+    shown = {g: terminal_safe(g) for g in result.generation_names}
+    width = max(len("generation"), *(len(name) for name in shown.values())) + 2
     lines = ["generation".ljust(width) + "".join(f.ljust(12) for f in families)]
     for g in result.generation_names:
-        lines.append(g.ljust(width) + "".join(result.verdict(f, g).status.ljust(12) for f in families))
+        lines.append(shown[g].ljust(width) + "".join(result.verdict(f, g).status.ljust(12) for f in families))
     return "\n".join(lines)
 
 
 @app.command("metrics")
+@_guarded
 def metrics_cli(
     as_json: bool = typer.Option(False, "--json", help="Print the catalogue as JSON."),
 ) -> None:
@@ -376,24 +452,23 @@ def metrics_cli(
 
 
 @app.command("report")
+@_guarded
 def report_cli(
     metrics_json: Path = typer.Argument(..., help="A metrics.json written by `auditor audit`."),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write."),
 ) -> None:
     """Re-render the HTML report of a past run from its metrics.json."""
-    from auditor.outputs import OutputFormat, atomic_write
+    from auditor.outputs import OutputFormat, atomic_write, check_output_target
     from auditor.result import read_result
 
-    try:
-        result = read_result(metrics_json)
-        atomic_write(out, OutputFormat.HTML.format(result))
-    except AuditorError as exc:
-        _fail(str(exc))
-        return
-    typer.echo(f"Report: {out}")
+    check_output_target(out, [metrics_json], directory=False)
+    result = read_result(metrics_json)
+    atomic_write(out, OutputFormat.HTML.format(result))
+    typer.echo(f"Report: {terminal_safe(out)}")
 
 
 @app.command("simulate")
+@_guarded
 def simulate_cli(
     seed_corpus: Path = typer.Argument(..., help="Human text to start from (any format `audit` reads)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for gen0.jsonl ... genN.jsonl and manifest.json."),
@@ -417,23 +492,19 @@ def simulate_cli(
         if show:
             typer.echo(f"generation {k}/{total} written", err=True)
 
-    try:
-        settings = SimulationSettings(
-            generations=generations,
-            order=order,
-            temperature=temperature,
-            top_p=top_p,
-            top_k=top_k,
-            mix_real=mix_real,
-            seed=seed,
-            docs=docs,
-            text_field=text_field,
-        )
-        paths = simulate(seed_corpus, out, settings, progress=progress)
-    except AuditorError as exc:
-        _fail(str(exc))
-        return
-    typer.echo(f"Wrote {len(paths)} generations to {out}: " + " ".join(p.name for p in paths))
+    settings = SimulationSettings(
+        generations=generations,
+        order=order,
+        temperature=temperature,
+        top_p=top_p,
+        top_k=top_k,
+        mix_real=mix_real,
+        seed=seed,
+        docs=docs,
+        text_field=text_field,
+    )
+    paths = simulate(seed_corpus, out, settings, progress=progress)
+    typer.echo(terminal_safe(f"Wrote {len(paths)} generations to {out}: " + " ".join(p.name for p in paths)))
 
 
 def run() -> None:

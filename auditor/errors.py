@@ -60,3 +60,81 @@ class Errors:
     E021 = "{path}: policy key '{key}': {detail}."
     E022 = "No policy given and none found in ./auditor.toml or ./pyproject.toml. Pass --policy FILE."
     E023 = "{where}: {reason} (--strict turns every skipped document into an error)."
+    E050 = "{source}: setting '{key}' must be {expected}. Got {value!r} ({kind}) instead."
+    E051 = "No family chosen (the list of families is empty). Available: {available}."
+    E052 = "{source}: the settings must be a table of key = value pairs. Got {kind} instead."
+    E053 = (
+        "{path}: the --out folder holds files that are not a previous simulation's outputs ({found}). "
+        "Simulate into a new or empty folder, or into one holding only an earlier `auditor simulate` run "
+        "(manifest.json and genN.jsonl files)."
+    )
+    E054 = "{path}: --out is {kind}, not a folder. Choose a folder for gen0.jsonl ... genN.jsonl and manifest.json."
+    E055 = (
+        "{path}: the embedding cache cannot be used ({detail}); this run embeds without it. "
+        "Delete the folder to reset the cache."
+    )
+    E056 = (
+        "The seed corpus has {available} documents, fewer than the {requested} asked for (docs): "
+        "every seed document was used, {available} per generation."
+    )
+    E030 = (
+        "{path}: could not read the file: truncated or corrupt {codec} stream ({detail}). "
+        "Check it with `{tool} -t`, then re-create or re-download it."
+    )
+    E031 = (
+        "{path}:{line}: line longer than {limit} bytes, the longest line auditor reads. A record "
+        "cannot be that long: is this really a {format} file? (--txt-mode file reads a .txt file whole.)"
+    )
+    E032 = (
+        "{path}: not a regular file ({kind}). Point auditor at files or directories; to read a "
+        "stream, pipe it in and pass '-' for standard input."
+    )
+    E033 = (
+        "{path}: looks like UTF-16 without a byte-order mark (NUL bytes between the letters), not "
+        "binary data. Convert it to UTF-8, e.g. `iconv -f {encoding} -t UTF-8 FILE > FILE.utf8`."
+    )
+    E034 = (
+        "{path}:{line}: JSON nested {depth} levels deep, deeper than the JSON parser can follow "
+        "(Python's recursion limit is {limit}). Flatten the record or drop it."
+    )
+    E035 = (
+        "{path}:{line}: malformed CSV: {detail}. A field that starts with '\"' runs to the next '\"' "
+        "(a quote inside a field is written \"\"): fix the quoting, or convert the file to JSONL."
+    )
+    E036 = (
+        "{path}: column '{field}' holds {type} values, not text. Numbers are read as text, but "
+        "lists, structs, booleans and binary are not: choose a text column with --text-field."
+    )
+    E037 = "Standard input ('-') can be read only once, but it is given for both '{first}' and '{second}'."
+    E038 = (
+        "{path}: starts with a {encoding} byte-order mark but is not valid {encoding} ({detail}). "
+        "Convert it to UTF-8."
+    )
+    E040 = "{path}: cannot write outputs here ({detail}). The previous outputs were left untouched."
+    E041 = (
+        "{path}: is an existing file, not a folder; metrics.json, summary.md and report.html go in a folder. "
+        "Choose another output folder."
+    )
+    E042 = "{path}: is read-only; make it writable or choose another output path. Nothing was overwritten."
+    E043 = "{path}: is a {kind}, not a file; choose a file path to write."
+    E044 = "{path}: writing here would overwrite or delete the input {input}. Choose another output path."
+    E045 = (
+        "{path}: is inside the input corpus folder {input}, so the outputs would be read as documents by the "
+        "next run. Choose an output path outside it."
+    )
+    E024 = (
+        "{path}: the policy has no rules, so a check would pass whatever was measured. Add rules under "
+        "[check.rules.\"METRIC_ID\"] or no_degraded = [families], or write one with `auditor init-policy`."
+    )
+    E025 = (
+        "{path}: none of the policy's rules applies to this run (they need {needs}; families run: {run}). "
+        "Run the families the policy checks, or drop --families."
+    )
+    E026 = (
+        "Cannot calibrate a policy on '{name}': {reason}. init-policy needs a reference of at least "
+        "{docs} documents and {tokens:,} word tokens."
+    )
+    E027 = (
+        "{flag} '{field}' was not found in any document of any generation ({where}). Field names are "
+        "case-sensitive; dotted paths reach nested fields."
+    )

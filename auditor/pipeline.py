@@ -25,6 +25,7 @@ from auditor.metrics.registry import FAMILY_METRICS
 from auditor.result import AuditResult, GenerationInfo
 from auditor.sampling import build_drawset
 from auditor.stages import Stage
+from auditor.stats import stream_label
 from auditor.text.parallel import profile_parallel
 from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
@@ -110,9 +111,13 @@ def audit(
 def calibrate(
     corpus: str | Path | CorpusSpec, *, settings: Settings | None = None, progress: ProgressFactory | None = None
 ) -> AuditResult:
-    """Audit the reference alone: its values and its split-half null (for ``auditor init-policy``)."""
+    """Audit the reference alone: its values and its split-half null (for ``auditor init-policy``).
+
+    The paired family is left out: one corpus has no descendants to link to.
+    """
     settings = settings or Settings()
-    return _run(parse_corpus_args([corpus]), settings.replace(reference=None), progress)
+    families = tuple(f for f in settings.families if f != "paired") or settings.families
+    return _run(parse_corpus_args([corpus]), settings.replace(reference=None, families=families), progress)
 
 
 def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory | None) -> AuditResult:
@@ -126,7 +131,11 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
     vocab = Vocabulary()
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     with pass_executor(settings) as (executor, workers):
-        profiles = [_profile(spec, tokenizer, settings, progress, executor, workers) for spec in specs]
+        profiles = [
+            _profile(spec, stream_label(i, spec.name == reference), tokenizer, settings, progress, executor, workers)
+            for i, spec in enumerate(specs)
+        ]
+        _check_fields(profiles, settings)
         cluster = executor if settings.engine == "dask" else None
         if cluster is None and executor is not None:
             executor.shutdown()  # local workers are done; a Dask cluster also embeds (below)
@@ -217,8 +226,31 @@ def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Ca
     return factory
 
 
+def _check_fields(profiles: list[GenerationProfile], settings: Settings) -> None:
+    """A field the run asked for must exist somewhere: a usage error when no generation has it,
+    a warning on each generation without it (a synthetic generation may carry no writer labels)."""
+    asked = [
+        ("--label-field", settings.label_field, "voice"),
+        ("--group-field", settings.group_field, "voice"),
+        ("--pair-field", settings.pair_field, "paired"),
+    ]
+    for flag, name, family in asked:
+        if not name or family not in settings.families:
+            continue
+        if flag == "--pair-field":
+            lacking = [p for p in profiles if p.pairs is None or len(p.pairs.hashes) == 0]
+        else:
+            lacking = [p for p in profiles if not any(name in f for f in p.texts.fields)]
+        if len(lacking) == len(profiles):
+            where = ", ".join(f"{p.name}: {p.source}" for p in profiles)
+            raise UsageError(Errors.E027.format(flag=flag, field=name, where=where))
+        for p in lacking:
+            p.log.warnings.append(f"{flag} '{name}' was not found in any sampled document of this generation")
+
+
 def _profile(
     spec: CorpusSpec,
+    stream: str,
     tokenizer: Tokenizer,
     settings: Settings,
     progress: ProgressFactory | None,
@@ -235,6 +267,7 @@ def _profile(
         pair_field=settings.pair_field,
         pair_by_order=settings.pair_by_order,
         pair_docs=settings.pair_docs if "paired" in settings.families else 0,
+        stream=stream,
     )
     options = ReadOptions(settings.text_field, settings.txt_mode, extra)
     documents = read_documents(spec.path, options, log)
@@ -282,5 +315,5 @@ def _artifacts(
             p.name: artifacts.lost_words(ref, p, words, settings.lost_words) for p in profiles if p.name != reference
         },
         "rank_frequency": {p.name: artifacts.rank_frequency(p) for p in profiles},
-        "type_curve": {p.name: artifacts.type_curve(p.sample, settings.seed, p.name) for p in profiles},
+        "type_curve": {p.name: artifacts.type_curve(p.sample, settings.seed, p.stream) for p in profiles},
     }

@@ -43,7 +43,7 @@ def build_drawset(profiles: list[GenerationProfile], reference: str, settings: S
         if p.sample.n_tokens < settings.min_tokens:
             na[p.name] = (
                 f"too little text: {p.sample.n_tokens} word tokens, the lexical families need at least "
-                f"{settings.min_tokens} (--min-tokens)"
+                f"{settings.min_tokens} (setting min_tokens)"
             )
     if reference not in na and ref.sample.n_docs < MIN_REFERENCE_DOCS:
         na[reference] = (
@@ -67,7 +67,7 @@ def build_drawset(profiles: list[GenerationProfile], reference: str, settings: S
         source = "auto"
 
     draws = {
-        p.name: [draw(p.sample, budget, make_rng(settings.seed, "draw", p.name, r)) for r in range(settings.draws)]
+        p.name: [draw(p.sample, budget, make_rng(settings.seed, "draw", p.stream, r)) for r in range(settings.draws)]
         for p in eligible
     }
     null_pairs = [
@@ -93,6 +93,7 @@ def _check_budget(budget: int, eligible: list[GenerationProfile], smallest_half:
 def pool_drawset(
     names: list[str],
     reference: str,
+    streams: dict[str, str],
     pools: dict[str, np.ndarray],
     n: int,
     settings: Settings,
@@ -104,11 +105,12 @@ def pool_drawset(
     topic weights...), and the null: S splits of the reference's pool into two disjoint sets of n.
 
     ``wrap`` turns a block of rows into the draw object the family's metrics take; ``label``
-    keeps the random streams of different families apart.
+    keeps the random streams of different families apart; ``streams`` maps each generation's
+    name to its random-stream label (:func:`auditor.stats.stream_label`).
     """
     draws = {
         name: [
-            wrap(pool[make_rng(settings.seed, label, "draw", name, r).choice(len(pool), n, replace=False)])
+            wrap(pool[make_rng(settings.seed, label, "draw", streams[name], r).choice(len(pool), n, replace=False)])
             for r in range(settings.draws)
         ]
         for name, pool in pools.items()

@@ -19,6 +19,16 @@ from auditor.text.profile import DocumentSample
 STATUS_ORDER = {"n/a": -1, "ok": 0, "watch": 1, "degraded": 2}
 
 
+def stream_label(position: int, is_reference: bool) -> str:
+    """The label of a generation's random streams: the reference's role, or a position in the series.
+
+    Never the user's name for it: renaming a generation must not change a number, and the
+    reference draws the same whatever else is audited beside it (a calibration of the reference
+    alone, or a reference profile, reproduces its values).
+    """
+    return "reference" if is_reference else f"position-{position}"
+
+
 def make_rng(seed: int, *labels: str | int) -> np.random.Generator:
     """An independent generator for (seed, labels...), stable across runs and platforms."""
     keys = [seed] + [zlib.crc32(str(label).encode("utf-8")) for label in labels]

@@ -78,9 +78,36 @@ def test_min_max_and_na_rules() -> None:
     outcome = evaluate(result, Policy((Rule("tail.rare_survival_hapax", min=0.3, max=0.5),)))
     assert [(c.threshold, c.status) for c in outcome.checks] == [(">= 0.3", "fail"), ("<= 0.5", "pass")]
     na = one_metric_result("tail.rare_survival_hapax", 0.4, None)
-    assert [c.status for c in evaluate(na, Policy((Rule("tail.rare_survival_hapax", min=0.3),))).checks] == ["n/a"]
-    strict = Policy((Rule("tail.rare_survival_hapax", min=0.3),), fail_on_na=True)
-    assert [c.status for c in evaluate(na, strict).checks] == ["fail"]
+    closed = evaluate(na, Policy((Rule("tail.rare_survival_hapax", min=0.3),)))
+    assert [(c.status, c.value) for c in closed.checks] == [("fail", "n/a")] and not closed.passed
+    assert "nothing was measured" in closed.checks[0].description
+    per_rule = Policy((Rule("tail.rare_survival_hapax", min=0.3, allow_na=True),))
+    assert [c.status for c in evaluate(na, per_rule).checks] == ["n/a"]
+    globally = Policy((Rule("tail.rare_survival_hapax", min=0.3),), allow_na=True)
+    assert evaluate(na, globally).passed
+
+
+def test_a_rule_of_a_family_not_run_fails_closed_and_no_applicable_rule_is_a_usage_error() -> None:
+    from auditor.errors import UsageError
+
+    result = one_metric_result("tail.rare_survival_hapax", 0.4, 0.4)
+    mixed = Policy((Rule("tail.rare_survival_hapax", min=0.3), Rule("embedding.coverage", min=0.5)))
+    assert [(c.id, c.status) for c in evaluate(result, mixed).checks] == [
+        ("tail.rare_survival_hapax", "pass"),
+        ("embedding.coverage", "fail"),
+    ]
+    with pytest.raises(UsageError, match="none of the policy's rules applies to this run"):
+        evaluate(result, Policy((Rule("embedding.coverage", min=0.5),)))
+    with pytest.raises(UsageError, match="the policy has no rules"):
+        evaluate(result, Policy())
+
+
+def test_relative_rule_says_better_or_worse_in_plain_words() -> None:
+    rule = Policy((Rule("vocabulary.types_at_budget", max_relative_drop=0.1),))
+    worse = evaluate(one_metric_result("vocabulary.types_at_budget", 5000.0, 2320.0), rule).checks[0]
+    assert "53.6% worse than the reference" in worse.description and worse.failed
+    better = evaluate(one_metric_result("vocabulary.types_at_budget", 5000.0, 5500.0), rule).checks[0]
+    assert "10.0% better than the reference" in better.description and not better.failed
 
 
 def test_no_degraded_reads_the_family_verdict() -> None:
@@ -101,6 +128,10 @@ def test_no_degraded_reads_the_family_verdict() -> None:
         ),
         ({"no_degraded": ["vibes"]}, "no_degraded"),
         ({"fail_on_na": "yes"}, "fail_on_na"),
+        ({"rules": {"tail.rare_survival_hapax": {"min": 0.1}}, "fail_on_na": False}, "fail_on_na"),
+        ({"allow_na": 1}, "allow_na"),
+        ({"rules": {"tail.rare_survival_hapax": {"min": 0.1, "allow_na": "yes"}}}, "rules.tail.rare_survival_hapax"),
+        ({"rules": {"tail.rare_survival_hapax": {"allow_na": True}}}, "rules.tail.rare_survival_hapax"),
         ({"rulez": {}}, "rulez"),
     ],
 )

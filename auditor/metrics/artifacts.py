@@ -35,11 +35,11 @@ def rank_frequency(profile: GenerationProfile) -> list[list[float]]:
     return [[int(r), round(float(freq[r - 1] / total), 10)] for r in ranks]
 
 
-def type_curve(sample: DocumentSample, seed: int, name: str) -> list[list[int]]:
+def type_curve(sample: DocumentSample, seed: int, stream: str) -> list[list[int]]:
     """Types against tokens at log-spaced budgets up to the whole sample (one seeded draw each)."""
     total = sample.n_tokens
     if total == 0:
         return []
     points = np.unique(np.round(np.geomspace(min(10, total), total, CURVE_POINTS)).astype(int))
-    rng = make_rng(seed, "type_curve", name)
+    rng = make_rng(seed, "type_curve", stream)
     return [[int(b), len(draw(sample, int(b), rng).types)] for b in points]

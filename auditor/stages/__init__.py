@@ -31,7 +31,7 @@ class Stage:
 def too_few_documents(profiles: list[GenerationProfile], minimum: int, family: str) -> dict[str, str]:
     """The ``n/a`` reason of each generation whose text sample is smaller than ``minimum``."""
     return {
-        p.name: f"too few documents: {len(p.texts)}, the {family} family needs at least {minimum} (--min-docs)"
+        p.name: f"too few documents: {len(p.texts)}, the {family} family needs at least {minimum} (setting min_docs)"
         for p in profiles
         if len(p.texts) < minimum
     }

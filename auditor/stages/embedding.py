@@ -75,7 +75,8 @@ def run_embedding_stage(
 
     ref_pool = pools[reference]
     n = min([len(ref_pool) // 2] + [len(v) for name, v in pools.items() if name != reference])
-    drawset = pool_drawset(names, reference, pools, n, settings, EmbeddingDraw, na, "embedding")
+    streams = {p.name: p.stream for p in profiles}
+    drawset = pool_drawset(names, reference, streams, pools, n, settings, EmbeddingDraw, na, "embedding")
     artifacts = {
         "model": loaded.model_id,
         "dimension": loaded.dimension,
@@ -83,12 +84,12 @@ def run_embedding_stage(
         "n": n,
         "pool": {name: len(v) for name, v in pools.items()},
         "truncated": truncated,
-        "projection": _projection(pools, reference, settings.seed),
+        "projection": _projection(pools, reference, settings.seed, streams),
     }
     return Stage(drawset, {"embedding_n": n}, artifacts, cache.stats.to_dict())
 
 
-def _projection(pools: dict[str, np.ndarray], reference: str, seed: int) -> dict[str, Any]:
+def _projection(pools: dict[str, np.ndarray], reference: str, seed: int, streams: dict[str, str]) -> dict[str, Any]:
     """A 2-D PCA fitted on the reference pool, applied to up to 300 points of every generation."""
     ref = pools[reference].astype(np.float64)
     mean = ref.mean(axis=0)
@@ -99,7 +100,7 @@ def _projection(pools: dict[str, np.ndarray], reference: str, seed: int) -> dict
     explained = (s[:2] ** 2 / (s**2).sum()).tolist()
     points = {}
     for name, pool in pools.items():
-        idx = np.sort(make_rng(seed, "projection", name).permutation(len(pool))[:PROJECTION_POINTS])
+        idx = np.sort(make_rng(seed, "projection", streams[name]).permutation(len(pool))[:PROJECTION_POINTS])
         xy = (pool[idx].astype(np.float64) - mean) @ axes.T
         points[name] = [[round(float(x), 4), round(float(y), 4)] for x, y in xy]
     return {"explained_variance": [round(v, 6) for v in explained], "points": points}

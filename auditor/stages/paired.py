@@ -77,7 +77,7 @@ def run_paired_stage(
         n = len(values["ids"])
         draws[name] = []
         for r in range(settings.draws):
-            idx = make_rng(settings.seed, "paired", name, r).integers(0, n, n)
+            idx = make_rng(settings.seed, "paired", by_name[name].stream, r).integers(0, n, n)
             draws[name].append(
                 PairDraw(
                     {k: values[k][idx] for k in PER_PAIR},

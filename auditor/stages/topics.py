@@ -74,7 +74,8 @@ def run_topics_stage(
         return unusable_reference(names, reference, na, {"topics_n": None})
 
     n = min([len(pools[reference]) // 2] + [len(v) for name, v in pools.items() if name != reference])
-    drawset = pool_drawset(names, reference, pools, n, settings, TopicDraw, na, "topics")
+    streams = {p.name: p.stream for p in profiles}
+    drawset = pool_drawset(names, reference, streams, pools, n, settings, TopicDraw, na, "topics")
     artifacts = {
         "k": model["k"],
         "warnings": model["warnings"],

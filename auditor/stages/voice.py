@@ -89,11 +89,12 @@ def run_voice_stage(
             seed=seed,
         )
 
+    streams = {p.name: p.stream for p in profiles}
     draws = {}
     for name, pool in pools.items():
         draws[name] = []
         for r in range(settings.draws):
-            rng = make_rng(settings.seed, "voice", "draw", name, r)
+            rng = make_rng(settings.seed, "voice", "draw", streams[name], r)
             chunk_idx = rng.choice(len(pool["chunks"]), n, replace=False)
             doc_idx = rng.choice(len(pool["texts"]), m, replace=False)
             draws[name].append(make(name, chunk_idx, doc_idx, int(rng.integers(2**62))))

@@ -9,6 +9,7 @@ pipeline renumbers the vocabulary in string order afterwards (:meth:`Vocabulary.
 
 At most ``2 x workers`` chunks are in flight, so memory stays bounded whatever the corpus length.
 Any executor with ``submit`` works: a local process pool, or ``dask.distributed.Client``'s executor.
+If the pass is interrupted or fails, the chunks still queued are cancelled.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class ChunkJob:
     strict: bool = False
     key_limits: tuple[float, float] = (np.inf, np.inf)
     """From the profile merged so far: keys the whole's reservoirs already refuse."""
+    stream: str = "generation"
+    """The generation's random-stream label (reservoir keys), as in :func:`profile_generation`."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,7 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
         pair_by_order=job.pair_by_order,
         pair_docs=job.pair_docs,
         key_limits=job.key_limits,
+        stream=job.stream,
     )
     present = np.flatnonzero(profile.counts)
     local = np.zeros(len(profile.counts), dtype=np.int32)
@@ -143,6 +147,7 @@ def profile_parallel(
     pair_field: str | None = None,
     pair_by_order: bool = False,
     pair_docs: int = 0,
+    stream: str = "generation",
 ) -> GenerationProfile:
     """Profile a generation on ``executor``; equal to :func:`profile_generation` in one process."""
     merged: GenerationProfile | None = None
@@ -161,29 +166,37 @@ def profile_parallel(
         if progress is not None:
             progress(merged.documents, merged.tokens)
 
-    for start, chunk in _chunks(documents):
-        job = ChunkJob(
-            name,
-            [d.text for d in chunk],
-            [d.source for d in chunk],
-            [d.fields for d in chunk] if any(d.fields for d in chunk) else None,
-            start,
-            seed,
-            reservoir_tokens,
-            text_docs,
-            tokenizer,
-            clitics,
-            pair_field,
-            pair_by_order,
-            pair_docs,
-            strict=log.strict,
-            key_limits=merged.key_limits(reservoir_tokens, text_docs) if merged is not None else (np.inf, np.inf),
-        )
-        pending.append(executor.submit(profile_chunk, job))
-        while len(pending) >= 2 * workers:
+    try:
+        for start, chunk in _chunks(documents):
+            job = ChunkJob(
+                name,
+                [d.text for d in chunk],
+                [d.source for d in chunk],
+                [d.fields for d in chunk] if any(d.fields for d in chunk) else None,
+                start,
+                seed,
+                reservoir_tokens,
+                text_docs,
+                tokenizer,
+                clitics,
+                pair_field,
+                pair_by_order,
+                pair_docs,
+                strict=log.strict,
+                key_limits=merged.key_limits(reservoir_tokens, text_docs) if merged is not None else (np.inf, np.inf),
+                stream=stream,
+            )
+            pending.append(executor.submit(profile_chunk, job))
+            while len(pending) >= 2 * workers:
+                absorb(pending.popleft())
+        while pending:
             absorb(pending.popleft())
-    while pending:
-        absorb(pending.popleft())
+    except BaseException:
+        # interrupted or failed: chunks not yet started are not wanted (a Dask cluster drops them;
+        # the local pool's workers are ended by the engine as the run unwinds)
+        for future in pending:
+            future.cancel()
+        raise
     if merged is None:
         empty = profile_generation(
             name,
@@ -194,6 +207,7 @@ def profile_parallel(
             seed=seed,
             reservoir_tokens=reservoir_tokens,
             text_docs=text_docs,
+            stream=stream,
         )
         return empty
     merged.log.skipped.update(log.skipped)
@@ -203,5 +217,5 @@ def profile_parallel(
     if len(counts) < len(vocab):
         counts = merged.counts_padded(len(vocab))
     return GenerationProfile(
-        name, source, merged.documents, merged.tokens, counts, merged.sample, log, merged.texts, merged.pairs
+        name, source, merged.documents, merged.tokens, counts, merged.sample, log, merged.texts, merged.pairs, stream
     )

@@ -3,8 +3,9 @@
 Memory grows with the vocabulary and the reservoir (``reservoir_tokens``), never with corpus
 length. The reservoir keeps the documents with the smallest random keys whose tokens reach the
 capacity: a uniform random sample of whole documents (bottom-k sampling). Keys depend only on the
-seed, the generation's name and the document's position, so two profiles of disjoint parts of a
-corpus merge (counts add, reservoirs keep the smallest keys) into the profile of the whole.
+seed, the generation's random stream (its role and position in the series, never its name: renaming
+a generation must not change a number) and the document's position, so two profiles of disjoint
+parts of a corpus merge (counts add, reservoirs keep the smallest keys) into the profile of the whole.
 """
 
 from __future__ import annotations
@@ -43,9 +44,9 @@ def doc_keys(seed: int, stream: int, positions: np.ndarray) -> np.ndarray:
     return (z >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
-def stream_id(name: str) -> int:
-    """A stable integer for a generation name (keys must not depend on argument order)."""
-    return zlib.crc32(name.encode("utf-8"))
+def stream_id(stream: str) -> int:
+    """A stable integer for a random-stream label (see :func:`auditor.stats.stream_label`)."""
+    return zlib.crc32(stream.encode("utf-8"))
 
 
 @dataclass
@@ -112,6 +113,9 @@ class GenerationProfile:
     """Raw text of the first ``text_docs`` documents in key order (the same random order)."""
     pairs: PairingInfo | None = None
     """With pairing on: the linked-document sample (the same pair ids in every generation)."""
+    stream: str = "generation"
+    """The label of this generation's random streams (reservoir keys, draws): its role and
+    position in the series, never its user-chosen name."""
 
     @property
     def types(self) -> int:
@@ -260,6 +264,7 @@ def merge_profiles(
         log,
         merge_text_samples(a.texts, b.texts, text_docs),
         pairs,
+        a.stream,
     )
 
 
@@ -317,6 +322,7 @@ def profile_generation(
     pair_by_order: bool = False,
     pair_docs: int = 0,
     key_limits: tuple[float, float] = (np.inf, np.inf),
+    stream: str = "generation",
 ) -> GenerationProfile:
     """Tokenize a document stream once into counts and a reservoir (see module docstring).
 
@@ -330,7 +336,7 @@ def profile_generation(
     pairing = pair_by_order or pair_field is not None
     pair_reservoir = _BottomK(pair_docs, _one)
     pair_hashes: list[int] = []
-    stream = stream_id(name)
+    stream_key = stream_id(stream)
     counts = np.zeros(0, dtype=np.int64)
     pending: list[np.ndarray] = []
     pending_tokens = 0
@@ -355,7 +361,7 @@ def profile_generation(
         lengths = np.diff(tokens.bounds)
         positions = np.arange(position + 1, position + 1 + len(batch))
         position += len(batch)
-        keys = doc_keys(seed, stream, positions)
+        keys = doc_keys(seed, stream_key, positions)
         for i in np.flatnonzero(lengths == 0):
             log.skip("no_word_tokens", batch[i].source)
         has_words = lengths > 0
@@ -403,4 +409,5 @@ def profile_generation(
         PairingInfo(_text_sample(pair_reservoir.entries()), np.array(pair_hashes, dtype=np.uint64))
         if pairing
         else None,
+        stream,
     )

@@ -1,0 +1,32 @@
+"""The one TOML reader: settings files and policies go through :func:`read_toml`.
+
+Every failure (missing file, a directory, unreadable bytes, bad TOML) becomes a usage error that
+names the file, so no caller needs its own handling.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import Errors, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse ``path`` as TOML; a :class:`UsageError` naming the file on any failure."""
+    if not path.exists():
+        raise UsageError(Errors.E001.format(path=path))
+    if not path.is_file():
+        raise UsageError(Errors.E013.format(path=path, detail="is not a regular file (a TOML file was expected)."))
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(Errors.E012.format(path=path, detail=exc.strerror or exc)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(Errors.E014.format(path=path, detail=exc)) from None

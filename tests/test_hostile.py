@@ -1,0 +1,218 @@
+"""A careless or hostile user, case by case: each case has one exit code and one message (issue 15).
+
+Exit codes: 0 ran or passed, 1 only for a failed gate rule, 2 usage or input error (one line naming
+the file, line or setting), 3 internal error (one line naming a crash log). No case may print a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from auditor.cli import app
+from tests.conftest import ROOT, write_jsonl
+
+runner = CliRunner()
+DEMO = ROOT / "corpora" / "demo"
+GEN0 = str(DEMO / "gen0.jsonl")
+LEXICAL = ["--families", "vocabulary,tail", "--draws", "4", "--splits", "4", "-q"]
+LEXICAL_POLICY = """[check]
+[check.rules."vocabulary.types_at_budget"]
+max_relative_drop = 0.1
+[check.rules."tail.rare_survival_hapax"]
+max_relative_drop = 0.1
+"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile input: how to build it, the command, and what must come out."""
+
+    id: str
+    argv: Callable[[Path], list[str]]
+    exit_code: int
+    fragment: str
+
+
+def _small(tmp: Path, docs: int = 10) -> str:
+    """The first ``docs`` documents of the demo's gen1: too little text for any lexical metric."""
+    lines = (DEMO / "gen1.jsonl").read_text(encoding="utf-8").splitlines()[:docs]
+    path = tmp / "small.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _file(tmp: Path, name: str, text: str) -> str:
+    path = tmp / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def _labelled(tmp: Path) -> str:
+    rows = [json.loads(line) for line in (DEMO / "gen1.jsonl").read_text(encoding="utf-8").splitlines()[:300]]
+    return str(write_jsonl(tmp / "labelled.jsonl", rows))
+
+
+CASES = [
+    # 1. the gate fails closed
+    Case(
+        "gate: every rule n/a on a 10-document generation",
+        lambda t: ["check", GEN0, _small(t), "--policy", _file(t, "p.toml", LEXICAL_POLICY), *LEXICAL],
+        1,
+        "nothing was measured",
+    ),
+    Case(
+        "gate: a bare [check] table",
+        lambda t: ["check", GEN0, _small(t), "--policy", _file(t, "p.toml", "[check]\n"), *LEXICAL],
+        2,
+        "the policy has no rules",
+    ),
+    Case(
+        "gate: fail_on_na = false no longer opens the gate",
+        lambda t: [
+            "check",
+            GEN0,
+            _small(t),
+            "--policy",
+            _file(t, "p.toml", LEXICAL_POLICY.replace("[check]\n", "[check]\nfail_on_na = false\n")),
+            *LEXICAL,
+        ],
+        2,
+        "write allow_na = true",
+    ),
+    Case(
+        "gate: allow_na = true lets n/a pass on purpose",
+        lambda t: [
+            "check",
+            GEN0,
+            _small(t),
+            "--policy",
+            _file(t, "p.toml", LEXICAL_POLICY.replace("[check]\n", "[check]\nallow_na = true\n")),
+            *LEXICAL,
+        ],
+        0,
+        "passed",
+    ),
+    Case(
+        "gate: no rule applies to the families run",
+        lambda t: [
+            "check",
+            GEN0,
+            _small(t),
+            "--policy",
+            _file(t, "p.toml", '[check.rules."embedding.coverage"]\nmin = 0.5\n'),
+            *LEXICAL,
+        ],
+        2,
+        "none of the policy's rules applies",
+    ),
+    Case(
+        "init-policy: a one-document reference",
+        lambda t: ["init-policy", _small(t, 1), "--out", str(t / "p.toml"), *LEXICAL[:2], "-q"],
+        2,
+        "Cannot calibrate a policy",
+    ),
+    Case(
+        "init-policy: a 10-document reference",
+        lambda t: ["init-policy", _small(t), "--out", str(t / "p.toml"), *LEXICAL[:2], "-q"],
+        2,
+        "1,000 word tokens",
+    ),
+    # 8. messages that mislead
+    Case(
+        "--label-field absent from every document",
+        lambda t: ["audit", _labelled(t), GEN0, "--label-field", "author", "--families", "voice", "-q"],
+        2,
+        "--label-field 'author' was not found",
+    ),
+    Case(
+        "--pair-field absent from every document",
+        lambda t: ["audit", _labelled(t), GEN0, "--pair-field", "doc_id", "--families", "paired", "-q"],
+        2,
+        "--pair-field 'doc_id' was not found",
+    ),
+    Case(
+        "a too-small generation names a real setting",
+        lambda t: ["audit", GEN0, _small(t), "--out", str(t / "out"), *LEXICAL],
+        0,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_hostile_case(case: Case, tmp_path: Path) -> None:
+    result = runner.invoke(app, case.argv(tmp_path))
+    assert result.exit_code == case.exit_code, result.output
+    assert "Traceback" not in result.output
+    assert case.fragment in result.output
+    if case.exit_code == 2:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("auditor: error: ")]
+        assert len(errors) == 1, result.stderr
+
+
+def test_too_small_reason_names_a_setting_that_exists(tmp_path: Path) -> None:
+    from auditor.config import SETTING_NAMES
+
+    result = runner.invoke(app, ["audit", GEN0, _small(tmp_path), "--out", str(tmp_path / "o"), *LEXICAL])
+    data = json.loads((tmp_path / "o" / "metrics.json").read_text())
+    reason = data["metrics"][0]["values"]["small"]["reason"]
+    assert result.exit_code == 0 and "setting min_tokens" in reason and "min_tokens" in SETTING_NAMES
+
+
+def test_check_writes_junit_with_one_error_case_on_a_usage_error(tmp_path: Path) -> None:
+    junit = tmp_path / "junit.xml"
+    policy = _file(tmp_path, "p.toml", "[check]\n")
+    result = runner.invoke(app, ["check", GEN0, _small(tmp_path), "--policy", policy, "--junit", str(junit), "-q"])
+    assert result.exit_code == 2
+    suite = ET.parse(junit).getroot()
+    assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
+    error = suite.find("testcase/error")
+    assert error.get("type") == "usage-or-input" and "no rules" in error.get("message")
+
+
+def test_an_internal_error_exits_3_with_one_line_and_a_crash_log(tmp_path: Path, monkeypatch) -> None:
+    import auditor.pipeline
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a bug deep inside")
+
+    monkeypatch.setattr(auditor.pipeline, "audit", broken)
+    junit = tmp_path / "junit.xml"
+    policy = _file(tmp_path, "p.toml", LEXICAL_POLICY)
+    result = runner.invoke(app, ["check", GEN0, GEN0, "--policy", policy, "--junit", str(junit), "-q"])
+    assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("auditor: internal error: ZeroDivisionError: a bug deep inside")
+    assert "Traceback" not in result.output
+    log = Path(lines[0].split("details in ", 1)[1].split(")")[0])
+    assert "Traceback" in log.read_text() and "a bug deep inside" in log.read_text()
+    log.unlink()
+    assert ET.parse(junit).getroot().find("testcase/error").get("type") == "internal"
+
+
+def test_renaming_generations_changes_no_number(tmp_path: Path) -> None:
+    """Random streams follow the seed and each generation's place in the series, never its name."""
+    gen0, gen5 = GEN0, str(DEMO / "gen5.jsonl")
+    common = ["--families", "vocabulary,tail,topics,voice", "--draws", "4", "--splits", "4", "-q"]
+    common += ["--sample-docs", "300"]
+    outputs = []
+    for first_name, second_name in (("gen0", "gen5"), ("human", "other")):
+        out = tmp_path / first_name
+        argv = ["audit", f"{first_name}={gen0}", f"{second_name}={gen5}", "--out", str(out), *common]
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads((out / "metrics.json").read_text()))
+    first, second = outputs
+    assert [g["name"] for g in second["generations"]] == ["human", "other"]
+    for a, b in zip(first["metrics"], second["metrics"], strict=True):
+        assert list(a["values"].values()) == list(b["values"].values()), a["id"]
+        assert a["null"] == b["null"], a["id"]
+        assert list(a["status"].values()) == list(b["status"].values()), a["id"]
