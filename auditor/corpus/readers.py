@@ -2,22 +2,72 @@
 
 Formats: ``.txt`` (line, paragraph or whole-file documents), ``.jsonl``/``.json`` (JSON lines or
 an array), ``.csv``/``.tsv`` (a column), ``.parquet`` (a column) and directories of these, each
-optionally compressed as ``.gz``, ``.zst``, ``.bz2`` or ``.xz``.
+optionally compressed as ``.gz``, ``.zst``, ``.bz2`` or ``.xz``. The path ``-`` is standard input
+(see below).
 
-Decoding: UTF-8 (a BOM is dropped); a file that is not valid UTF-8 is read as latin-1 from the
-first bad line on, with a warning. A NUL byte means binary data and is an error. Records that
-carry no text (missing field, empty text) are skipped and counted, never silently dropped.
+The readers fail closed: every record either becomes a document, is a counted skip in the
+:class:`ReadLog` (an error under ``--strict``), or stops the run with an :class:`InputError` that
+names the file and, where there is one, the line. Nothing is dropped silently.
+
+Lines and limits: files are read in blocks of :data:`BLOCK_BYTES` and split at ``\\n``, ``\\r\\n``
+and a lone ``\\r`` (old Mac files). In the line-based formats (``.txt`` by line or paragraph,
+``.jsonl``, JSON lines in ``.json``, ``.csv``, ``.tsv``) a line longer than
+:data:`MAX_LINE_BYTES` is an error, raised before the line is held whole, so a file of one endless
+line cannot exhaust memory; a whole-file ``.txt`` document and a ``.json`` array are parsed whole
+and so have no line limit. A NUL byte (checked in every block as it is read) means binary data and
+is an error; if the file starts like UTF-16 without a byte-order mark, the error says so.
+
+Decoding: UTF-8 (a BOM is dropped). Each line is decoded on its own: a line that is not valid UTF-8
+is read as latin-1 (which never fails), and one warning names the first such line and how many
+there were; the other lines stay UTF-8. A file that starts with a UTF-16 or UTF-32 byte-order
+mark is decoded as such.
+
+Compression: a compressed stream that ends early or is corrupt (for every codec, including a
+truncated ``.zst`` whose frame never completes and an empty compressed file) is an error; a
+``.zst`` may hold several frames.
+
+CSV and TSV: ``.csv`` follows RFC 4180 with strict quoting, so a quoted field may hold delimiters,
+quotes (written ``""``) and line breaks. A stray ``"`` that opens a field swallows the rows after
+it, so these are errors naming the line where the row starts: a quote never closed (the file
+ends inside the field), a closing quote followed by more text, and a quoted field that spans lines
+of which two or more look like rows of their own (the header's number of fields, digits where the
+file's rows have digits, e.g. an id column). A legitimate multi-line field holds text, not such
+lines; one that really holds CSV rows with numbers is refused too (convert such a file to JSONL).
+``.tsv`` has no quoting at all (the text/tab-separated-values convention): a quote is text, and a
+field holds neither a tab nor a line break. A row with more fields than the header is a counted
+skip (``too_many_fields``, with one warning): its text may have been cut at an unquoted delimiter.
+
+JSON: a record nested deeper than the JSON parser can follow (Python's recursion limit, about
+1,000 levels) is an error naming the line. Numbers in the text field are read as their text.
+
+Parquet: a string column is read as is and a number column as the numbers' text (as in JSON);
+a column of another type (lists, structs, booleans, binary) is an error naming the column and
+its type. Nulls are counted ``missing_field`` skips.
+
+Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
+error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
+
+Standard input: the path ``-`` (``parse_corpus_arg("-")`` names it ``stdin``; ``NAME=-`` names it
+NAME) reads ``sys.stdin.buffer``, uncompressed. If its first non-blank byte is ``{`` or ``[`` it is
+read as ``.json`` (JSON lines, or one array), otherwise as ``.txt`` under ``--txt-mode``. Messages
+call it ``<stdin>``.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import gzip
 import io
+import itertools
 import json
 import lzma
+import os
+import re
+import stat
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +79,28 @@ from auditor.errors import Errors, InputError
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
 FORMATS = (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
 
+STDIN = Path("-")
+"""The corpus path that means standard input."""
+STDIN_NAME = "<stdin>"
+"""How messages and document sources name standard input."""
+
+BLOCK_BYTES = 1 << 20
+"""Bytes read (after decompression) at a time."""
+MAX_LINE_BYTES = 64 << 20
+"""The longest line (64 MiB) of a line-based format; a longer one is an :class:`InputError`."""
+
+_TOOLS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+_UTF8_BOM = b"\xef\xbb\xbf"
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_BLANK = b" \t\r\n\x0b\x0c"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 try:
     from zstandard import ZstdError as _ZstdError
 except ImportError:  # pragma: no cover - zstandard is a dependency
@@ -36,6 +108,8 @@ except ImportError:  # pragma: no cover - zstandard is a dependency
     class _ZstdError(Exception):  # type: ignore[no-redef]
         """Stand-in when zstandard is missing."""
 
+
+_DECOMPRESS_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, _ZstdError)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -96,21 +170,51 @@ def corpus_stem(path: Path) -> str:
 
 
 def read_documents(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    """Stream the documents of a file or directory, counting what is skipped in ``log``."""
+    """Stream the documents of a file or directory (or ``-``, standard input), counting skips in ``log``."""
+    if path == STDIN:
+        yield from _read_stdin(options, log)
+        return
     if not path.exists():
         raise InputError(Errors.E001.format(path=path))
-    if path.is_dir():
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+    if stat.S_ISDIR(mode):
         yield from _read_directory(path, options, log)
         return
+    if not stat.S_ISREG(mode):
+        raise InputError(Errors.E032.format(path=path, kind=_file_kind(mode)))
     fmt, _ = split_suffixes(path)
     if fmt not in FORMATS:
         raise InputError(Errors.E002.format(path=path, suffix=fmt or path.suffix or "(none)"))
     yield from _read_file(path, fmt, options, log, whole_txt=options.txt_mode == "file")
 
 
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
+
+
 def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    files = sorted(p for p in root.rglob("*") if p.is_file())
-    for path in files:
+    for path in sorted(root.rglob("*")):
+        try:
+            mode = path.stat().st_mode
+        except OSError:  # a broken link, or gone since the listing
+            log.skip("not_a_regular_file", str(path))
+            continue
+        if stat.S_ISDIR(mode):
+            continue
+        if not stat.S_ISREG(mode):  # a FIFO would block the open; a device never ends
+            log.skip("not_a_regular_file", str(path))
+            continue
         fmt, _ = split_suffixes(path)
         if fmt not in FORMATS:
             log.skip("unsupported_file", str(path))
@@ -124,22 +228,42 @@ def _read_file(path: Path, fmt: str, options: ReadOptions, log: ReadLog, *, whol
     if fmt == ".parquet":
         yield from _read_parquet(path, options, log)
         return
-    lines = _decoded_lines(path, log)
+    where = str(path)
+    yield from _read_text(_unicode_blocks(_file_blocks(path), where), where, fmt, options, log, whole_txt=whole_txt)
+
+
+def _read_stdin(options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    log.files += 1
+    blocks = _unicode_blocks(_stream_blocks(sys.stdin.buffer, STDIN_NAME), STDIN_NAME)
+    first, blocks = _first_nonblank(blocks)
+    fmt = ".json" if first in (b"{", b"[") else ".txt"
+    yield from _read_text(blocks, STDIN_NAME, fmt, options, log, whole_txt=options.txt_mode == "file")
+
+
+def _read_text(
+    blocks: Iterator[bytes], where: str, fmt: str, options: ReadOptions, log: ReadLog, *, whole_txt: bool
+) -> Iterator[Document]:
+    """The documents of a text format, from blocks of UTF-8 bytes (see :func:`_unicode_blocks`)."""
+    whole = fmt == ".txt" and whole_txt
+    if fmt == ".json":  # an array is parsed whole, so its "line" may be the whole file
+        first, blocks = _first_nonblank(blocks)
+        whole = first == b"["
+    lines = _decoded_lines(blocks, where, log, None if whole else MAX_LINE_BYTES, fmt)
     if fmt == ".txt":
         if whole_txt:
             text = "".join(line for _, line in lines)
-            yield from _keep_nonempty([Document(text, str(path))], log)
+            yield from _keep_nonempty([Document(text, where)], log)
         elif options.txt_mode == "paragraph":
-            yield from _keep_nonempty(_paragraphs(lines, path), log)
+            yield from _keep_nonempty(_paragraphs(lines, where), log)
         else:
             yield from _keep_nonempty(
-                (Document(line.rstrip("\r\n"), f"{path}:{n}") for n, line in lines if line.strip()), log
+                (Document(line.rstrip("\r\n"), f"{where}:{n}") for n, line in lines if line.strip()), log
             )
     elif fmt in (".jsonl", ".json"):
         # a .json file may be one array of records; in .jsonl every line is a record, even "[...]"
-        yield from _read_json(path, lines, options, log, allow_array=fmt == ".json")
+        yield from _read_json(where, lines, options, log, allow_array=fmt == ".json")
     else:
-        yield from _read_csv(path, lines, "\t" if fmt == ".tsv" else ",", options, log)
+        yield from _read_csv(where, lines, "\t" if fmt == ".tsv" else ",", options, log)
 
 
 def _keep_nonempty(docs: Iterable[Document], log: ReadLog) -> Iterator[Document]:
@@ -150,57 +274,320 @@ def _keep_nonempty(docs: Iterable[Document], log: ReadLog) -> Iterator[Document]
             log.skip("empty_document", doc.source)
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+# --- bytes: files, decompression, standard input ----------------------------------------------
+
+
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    """The decompressed bytes of a regular file, in blocks of at most :data:`BLOCK_BYTES`."""
     _, compression = split_suffixes(path)
     try:
-        if compression == ".gz":
-            return gzip.open(path, "rb")
-        if compression == ".bz2":
-            return bz2.open(path, "rb")
-        if compression == ".xz":
-            return lzma.open(path, "rb")
-        if compression == ".zst":
-            import zstandard
-
-            return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
-        return open(path, "rb")
+        # O_NONBLOCK: should the path have become a FIFO since it was checked, the open must not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+    with open(fd, "rb") as raw:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(Errors.E032.format(path=path, kind=_file_kind(mode)))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        if compression is None:
+            yield from _stream_blocks(raw, str(path))
+            return
+        try:
+            if os.fstat(fd).st_size == 0:
+                raise EOFError("the file is empty")
+            frames = _ZstdFrames(raw) if compression == ".zst" else None
+            with _decompressor(raw, compression, frames) as stream:
+                while block := stream.read(BLOCK_BYTES):
+                    yield block
+            if frames is not None and not frames.complete:
+                raise EOFError(frames.problem or "the stream ends inside a frame")
+        except _DECOMPRESS_ERRORS as exc:
+            raise InputError(
+                Errors.E030.format(path=path, codec=compression, detail=exc, tool=_TOOLS[compression])
+            ) from None
 
 
-def _decoded_lines(path: Path, log: ReadLog) -> Iterator[tuple[int, str]]:
-    """Yield (line number, text with its line ending) from a possibly compressed file.
+def _decompressor(raw: IO[bytes], compression: str, frames: _ZstdFrames | None) -> IO[bytes]:
+    """A reader of the decompressed bytes of ``raw`` (which it leaves open)."""
+    if compression == ".gz":
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if compression == ".bz2":
+        return bz2.BZ2File(raw, "rb")
+    if compression == ".xz":
+        return lzma.LZMAFile(raw, "rb")
+    import zstandard
 
-    Each line is decoded as UTF-8 until one fails; from then on the file is read as latin-1
-    (which never fails), with one warning naming the first bad line.
-    """
-    encoding = "utf-8"
-    offset = 0
+    return zstandard.ZstdDecompressor().stream_reader(frames or raw, read_across_frames=True)  # type: ignore[return-value]
+
+
+def _stream_blocks(stream: IO[bytes], where: str) -> Iterator[bytes]:
     try:
-        with _open_binary(path) as raw:
-            stream = io.BufferedReader(raw) if not isinstance(raw, io.BufferedIOBase) else raw
-            for n, line in enumerate(stream, start=1):
-                nul = line.find(b"\x00")
+        while block := stream.read(BLOCK_BYTES):
+            yield block
+    except OSError as exc:
+        raise InputError(Errors.E012.format(path=where, detail=exc)) from None
+
+
+class _ZstdFrames:
+    """Passes a .zst file through to the decompressor, following its frame layout (RFC 8878).
+
+    ``zstandard``'s stream reader ends quietly when its input ends inside a frame; following the
+    frame and block headers of what it reads tells a complete stream from a truncated one without
+    a second pass over the file.
+    """
+
+    _MAGIC, _DESCRIPTOR, _SKIPPABLE, _BLOCK = range(4)
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.state = self._MAGIC
+        self.need = 4
+        self.header = b""
+        self.skip = 0
+        self.checksum = 0
+        self.offset = 0
+        self.problem = ""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        if not self.problem:
+            self._follow(data)
+        self.offset += len(data)
+        return data
+
+    @property
+    def complete(self) -> bool:
+        """Whether everything read so far ends at a frame boundary."""
+        return not self.problem and self.state == self._MAGIC and not self.header and not self.skip
+
+    def _follow(self, data: bytes) -> None:
+        pos, end = 0, len(data)
+        while pos < end and not self.problem:
+            if self.skip:
+                step = min(self.skip, end - pos)
+                self.skip -= step
+                pos += step
+                continue
+            step = min(self.need - len(self.header), end - pos)
+            self.header += data[pos : pos + step]
+            pos += step
+            if len(self.header) == self.need:
+                header, self.header = self.header, b""
+                self._advance(header, self.offset + pos)
+
+    def _advance(self, header: bytes, at: int) -> None:
+        value = int.from_bytes(header, "little")
+        if self.state == self._MAGIC:
+            if value == 0xFD2FB528:
+                self.state, self.need = self._DESCRIPTOR, 1
+            elif value >> 4 == 0x184D2A5:
+                self.state, self.need = self._SKIPPABLE, 4
+            else:
+                self.problem = f"no zstd frame at byte {at - 4}"
+        elif self.state == self._DESCRIPTOR:
+            single = value >> 5 & 1
+            self.checksum = 4 if value & 4 else 0
+            self.skip = (1 - single) + (0, 1, 2, 4)[value & 3] + (single, 2, 4, 8)[value >> 6]
+            self.state, self.need = self._BLOCK, 3
+        elif self.state == self._SKIPPABLE:
+            self.skip = value
+            self.state, self.need = self._MAGIC, 4
+        else:
+            kind = value >> 1 & 3
+            if kind == 3:
+                self.problem = f"reserved block type at byte {at - 3}"
+                return
+            self.skip = 1 if kind == 1 else value >> 3
+            if value & 1:  # the frame's last block, then its checksum
+                self.skip += self.checksum
+                self.state, self.need = self._MAGIC, 4
+
+
+def _unicode_blocks(blocks: Iterator[bytes], where: str) -> Iterator[bytes]:
+    """UTF-8 blocks: a stream with a UTF-16/UTF-32 byte-order mark is transcoded (the mark dropped).
+
+    The first block returned holds at least the first four bytes of the stream (when it has four).
+    """
+    head = b""
+    for block in blocks:
+        head += block
+        if len(head) >= 4:
+            break
+    rest = itertools.chain([head] if head else [], blocks)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return _transcode(rest, encoding, where)
+    return rest
+
+
+def _transcode(blocks: Iterator[bytes], encoding: str, where: str) -> Iterator[bytes]:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    name = encoding.upper()
+    try:
+        for block in blocks:
+            if text := decoder.decode(block):
+                yield text.encode("utf-8")
+        if text := decoder.decode(b"", final=True):
+            yield text.encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(Errors.E038.format(path=where, encoding=name, detail=exc.reason)) from None
+
+
+def _first_nonblank(blocks: Iterator[bytes]) -> tuple[bytes | None, Iterator[bytes]]:
+    """The first byte that is not white space (after a UTF-8 BOM), and the blocks, none consumed."""
+    seen: list[bytes] = []
+    size = 0
+    first: bytes | None = None
+    for block in blocks:
+        seen.append(block)
+        size += len(block)
+        rest = block[3:] if len(seen) == 1 and block.startswith(_UTF8_BOM) else block
+        rest = rest.lstrip(_BLANK)
+        if rest:
+            first = rest[:1]
+            break
+        if size > MAX_LINE_BYTES:  # only white space so far: no need to look further
+            break
+    return first, itertools.chain(seen, blocks)
+
+
+# --- lines: splitting, limits, decoding ------------------------------------------------------
+
+
+def _decoded_lines(
+    blocks: Iterator[bytes], where: str, log: ReadLog, max_line: int | None, fmt: str = ".txt"
+) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text with its line ending) from blocks of bytes.
+
+    Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r`` (also when a block boundary falls between
+    ``\\r`` and ``\\n``). Each line is decoded as UTF-8, or, if it is not valid UTF-8, as latin-1
+    (which never fails); one warning names the first such line and counts them all. A NUL byte is
+    an error; so is a line longer than ``max_line`` bytes (``None``: no limit), raised before the
+    line is held whole.
+    """
+    n = 0
+    pos = 0  # stream offset of the current block
+    pending: list[bytes] = []  # an unfinished line (in pieces when it spans blocks: joined once)
+    pending_size = 0
+    head = b""
+    latin = 0
+    warning = -1
+    first_bad = ""
+    try:
+        for item in itertools.chain(blocks, [None]):
+            nul = -1
+            if item is None:  # the end: an unfinished last line is a line too
+                if not pending:
+                    break
+                lines = [b"".join(pending)]
+                block = b""
+            else:
+                block = item
+                if not pos and not head:
+                    head = block[:4096]
+                    if block.startswith(_UTF8_BOM):
+                        block = block[3:]
+                        pos = 3
+                        if not block:
+                            continue
+                nul = block.find(b"\x00")
                 if nul >= 0:
-                    raise InputError(Errors.E005.format(path=path, line=n, offset=offset + nul))
-                offset += len(line)
-                if n == 1 and line.startswith(b"\xef\xbb\xbf"):
-                    line = line[3:]
+                    lines = b"".join([*pending, block[:nul]]).splitlines(True)
+                    if lines and not lines[-1].endswith((b"\n", b"\r")):
+                        lines.pop()  # the start of the line with the NUL
+                else:
+                    lines = _split_lines(block)
+                    size = pending_size + len(block)
+                    if pending:
+                        first = lines[0]
+                        if pending[-1].endswith(b"\r") and not first.startswith(b"\n"):
+                            lines.insert(0, b"".join(pending))  # that "\r" ended the line
+                        elif len(lines) == 1 and not first.endswith((b"\n", b"\r")):
+                            pending.append(first)  # the line goes on
+                            pending_size = size
+                            pos += len(block)
+                            if max_line is not None and pending_size > max_line:
+                                raise InputError(
+                                    Errors.E031.format(path=where, line=n + 1, limit=f"{max_line:,}", format=fmt)
+                                )
+                            continue
+                        else:
+                            lines[0] = b"".join([*pending, first])
+                    last = lines[-1]
+                    # a last line without its ending goes on in the next block; so may "\r" (of "\r\n")
+                    if last.endswith(b"\n"):
+                        pending = []
+                        pending_size = 0
+                    else:
+                        lines.pop()
+                        pending = [last]
+                        pending_size = len(last)
+                    if max_line is not None and size > max_line:
+                        for i, line in enumerate([*lines, last]):
+                            if len(line) > max_line:
+                                raise InputError(
+                                    Errors.E031.format(path=where, line=n + 1 + i, limit=f"{max_line:,}", format=fmt)
+                                )
+            for line in lines:
+                n += 1
                 try:
-                    text = line.decode(encoding)
+                    text = line.decode("utf-8")
                 except UnicodeDecodeError as exc:
-                    encoding = "latin-1"
-                    log.warnings.append(
-                        f"{path}:{n}: not valid UTF-8 ({exc.reason} at byte {exc.start}); "
-                        "read the rest of the file as latin-1"
-                    )
-                    text = line.decode(encoding)
+                    text = line.decode("latin-1")
+                    latin += 1
+                    if latin == 1:
+                        first_bad = f"{where}:{n}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+                        warning = len(log.warnings)
+                        log.warnings.append(_latin1_warning(first_bad, latin))
                 yield n, text
-    except (OSError, EOFError, lzma.LZMAError, _ZstdError) as exc:
-        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+            if nul >= 0:
+                # the NUL's line number counts the lines before it; its offset counts stream bytes
+                if _looks_utf16(head):
+                    encoding = "UTF-16LE" if head[1:2] == b"\x00" else "UTF-16BE"
+                    raise InputError(Errors.E033.format(path=where, encoding=encoding))
+                raise InputError(Errors.E005.format(path=where, line=n + 1, offset=pos + nul))
+            pos += len(block)
+    finally:
+        if latin > 1 and 0 <= warning < len(log.warnings):
+            log.warnings[warning] = _latin1_warning(first_bad, latin)
 
 
-def _paragraphs(lines: Iterable[tuple[int, str]], path: Path) -> Iterator[Document]:
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _split_lines(block: bytes) -> list[bytes]:
+    """Lines with their endings (``\n``, ``\r\n``, a lone ``\r``); the last may have none.
+
+    ``bytes.splitlines`` does exactly this but is slow, so it is kept for blocks with a lone ``\r``.
+    """
+    if b"\r" in block and _LONE_CR.search(block):
+        return block.splitlines(True)
+    return io.BytesIO(block).readlines()
+
+
+def _latin1_warning(first: str, count: int) -> str:
+    if count == 1:
+        return f"{first}; read this line as latin-1 (the other lines are UTF-8)"
+    return f"{first}; read {count:,} lines that are not UTF-8 as latin-1, this the first (the other lines are UTF-8)"
+
+
+def _looks_utf16(head: bytes) -> bool:
+    """Whether the start of a stream looks like UTF-16 text without its byte-order mark.
+
+    Text in a Latin script as UTF-16 has a NUL in every other byte (the odd ones little-endian,
+    the even ones big-endian) and none in the others.
+    """
+    head = head[: len(head) // 2 * 2]
+    if len(head) < 8:
+        return False
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    half = len(head) // 2
+    return (even == 0 and odd >= half // 2) or (odd == 0 and even >= half // 2)
+
+
+def _paragraphs(lines: Iterable[tuple[int, str]], where: str) -> Iterator[Document]:
     buf: list[str] = []
     start = 0
     for n, line in lines:
@@ -209,14 +596,17 @@ def _paragraphs(lines: Iterable[tuple[int, str]], path: Path) -> Iterator[Docume
                 start = n
             buf.append(line.strip())
         elif buf:
-            yield Document(" ".join(buf), f"{path}:{start}")
+            yield Document(" ".join(buf), f"{where}:{start}")
             buf = []
     if buf:
-        yield Document(" ".join(buf), f"{path}:{start}")
+        yield Document(" ".join(buf), f"{where}:{start}")
+
+
+# --- JSON --------------------------------------------------------------------------------------
 
 
 def _read_json(
-    path: Path, lines: Iterator[tuple[int, str]], options: ReadOptions, log: ReadLog, *, allow_array: bool
+    where: str, lines: Iterator[tuple[int, str]], options: ReadOptions, log: ReadLog, *, allow_array: bool
 ) -> Iterator[Document]:
     first = None
     for n, line in lines:
@@ -231,9 +621,15 @@ def _read_json(
         try:
             records = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(Errors.E003.format(path=path, line=first[0] - 1 + exc.lineno, detail=exc.msg)) from None
+            raise InputError(Errors.E003.format(path=where, line=first[0] - 1 + exc.lineno, detail=exc.msg)) from None
+        except RecursionError:
+            depth, at = _json_depth(text)
+            line = first[0] + text.count("\n", 0, at) + text.count("\r", 0, at) - text.count("\r\n", 0, at)
+            raise InputError(_too_deep(where, line, depth)) from None
+        except ValueError as exc:  # e.g. an integer too long to convert
+            raise InputError(Errors.E003.format(path=where, line=first[0], detail=exc)) from None
         for i, record in enumerate(records):
-            doc = _record_to_document(record, f"{path}[{i}]", options, log)
+            doc = _record_to_document(record, f"{where}[{i}]", options, log)
             if doc is not None:
                 yield doc
         return
@@ -243,10 +639,35 @@ def _read_json(
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise InputError(Errors.E003.format(path=path, line=n, detail=exc.msg)) from None
-        doc = _record_to_document(record, f"{path}:{n}", options, log)
+            raise InputError(Errors.E003.format(path=where, line=n, detail=exc.msg)) from None
+        except RecursionError:
+            raise InputError(_too_deep(where, n, _json_depth(line)[0])) from None
+        except ValueError as exc:  # e.g. an integer too long to convert
+            raise InputError(Errors.E003.format(path=where, line=n, detail=exc)) from None
+        doc = _record_to_document(record, f"{where}:{n}", options, log)
         if doc is not None:
             yield doc
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> tuple[int, int]:
+    """The deepest nesting of brackets in JSON text (strings aside), and where it is first reached."""
+    depth = deepest = at = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(lambda m: " " * len(m.group()), text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, match.start()
+        else:
+            depth -= 1
+    return deepest, at
+
+
+def _too_deep(where: str, line: int, depth: int) -> str:
+    return Errors.E034.format(path=where, line=line, depth=f"{depth:,}", limit=f"{sys.getrecursionlimit():,}")
 
 
 def _chain_first(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Iterator[tuple[int, str]]:
@@ -316,35 +737,115 @@ def extract_field(record: dict[str, Any], path: str) -> str | None:
     return "\n".join(texts)
 
 
+# --- CSV and TSV -------------------------------------------------------------------------------
+
+
 def _read_csv(
-    path: Path, lines: Iterator[tuple[int, str]], delimiter: str, options: ReadOptions, log: ReadLog
+    where: str, lines: Iterator[tuple[int, str]], delimiter: str, options: ReadOptions, log: ReadLog
 ) -> Iterator[Document]:
-    reader = csv.reader((line for _, line in lines), delimiter=delimiter)
+    tsv = delimiter == "\t"
+    text_lines = (line for _, line in lines)
+    if tsv:  # no quoting in TSV: a quote is text, and a field holds no tab or line break
+        reader = csv.reader(text_lines, delimiter="\t", quoting=csv.QUOTE_NONE, strict=True)
+    else:
+        reader = csv.reader(text_lines, delimiter=",", strict=True)
+    start = 1
     try:
         header = next(reader, None)
         if header is None:
             return
         if options.text_field not in header:
             raise InputError(
-                Errors.E004.format(path=path, field=options.text_field, available=", ".join(map(repr, header)))
+                Errors.E004.format(path=where, field=options.text_field, available=", ".join(map(repr, header)))
             )
+        width = len(header)
         col = header.index(options.text_field)
         extra = {name: header.index(name) for name in options.extra_fields if name in header}
+        reference: list[str] | None = None  # the last one-line row, to compare swallowed lines with
+        too_many = 0
+        warning = -1
+        first_too_many = ""
+        start = reader.line_num + 1
         for row in reader:
+            row_start, start = start, reader.line_num + 1
             if not row:
                 continue
-            where = f"{path}:{reader.line_num}"
+            if reader.line_num > row_start:
+                _check_multiline(row, row_start, reader.line_num, reference, width, delimiter, where)
+            elif len(row) == width:
+                reference = row
+            source = f"{where}:{row_start}"
+            if len(row) > width:
+                # an unquoted delimiter in the text: which part is the text is a guess, so skip the row
+                log.skip("too_many_fields", source)
+                too_many += 1
+                if too_many == 1:
+                    first_too_many = f"{source}: {len(row)} fields where the header has {width}"
+                    warning = len(log.warnings)
+                    log.warnings.append(_too_many_warning(first_too_many, 1))
+                else:
+                    log.warnings[warning] = _too_many_warning(first_too_many, too_many)
+                continue
             if col >= len(row):
-                log.skip("missing_field", where)
+                log.skip("missing_field", source)
                 continue
             text = row[col]
             if not text.strip():
-                log.skip("empty_document", where)
+                log.skip("empty_document", source)
                 continue
             fields = {name: row[i] for name, i in extra.items() if i < len(row)}
-            yield Document(text, f"{path}:{reader.line_num}", fields)
+            yield Document(text, source, fields)
     except csv.Error as exc:
-        raise InputError(Errors.E018.format(path=path, line=reader.line_num, detail=f"malformed CSV ({exc})")) from None
+        end = reader.line_num
+        if "unexpected end of data" in str(exc):
+            detail = f"a quoted field opened in the row that starts here is never closed (the file ends at line {end})"
+        elif end > start:
+            detail = f"the row that starts here breaks at line {end} ({exc}): a quote opened here was probably stray"
+        else:
+            detail = str(exc)
+        raise InputError(Errors.E035.format(path=where, line=start, detail=detail)) from None
+
+
+def _too_many_warning(first: str, count: int) -> str:
+    rows = "1 row" if count == 1 else f"{count:,} rows"
+    return f"{first}; skipped {rows} with too many fields (this the first): an unquoted delimiter in a text?"
+
+
+def _digits(value: str) -> bool:
+    return value.isascii() and value.isdigit()
+
+
+def _check_multiline(
+    row: list[str], start: int, end: int, reference: list[str] | None, width: int, delimiter: str, where: str
+) -> None:
+    """Refuse a quoted field whose lines look like rows of the file: a stray quote swallowed them.
+
+    A legitimate multi-line field holds text; swallowed rows each have the file's number of
+    fields, with digits where the file's rows have digits (ids, counts). Two such lines (all its
+    lines but the last, which the closing quote may have cut) mark a field as swallowed rows.
+    """
+    numeric = [i for i, value in enumerate(reference or row) if _digits(value)]
+    if not numeric:
+        return  # no column to tell a row from a line of text
+    for value in row:
+        if "\n" not in value and "\r" not in value:
+            continue
+        inner = [part for part in _LINE_BREAK.split(value)[1:] if part.strip()]
+        looks = [_looks_like_row(part, delimiter, width, numeric) for part in inner]
+        if sum(looks) >= 2 and all(looks[:-1]):
+            detail = (
+                f"the quoted field that starts in this row runs to line {end}, and {sum(looks)} of its lines "
+                "look like rows of their own: a stray quote probably swallowed them"
+            )
+            raise InputError(Errors.E035.format(path=where, line=start, detail=detail))
+
+
+def _looks_like_row(line: str, delimiter: str, width: int, numeric: list[int]) -> bool:
+    parts = line.split(delimiter)
+    return len(parts) == width and all(_digits(parts[i]) for i in numeric)
+
+
+# --- Parquet -----------------------------------------------------------------------------------
 
 
 def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
@@ -355,20 +856,45 @@ def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Do
         pf = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(Errors.E012.format(path=path, detail=exc)) from None
-    names = pf.schema_arrow.names
+    schema = pf.schema_arrow
+    names = schema.names
     if options.text_field not in names:
         raise InputError(Errors.E004.format(path=path, field=options.text_field, available=", ".join(map(repr, names))))
+    column_type = schema.field(options.text_field).type
+    kind = _column_kind(column_type)
+    if kind is None:
+        raise InputError(Errors.E036.format(path=path, field=options.text_field, type=column_type))
     extra = [name for name in options.extra_fields if name in names]
     row = 0
-    for batch in pf.iter_batches(columns=[options.text_field, *extra], batch_size=4096):
-        data = batch.to_pydict()
-        for i, text in enumerate(data[options.text_field]):
-            row += 1
-            if not isinstance(text, str):
-                log.skip("missing_field", f"{path}:row {row}")
-                continue
-            if not text.strip():
-                log.skip("empty_document", f"{path}:row {row}")
-                continue
-            fields = {name: str(data[name][i]) for name in extra if data[name][i] is not None}
-            yield Document(text, f"{path}:row {row}", fields)
+    try:
+        for batch in pf.iter_batches(columns=[options.text_field, *extra], batch_size=4096):
+            data = batch.to_pydict()
+            for i, text in enumerate(data[options.text_field]):
+                row += 1
+                if text is None:
+                    log.skip("missing_field", f"{path}:row {row}")
+                    continue
+                if kind == "number":  # as extract_field does for JSON numbers
+                    text = str(text)
+                if not text.strip():
+                    log.skip("empty_document", f"{path}:row {row}")
+                    continue
+                fields = {name: str(data[name][i]) for name in extra if data[name][i] is not None}
+                yield Document(text, f"{path}:row {row}", fields)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+
+
+def _column_kind(kind: Any) -> str | None:
+    """``"text"`` for string columns, ``"number"`` for numeric ones, None for any other type."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return "text"
+    if getattr(pa.types, "is_string_view", lambda _: False)(kind):
+        return "text"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    return None

@@ -6,10 +6,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.corpus.readers import corpus_stem
+from auditor.corpus.readers import STDIN, corpus_stem
 from auditor.errors import Errors, UsageError
 
 MAX_NAME_LENGTH = 100
+STDIN_ARG = "-"
+"""The corpus argument that means standard input (its default name is ``stdin``)."""
 
 
 @dataclass(frozen=True)
@@ -23,17 +25,28 @@ class CorpusSpec:
 def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
     """Parse ``NAME=PATH`` or ``PATH`` (the name is then the file stem).
 
-    An argument that exists as a path is a path even if it contains ``=``.
+    An argument that exists as a path is a path even if it contains ``=``. ``-`` (or ``NAME=-``)
+    is standard input, named ``stdin`` by default; a file called ``-`` is ``./-``.
     """
     if isinstance(arg, CorpusSpec):
         return CorpusSpec(check_name(arg.name), Path(arg.path))
     text = str(arg)
+    if text == STDIN_ARG:
+        return CorpusSpec("stdin", STDIN)
     if not isinstance(arg, Path) and "=" in text and not Path(text).exists():
         name, _, path = text.partition("=")
         if name and path:
-            return CorpusSpec(check_name(name), Path(path))
-    path = Path(text)
+            return CorpusSpec(check_name(name), _path(path))
+    path = _path(text)
     return CorpusSpec(check_name(corpus_stem(path.resolve()) if text in (".", "..") else corpus_stem(path)), path)
+
+
+def _path(text: str) -> Path:
+    """``-`` is standard input; any other spelling of it (``./-``) is the file of that name."""
+    if text == STDIN_ARG:
+        return STDIN
+    path = Path(text)
+    return path.absolute() if path == STDIN else path
 
 
 def check_name(name: str) -> str:
@@ -57,4 +70,7 @@ def parse_corpus_args(args: list[str | Path | CorpusSpec]) -> list[CorpusSpec]:
         if spec.name in seen:
             raise UsageError(Errors.E007.format(name=spec.name))
         seen.add(spec.name)
+    stdin = [spec.name for spec in specs if spec.path == STDIN]
+    if len(stdin) > 1:
+        raise UsageError(Errors.E037.format(first=stdin[0], second=stdin[1]))
     return specs
