@@ -21,6 +21,7 @@ import json
 import sys
 import tempfile
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
@@ -507,8 +508,20 @@ def simulate_cli(
     typer.echo(terminal_safe(f"Wrote {len(paths)} generations to {out}: " + " ".join(p.name for p in paths)))
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """auditor's own warnings (a skipped embedding cache, a short seed corpus) as one plain line."""
+    if getattr(category, "__module__", "").startswith("auditor."):
+        typer.echo(f"auditor: warning: {terminal_safe(str(message))}", err=True)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
+_default_showwarning = warnings.showwarning
+
+
 def run() -> None:
     """Console-script entry point."""
+    warnings.showwarning = _show_warning
     app()
 
 

@@ -7,17 +7,14 @@ output alone. Validation happens once, here, so the rest of the code can trust t
 from __future__ import annotations
 
 import dataclasses
-import sys
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import Errors, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from auditor.tomlfile import read_toml
 
 FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice", "paired")
 """Metric families this version computes, in report order."""
@@ -108,56 +105,26 @@ class Settings:
     """How many lost words the artifact keeps per generation."""
 
     def __post_init__(self) -> None:
-        _check_int("seed", self.seed, minimum=0)
-        _check_int("draws", self.draws, minimum=2)
-        _check_int("splits", self.splits, minimum=2)
-        if self.budget is not None:
-            _check_int("budget", self.budget, minimum=100)
-        _check_int("max_budget", self.max_budget, minimum=100)
-        _check_int("reservoir_tokens", self.reservoir_tokens, minimum=1_000)
-        _check_int("min_tokens", self.min_tokens, minimum=100)
-        _check_int("segment_tokens", self.segment_tokens, minimum=100)
-        _check_int("max_segments", self.max_segments, minimum=1)
-        _check_int("lost_words", self.lost_words, minimum=0)
-        _check_int("sample_docs", self.sample_docs, minimum=4)
-        _check_int("min_docs", self.min_docs, minimum=4)
-        _check_int("embedding_batch_size", self.embedding_batch_size, minimum=1)
-        _check_int("knn_k", self.knn_k, minimum=1)
-        _check_int("topics_k", self.topics_k, minimum=2)
-        _check_int("pos_tokens", self.pos_tokens, minimum=1_000)
-        _check_int("voice_docs", self.voice_docs, minimum=4)
-        _check_int("pair_budget", self.pair_budget, minimum=1)
-        _check_int("workers", self.workers, minimum=0)
-        _check_int("pair_docs", self.pair_docs, minimum=2)
+        # normal forms first: a comma-separated string of families, duplicates dropped (order kept)
+        object.__setattr__(self, "families", _families(self.families))
+        if isinstance(self.cache_dir, os.PathLike):
+            object.__setattr__(self, "cache_dir", os.fspath(self.cache_dir))
+        for name, check in _CHECKS.items():
+            check(name, getattr(self, name))
         if self.pair_field and self.pair_by_order:
-            raise UsageError(
-                Errors.E011.format(name="pair_by_order", expected="unset when --pair-field is given", value=True)
-            )
-        _check_choice("engine", self.engine, ENGINES)
+            raise SettingError("pair_by_order", "unset when --pair-field is given", True)
         if self.engine == "dask" and not self.scheduler:
-            raise UsageError(
-                Errors.E011.format(name="scheduler", expected="a Dask scheduler address with --engine dask", value=None)
-            )
-        _check_int("topics_max_features", self.topics_max_features, minimum=10)
+            raise SettingError("scheduler", "a Dask scheduler address with --engine dask", None)
         if self.knn_k >= self.min_docs // 2:
-            raise UsageError(
-                Errors.E011.format(
-                    name="knn_k", expected=f"smaller than min_docs / 2 ({self.min_docs // 2})", value=self.knn_k
-                )
-            )
-        if not isinstance(self.cache, bool):
-            raise UsageError(Errors.E011.format(name="cache", expected="true or false", value=self.cache))
-        _check_choice("txt_mode", self.txt_mode, TXT_MODES)
-        _check_choice("tokenizer", self.tokenizer, TOKENIZERS)
-        _check_choice("clitics", self.clitics, CLITIC_MODES)
-        if not isinstance(self.tolerance, (int, float)) or not 0 <= self.tolerance < 1:
-            raise UsageError(Errors.E011.format(name="tolerance", expected="a number in [0, 1)", value=self.tolerance))
+            raise SettingError("knn_k", f"smaller than min_docs / 2 ({self.min_docs // 2})", self.knn_k)
+        if not self.families:
+            raise UsageError(Errors.E051.format(available=", ".join(FAMILIES)))
         unknown = [f for f in self.families if f not in FAMILIES]
-        if unknown or not self.families:
+        if unknown:
             raise UsageError(
                 Errors.E010.format(
                     plural="ies" if len(unknown) > 1 else "y",
-                    unknown=", ".join(repr(u) for u in unknown) or "(none given)",
+                    unknown=", ".join(repr(u) for u in unknown),
                     available=", ".join(FAMILIES),
                 )
             )
@@ -173,23 +140,128 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
-def _check_int(name: str, value: Any, *, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise UsageError(Errors.E011.format(name=name, expected=f"an int >= {minimum}", value=value))
+class SettingError(UsageError):
+    """One setting has the wrong type or value (``name``, what is ``expected``, the ``value`` given)."""
+
+    def __init__(self, name: str, expected: str, value: Any) -> None:
+        super().__init__(Errors.E011.format(name=name, expected=expected, value=value))
+        self.name, self.expected, self.value = name, expected, value
+
+
+def _families(value: Any) -> Any:
+    """``families`` as a tuple without duplicates; a string is comma-separated (blank pieces dropped).
+
+    Anything that is not a string, list or tuple of strings is returned as is, for the type check.
+    """
+    if isinstance(value, str):
+        value = [piece.strip() for piece in value.split(",") if piece.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(f, str) for f in value):
+        return tuple(dict.fromkeys(f.strip() for f in value))
+    return value
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise UsageError(Errors.E011.format(name=name, expected=f"one of {', '.join(choices)}", value=value))
+    if not isinstance(value, str) or value not in choices:
+        raise SettingError(name, f"one of {', '.join(choices)}", value)
 
+
+def _int(minimum: int, *, optional: bool = False) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if optional and value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise SettingError(name, f"an int >= {minimum}" + (" or unset" if optional else ""), value)
+
+    return check
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], None]:
+    return lambda name, value: _check_choice(name, value, choices)
+
+
+def _bool(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise SettingError(name, "true or false", value)
+
+
+def _text(*, optional: bool) -> Callable[[str, Any], None]:
+    def check(name: str, value: Any) -> None:
+        if optional and value is None:
+            return
+        if not isinstance(value, str) or not value.strip():
+            raise SettingError(name, "a non-empty string" + (" or unset" if optional else ""), value)
+
+    return check
+
+
+def _tolerance(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise SettingError(name, "a number in [0, 1)", value)
+
+
+def _family_list(name: str, value: Any) -> None:
+    if not isinstance(value, tuple):
+        raise SettingError(
+            name, f"a list of family names or a comma-separated string of them ({', '.join(FAMILIES)})", value
+        )
+
+
+_CHECKS: dict[str, Callable[[str, Any], None]] = {
+    "seed": _int(0),
+    "draws": _int(2),
+    "splits": _int(2),
+    "budget": _int(100, optional=True),
+    "max_budget": _int(100),
+    "reservoir_tokens": _int(1_000),
+    "min_tokens": _int(100),
+    "segment_tokens": _int(100),
+    "max_segments": _int(1),
+    "sample_docs": _int(4),
+    "min_docs": _int(4),
+    "embedding_model": _text(optional=False),
+    "embedding_batch_size": _int(1),
+    "cache": _bool,
+    "cache_dir": _text(optional=True),
+    "knn_k": _int(1),
+    "topics_k": _int(2),
+    "pos_tokens": _int(1_000),
+    "voice_docs": _int(4),
+    "pair_budget": _int(1),
+    "topics_max_features": _int(10),
+    "pair_field": _text(optional=True),
+    "pair_by_order": _bool,
+    "pair_docs": _int(2),
+    "strict": _bool,
+    "workers": _int(0),
+    "engine": _choice(ENGINES),
+    "scheduler": _text(optional=True),
+    "families": _family_list,
+    "reference": _text(optional=True),
+    "text_field": _text(optional=False),
+    "label_field": _text(optional=True),
+    "group_field": _text(optional=True),
+    "txt_mode": _choice(TXT_MODES),
+    "tokenizer": _choice(TOKENIZERS),
+    "clitics": _choice(CLITIC_MODES),
+    "tolerance": _tolerance,
+    "lost_words": _int(0),
+}
+"""The type and range check of every setting (a test asserts each field has one)."""
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 
 
 def settings_from_mapping(values: dict[str, Any], *, source: str = "settings") -> Settings:
-    """Build settings from a mapping (a TOML table or keyword arguments), refusing unknown keys."""
-    values = {k.replace("-", "_"): v for k, v in values.items()}
-    unknown = sorted(k for k in values if k not in SETTING_NAMES)
+    """Build settings from a mapping (a TOML table or keyword arguments), refusing unknown keys.
+
+    A wrong type or value raises a :class:`UsageError` naming ``source`` (the file), the key as
+    written there, what is expected and what was given (E050).
+    """
+    if not isinstance(values, dict):
+        raise UsageError(Errors.E052.format(source=source, kind=_kind(values)))
+    written = {str(k).replace("-", "_"): str(k) for k in values}
+    values = {str(k).replace("-", "_"): v for k, v in values.items()}
+    unknown = sorted(written[k] for k in values if k not in SETTING_NAMES)
     if unknown:
         raise UsageError(
             Errors.E015.format(
@@ -200,24 +272,49 @@ def settings_from_mapping(values: dict[str, Any], *, source: str = "settings") -
                 known=", ".join(SETTING_NAMES),
             )
         )
-    if "families" in values:
-        fams = values["families"]
-        values["families"] = tuple(fams.split(",") if isinstance(fams, str) else fams)
-    return Settings(**values)
+    try:
+        return Settings(**values)
+    except SettingError as exc:
+        raise UsageError(
+            Errors.E050.format(
+                source=source,
+                key=written.get(exc.name, exc.name),
+                expected=exc.expected,
+                value=exc.value,
+                kind=_kind(exc.value),
+            )
+        ) from None
+    except UsageError as exc:
+        raise UsageError(f"{source}: {exc}") from None
+
+
+def _kind(value: Any) -> str:
+    """The TOML-ish name of a value's type, for messages."""
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+        str: "a string",
+        list: "an array",
+        tuple: "an array",
+        dict: "a table",
+        type(None): "nothing",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
     """Read settings from ``auditor.toml`` (top level) or ``pyproject.toml`` (``[tool.auditor]``).
 
-    Sub-tables (such as a future ``[tool.auditor.check]`` policy) are left out; they are not
-    audit settings.
+    Sub-tables (such as the ``[check]`` policy) are left out: they are not audit settings. A
+    table under a setting's own name (``cache_dir = {...}``) is kept, so that it is refused as
+    the wrong type instead of being ignored.
     """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(Errors.E001.format(path=path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(Errors.E014.format(path=path, detail=exc)) from None
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("auditor", {})
-    return {k: v for k, v in data.items() if not isinstance(v, dict)}
+    data = read_toml(Path(path))
+    if Path(path).name == "pyproject.toml":
+        tool = data.get("tool", {})
+        data = tool.get("auditor", {}) if isinstance(tool, dict) else {}
+        if not isinstance(data, dict):
+            raise UsageError(Errors.E052.format(source=f"{path} [tool.auditor]", kind=_kind(data)))
+    names = {n.replace("_", "-") for n in SETTING_NAMES} | set(SETTING_NAMES)
+    return {k: v for k, v in data.items() if not isinstance(v, dict) or k in names}

@@ -65,8 +65,8 @@ class Errors:
     E052 = "{source}: the settings must be a table of key = value pairs. Got {kind} instead."
     E053 = (
         "{path}: the --out folder holds files that are not a previous simulation's outputs ({found}). "
-        "Simulate into a new or empty folder, or into one holding only an earlier `auditor simulate` run "
-        "(manifest.json and genN.jsonl files)."
+        "Simulate into a new or empty folder, or into the folder of an earlier `auditor simulate` run "
+        "(its manifest.json and genN.jsonl files are replaced)."
     )
     E054 = "{path}: --out is {kind}, not a folder. Choose a folder for gen0.jsonl ... genN.jsonl and manifest.json."
     E055 = (
@@ -76,6 +76,10 @@ class Errors:
     E056 = (
         "The seed corpus has {available} documents, fewer than the {requested} asked for (docs): "
         "every seed document was used, {available} per generation."
+    )
+    E057 = (
+        "{path}: the seed corpus would be overwritten or removed by simulating into {out}. "
+        "Copy it elsewhere first or choose another --out folder."
     )
     E030 = (
         "{path}: could not read the file: truncated or corrupt {codec} stream ({detail}). "

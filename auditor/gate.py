@@ -381,7 +381,7 @@ def initial_policy(calibration: AuditResult) -> str:
             Errors.E026.format(
                 name=calibration.reference,
                 reason=reason,
-                docs=max(MIN_REFERENCE_DOCS, int(config.get("min_docs", 50)) if sampled else 0),
+                docs=max(MIN_REFERENCE_DOCS, 2 * int(config.get("min_docs", 50)) if sampled else 0),
                 tokens=int(config.get("min_tokens", 1_000)),
             )
         )

@@ -220,3 +220,154 @@ def test_prefixes_open_each_document_and_the_model_continues() -> None:
     assert out[0].startswith("the dog sat on the")  # greedy continuation of a seen context
     assert out[1].startswith("zebras unknown here")  # unseen words: kept, and the model backs off
     assert len(out[1].split()) > 3
+
+
+# --- the output folder holds one simulation at a time; the manifest says what was written ---
+
+SMALL = 60
+
+
+@pytest.fixture(scope="module")
+def small_seed(tmp_path_factory: pytest.TempPathFactory, paragraphs: list[dict]) -> Path:
+    """A 40-paragraph seed corpus: fewer documents than SMALL."""
+    return write_jsonl(tmp_path_factory.mktemp("small_seed") / "seed.jsonl", paragraphs[:40])
+
+
+def folder_names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_rerun_with_fewer_generations_removes_the_stale_ones(seed_corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    run(seed_corpus, out, docs=SMALL, generations=4)
+    assert folder_names(out) == [f"gen{k}.jsonl" for k in range(5)] + ["manifest.json"]
+    paths = run(seed_corpus, out, docs=SMALL, generations=2, seed=5)
+    assert folder_names(out) == ["gen0.jsonl", "gen1.jsonl", "gen2.jsonl", "manifest.json"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [g["file"] for g in manifest["generations"]] == [p.name for p in paths]
+    # the set equals a fresh run's, byte for byte
+    fresh = run(seed_corpus, tmp_path / "fresh", docs=SMALL, generations=2, seed=5)
+    for new, ref in zip(paths, fresh, strict=True):
+        assert new.read_bytes() == ref.read_bytes()
+    assert (out / "manifest.json").read_bytes() == (tmp_path / "fresh" / "manifest.json").read_bytes()
+
+
+def test_stale_files_an_older_version_left_are_removed_too(seed_corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    run(seed_corpus, out, docs=SMALL, generations=1)
+    for k in (2, 3, 7):  # beside a manifest that does not list them, as older versions left them
+        (out / f"gen{k}.jsonl").write_text('{"id": "old", "text": "stale"}\n', encoding="utf-8")
+    (out / ".gen3.jsonl.abcd1234.tmp").write_text("a killed write", encoding="utf-8")
+    (out / "README.md").write_text("What this folder is.\n", encoding="utf-8")
+    run(seed_corpus, out, docs=SMALL, generations=2)
+    assert folder_names(out) == ["README.md", "gen0.jsonl", "gen1.jsonl", "gen2.jsonl", "manifest.json"]
+    assert (out / "README.md").read_text(encoding="utf-8") == "What this folder is.\n"  # not ours: left alone
+    assert "stale" not in (out / "gen2.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("setup", "fragment"),
+    [
+        (lambda out: (out / "notes.txt").write_text("mine"), r"notes\.txt"),
+        (lambda out: (out / "gen0.jsonl").write_text('{"text": "my real data"}\n'), r"gen0\.jsonl, no manifest\.json"),
+        (
+            lambda out: (out / "manifest.json").write_text('{"tool": "something else"}'),
+            r"a manifest\.json not written by auditor simulate",
+        ),
+        (lambda out: (out / "manifest.json").write_text("not json"), r"a manifest\.json not written by auditor"),
+        (lambda out: (out / "sub").mkdir(), r"\(sub\)"),
+    ],
+    ids=["other-file", "gen-without-manifest", "foreign-manifest", "broken-manifest", "subfolder"],
+)
+def test_a_folder_that_is_not_a_simulation_is_refused_untouched(
+    small_seed: Path, tmp_path: Path, setup, fragment: str
+) -> None:
+    out = tmp_path / "folder"
+    out.mkdir()
+    setup(out)
+    before = {p.name: p.read_bytes() if p.is_file() else None for p in out.iterdir()}
+    with pytest.raises(
+        UsageError, match=rf"{re.escape(str(out))}: the --out folder holds files that are not .*{fragment}"
+    ):
+        simulate(small_seed, out, SimulationSettings(generations=1))
+    assert {p.name: p.read_bytes() if p.is_file() else None for p in out.iterdir()} == before
+
+
+def test_a_generation_symlink_in_a_simulation_folder_is_refused(small_seed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    simulate(small_seed, out, SimulationSettings(generations=1))
+    elsewhere = write_jsonl(tmp_path / "precious.jsonl", [{"text": "keep me"}])
+    (out / "gen1.jsonl").unlink()
+    (out / "gen1.jsonl").symlink_to(elsewhere)
+    with pytest.raises(UsageError, match=r"gen1\.jsonl \(not regular files\)"):
+        simulate(small_seed, out, SimulationSettings(generations=1))
+    assert read_texts(elsewhere) == ["keep me"]
+
+
+def test_out_that_is_a_file_is_refused(small_seed: Path, tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_text("x")
+    with pytest.raises(UsageError, match=rf"{re.escape(str(target))}: --out is an existing file, not a folder"):
+        simulate(small_seed, target, SimulationSettings(generations=1))
+
+
+def test_a_seed_the_run_would_overwrite_or_remove_is_refused(small_seed: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    simulate(small_seed, out, SimulationSettings(generations=3))
+    for seed in (out / "gen3.jsonl", out / "gen1.jsonl", out):
+        with pytest.raises(UsageError, match="the seed corpus would be overwritten or removed"):
+            simulate(seed, out, SimulationSettings(generations=1))
+    assert folder_names(out) == [f"gen{k}.jsonl" for k in range(4)] + ["manifest.json"]
+
+
+def test_the_cli_refuses_a_foreign_folder_with_exit_2(small_seed: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from auditor.cli import app
+
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "data.csv").write_text("text\nhello\n")
+    result = CliRunner().invoke(app, ["simulate", str(small_seed), "--out", str(out), "--generations", "1"])
+    assert result.exit_code == 2, result.output
+    assert "data.csv" in result.stderr and str(out) in result.stderr and "Traceback" not in result.output
+    assert folder_names(out) == ["data.csv"]
+
+
+def test_docs_beyond_the_seed_records_what_was_written(small_seed: Path, tmp_path: Path) -> None:
+    from auditor.simulate.run import SimulationWarning
+
+    with pytest.warns(SimulationWarning, match="The seed corpus has 40 documents, fewer than the 5000 asked for"):
+        paths = simulate(small_seed, tmp_path / "a", SimulationSettings(generations=1, docs=5000))
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["docs"] == 40 and manifest["docs_requested"] == 5000
+    assert manifest["notes"] == [
+        "The seed corpus has 40 documents, fewer than the 5000 asked for (docs): "
+        "every seed document was used, 40 per generation."
+    ]
+    assert [g["documents"] for g in manifest["generations"]] == [40, 40] == [len(read_texts(p)) for p in paths]
+    # the recorded settings reproduce the same files
+    again = simulate(small_seed, tmp_path / "b", SimulationSettings(generations=1, docs=40))
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+    plain = json.loads((tmp_path / "b" / "manifest.json").read_text(encoding="utf-8"))
+    assert "docs_requested" not in plain and "notes" not in plain  # only when the seed fell short
+
+
+def test_the_demo_command_reproduces_the_committed_demo_in_place(tmp_path: Path, monkeypatch) -> None:
+    """corpora/demo/README.md's command, run over a copy of the folder: same files, README kept."""
+    import shutil
+
+    from tests.conftest import PARAGRAPHS, ROOT
+
+    monkeypatch.chdir(ROOT)  # the manifest records the seed path as given, relative to the repository
+    demo = ROOT / "corpora" / "demo"
+    copy = tmp_path / "demo"
+    shutil.copytree(demo, copy)
+    simulate(PARAGRAPHS.relative_to(ROOT), copy, SimulationSettings(generations=5, top_p=0.9, seed=0, docs=1500))
+    assert folder_names(copy) == folder_names(demo)
+    for name in folder_names(demo):
+        if name != "manifest.json":
+            assert (copy / name).read_bytes() == (demo / name).read_bytes(), name
+    ours, committed = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (copy, demo))
+    ours.pop("versions"), committed.pop("versions")  # Python and numpy versions vary by machine
+    assert ours == committed

@@ -140,7 +140,7 @@ def embed(
     """
     unique = list(dict.fromkeys(texts))
     keys = [text_key(loaded.model_id, t) for t in unique]
-    cached = cache.get_many(keys)
+    cached = cache.get_many(keys, dim=loaded.dimension)  # corrupt rows are misses, embedded again
     vectors: dict[str, np.ndarray] = {}
     missing: list[list[int]] = []
     for batch in _canonical_batches(unique, batch_size):

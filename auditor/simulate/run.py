@@ -10,12 +10,22 @@ the usual mitigation, so its effect can be measured with ``auditor`` itself.
 Reproducible by construction: each generation draws from its own generator seeded with
 ``(seed, k)``, and nothing machine- or time-dependent is written, so the same seed and settings
 give byte-identical files.
+
+The output folder holds one simulation at a time. It must be new, empty, or hold an earlier
+simulation (its ``manifest.json`` says ``"tool": "auditor.simulate"``); anything else is refused
+before any work, so a simulation never mixes with other files. An earlier simulation's set is
+replaced whole: generation files the new run does not write (``gen3.jsonl`` after a run with
+``generations=2``) are removed once the new manifest is written. Other files beside an earlier
+simulation (a README) are left alone.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import platform
+import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,11 +40,19 @@ from auditor.outputs import atomic_write
 from auditor.simulate.ngram import Decoding, NGramModel, count_words
 
 MANIFEST = "manifest.json"
+GENERATION_FILE = re.compile(r"gen\d+\.jsonl")
+"""Names of generation files (``gen0.jsonl``, ``gen12.jsonl``)."""
+TEMPORARY_FILE = re.compile(r"\.(?:manifest\.json|gen\d+\.jsonl)\.[a-z0-9_]{8}\.tmp")
+"""What a killed ``atomic_write`` of one of our files leaves behind."""
 PROVENANCE = (
     "Synthetic text. gen0 is a sample of the seed corpus; each later generation was sampled from a word "
     "n-gram model (auditor.simulate, longest-context backoff) trained on the generation before it, mixed with "
     "a share `mix_real` of gen0 documents. Not human-written; do not use as real data."
 )
+
+
+class SimulationWarning(UserWarning):
+    """Something about a simulation the user should know (e.g. the seed had fewer documents than asked)."""
 
 
 def _require_int(name: str, value: Any, low: int, expected: str) -> None:
@@ -90,10 +108,21 @@ def simulate(
 ) -> list[Path]:
     """Write gen0.jsonl .. genN.jsonl and manifest.json into ``out_dir``; return the generation files.
 
-    ``progress(k, generations)`` is called after each simulated generation k = 1..N.
+    ``progress(k, generations)`` is called after each simulated generation k = 1..N. ``out_dir``
+    must be new, empty or an earlier simulation's folder (else :class:`UsageError`, E053/E054);
+    an earlier simulation's generation files are replaced as a set. When the seed corpus has
+    fewer documents than ``settings.docs``, every seed document is used, the manifest records the
+    number written (``settings.docs``, beside ``docs_requested`` and a note) and a
+    :class:`SimulationWarning` says so.
     """
-    gen0 = _read_seed(Path(seed_corpus), settings)
     out_dir = Path(out_dir)
+    earlier = _earlier_outputs(out_dir)
+    _check_seed(Path(seed_corpus), out_dir, earlier, settings.generations)
+    gen0, available = _read_seed(Path(seed_corpus), settings)
+    notes: list[str] = []
+    if settings.docs is not None and settings.docs > available:
+        notes.append(Errors.E056.format(available=available, requested=settings.docs))
+        warnings.warn(notes[-1], SimulationWarning, stacklevel=2)
     paths = [_write_generation(out_dir, 0, gen0)]
     stats = [_stats(0, gen0)]
     previous = gen0
@@ -103,8 +132,88 @@ def simulate(
         stats.append(_stats(k, previous))
         if progress is not None:
             progress(k, settings.generations)
-    atomic_write(out_dir / MANIFEST, _manifest(seed_corpus, settings, stats))
+    atomic_write(out_dir / MANIFEST, _manifest(seed_corpus, settings, stats, len(gen0), notes))
+    _remove_stale(earlier, {p.name for p in paths})
     return paths
+
+
+def _earlier_outputs(out_dir: Path) -> list[Path]:
+    """The files of an earlier simulation in ``out_dir`` (none if it is new or empty).
+
+    Raises :class:`UsageError` when ``out_dir`` is not a folder, or is a non-empty folder that
+    does not hold an earlier simulation (no ``manifest.json`` of ``auditor simulate``).
+    """
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return []
+    if not out_dir.is_dir():
+        kind = "a broken symbolic link" if not out_dir.exists() else "an existing file"
+        raise UsageError(Errors.E054.format(path=out_dir, kind=kind))
+    try:
+        entries = sorted(out_dir.iterdir())
+    except OSError as exc:
+        raise UsageError(Errors.E013.format(path=out_dir, detail=f"cannot list the --out folder ({exc}).")) from None
+    if not entries:
+        return []
+    ours = [
+        p
+        for p in entries
+        if (GENERATION_FILE.fullmatch(p.name) or TEMPORARY_FILE.fullmatch(p.name))
+        and p.is_file()
+        and not p.is_symlink()
+    ]
+    if not _is_simulation_manifest(out_dir / MANIFEST):
+        found = [p.name for p in entries if p.name != MANIFEST]
+        shown = found[:3] + ([f"{len(found) - 3} more"] if len(found) > 3 else [])
+        if (out_dir / MANIFEST).exists():
+            shown.insert(0, "a manifest.json not written by auditor simulate")
+        elif ours:
+            shown.append("no manifest.json")
+        raise UsageError(Errors.E053.format(path=out_dir, found=", ".join(shown)))
+    odd = [p.name for p in entries if GENERATION_FILE.fullmatch(p.name) and p not in ours]
+    if odd:  # a folder or a symbolic link named like a generation: never written through or removed
+        raise UsageError(Errors.E053.format(path=out_dir, found=", ".join(odd[:3]) + " (not regular files)"))
+    return ours
+
+
+def _check_seed(seed_corpus: Path, out_dir: Path, earlier: list[Path], generations: int) -> None:
+    """Refuse a seed corpus that this run would overwrite or remove, or a seed folder the outputs land in."""
+    seed = Path(os.path.realpath(seed_corpus))
+    out = Path(os.path.realpath(out_dir))
+    if seed.is_dir():
+        if seed == out or seed in out.parents:
+            raise UsageError(Errors.E057.format(path=seed_corpus, out=out_dir))
+        return
+    targets = {Path(os.path.realpath(p)) for p in earlier}
+    targets |= {out / f"gen{k}.jsonl" for k in range(generations + 1)} | {out / MANIFEST}
+    if seed in targets:
+        raise UsageError(Errors.E057.format(path=seed_corpus, out=out_dir))
+
+
+def _is_simulation_manifest(path: Path) -> bool:
+    """Whether ``path`` is a regular file holding the manifest of an ``auditor simulate`` run."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("tool") == "auditor.simulate"
+
+
+def _remove_stale(earlier: list[Path], written: set[str]) -> None:
+    """Remove an earlier simulation's generation files (and their temporaries) that this run did not write."""
+    for path in earlier:
+        # a temporary is ".<name>.XXXXXXXX.tmp"; those of files just written are atomic_write's to clean
+        target = path.name if GENERATION_FILE.fullmatch(path.name) else path.name[1 : -len(".XXXXXXXX.tmp")]
+        if target in written or target == MANIFEST:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            detail = f"a stale file of the earlier simulation could not be removed ({exc})."
+            raise UsageError(Errors.E013.format(path=path, detail=detail)) from None
 
 
 def _rng(seed: int, generation: int) -> np.random.Generator:
@@ -112,16 +221,17 @@ def _rng(seed: int, generation: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, generation]))
 
 
-def _read_seed(path: Path, settings: SimulationSettings) -> list[str]:
-    """The seed documents, or a seeded sample of ``settings.docs`` of them (in corpus order)."""
+def _read_seed(path: Path, settings: SimulationSettings) -> tuple[list[str], int]:
+    """The seed documents, or a seeded sample of ``settings.docs`` of them (in corpus order), and
+    how many documents the seed has."""
     texts = [doc.text for doc in read_documents(path, ReadOptions(text_field=settings.text_field), ReadLog())]
     if not texts:
         detail = f"no documents with text in field '{settings.text_field}' to seed the simulation."
         raise InputError(Errors.E013.format(path=path, detail=detail))
     if settings.docs is None or settings.docs >= len(texts):
-        return texts
+        return texts, len(texts)
     chosen = np.sort(_rng(settings.seed, 0).choice(len(texts), size=settings.docs, replace=False))
-    return [texts[i] for i in chosen.tolist()]
+    return [texts[i] for i in chosen.tolist()], len(texts)
 
 
 def _training_set(previous: list[str], gen0: list[str], mix_real: float, rng: np.random.Generator) -> list[str]:
@@ -173,16 +283,35 @@ def _stats(k: int, docs: list[str]) -> dict[str, Any]:
     }
 
 
-def _manifest(seed_corpus: Path, settings: SimulationSettings, stats: list[dict[str, Any]]) -> str:
-    """manifest.json: settings, seed path as given, per-generation counts, versions. No timestamps."""
-    manifest = {
+def _manifest(
+    seed_corpus: Path, settings: SimulationSettings, stats: list[dict[str, Any]], written: int, notes: list[str]
+) -> str:
+    """manifest.json: settings, seed path as given, per-generation counts, versions. No timestamps.
+
+    ``settings.docs`` is recorded as the number of documents actually written per generation
+    (``written``) when the seed had fewer than asked; ``docs_requested`` and ``notes`` then say so
+    (the same settings reproduce the same files either way).
+    """
+    recorded = asdict(settings)
+    short = settings.docs is not None and settings.docs > written
+    if short:
+        recorded["docs"] = written
+    manifest: dict[str, Any] = {
         "tool": "auditor.simulate",
         "provenance": PROVENANCE,
         "seed_corpus": str(seed_corpus),
-        "settings": asdict(settings),
-        "model": {"kind": "ngram", "backoff": "longest-context (stupid backoff, no discounting)"},
-        "word_unit": "regex word tokens (auditor.simulate.ngram.count_words)",
-        "generations": stats,
-        "versions": {"auditor": __version__, "python": platform.python_version(), "numpy": np.__version__},
+        "settings": recorded,
     }
+    if short:
+        manifest["docs_requested"] = settings.docs
+    if notes:
+        manifest["notes"] = notes
+    manifest.update(
+        {
+            "model": {"kind": "ngram", "backoff": "longest-context (stupid backoff, no discounting)"},
+            "word_unit": "regex word tokens (auditor.simulate.ngram.count_words)",
+            "generations": stats,
+            "versions": {"auditor": __version__, "python": platform.python_version(), "numpy": np.__version__},
+        }
+    )
     return json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"

@@ -55,6 +55,12 @@ def run_topics_stage(
     fit_idx, held_idx = order[: len(order) // 2], order[len(order) // 2 :]
     fit_texts = [ref_texts[i] for i in fit_idx]
     model = _fit(fit_texts, settings)
+    if model is None:
+        na[reference] = (
+            "the reference has too few words for a topic model: fewer than 3 words (not stop words) appear "
+            f"in at least {MIN_DF} and at most {MAX_DF:.0%} of its fit documents"
+        )
+        return unusable_reference(names, reference, na, {"topics_n": None})
 
     pools: dict[str, np.ndarray] = {}
     skipped: dict[str, int] = {}
@@ -87,7 +93,8 @@ def run_topics_stage(
     return Stage(drawset, {"topics_n": n, "topics_k": model["k"]}, artifacts)
 
 
-def _fit(texts: list[str], settings: Settings) -> dict[str, Any]:
+def _fit(texts: list[str], settings: Settings) -> dict[str, Any] | None:
+    """The topic model of the fit documents, or None when too few words qualify for one."""
     from sklearn.decomposition import NMF
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -106,8 +113,13 @@ def _fit(texts: list[str], settings: Settings) -> dict[str, Any]:
         token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
         sublinear_tf=True,
     )
-    x = vectorizer.fit_transform(texts)
-    k = min(k, x.shape[1] - 1) if x.shape[1] > 2 else k
+    try:
+        x = vectorizer.fit_transform(texts)
+    except ValueError:  # sklearn: "empty vocabulary" / "After pruning, no terms remain"
+        return None
+    if x.shape[1] < 3:  # NMF's nndsvda start needs k <= features, and k >= 2
+        return None
+    k = min(k, x.shape[1] - 1)
     nmf = NMF(n_components=k, init="nndsvda", random_state=settings.seed, max_iter=500)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
