@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.conftest import ROOT, write_jsonl
 runner = CliRunner()
 DEMO = ROOT / "corpora" / "demo"
 GEN0 = str(DEMO / "gen0.jsonl")
+GEN1 = str(DEMO / "gen1.jsonl")
 LEXICAL = ["--families", "vocabulary,tail", "--draws", "4", "--splits", "4", "-q"]
 LEXICAL_POLICY = """[check]
 [check.rules."vocabulary.types_at_budget"]
@@ -58,6 +60,62 @@ def _file(tmp: Path, name: str, text: str) -> str:
 def _labelled(tmp: Path) -> str:
     rows = [json.loads(line) for line in (DEMO / "gen1.jsonl").read_text(encoding="utf-8").splitlines()[:300]]
     return str(write_jsonl(tmp / "labelled.jsonl", rows))
+
+
+def _demo_rows(n: int = 1500) -> list[dict]:
+    lines = (DEMO / "gen0.jsonl").read_text(encoding="utf-8").splitlines()[:n]
+    return [json.loads(line) for line in lines]
+
+
+def _csv_with_stray_quote(tmp: Path) -> str:
+    """1,500 rows (id,text); row 11's text starts with one stray quote, which swallows the rest."""
+    rows = ["id,text"] + [f"{i},{r['text'].replace(chr(34), '').replace(',', ' ')}" for i, r in enumerate(_demo_rows())]
+    rows[11] = rows[11].replace(",", ',"', 1)
+    return _file(tmp, "quoted.csv", "\n".join(rows) + "\n")
+
+
+def _truncated_zst(tmp: Path) -> str:
+    import zstandard
+
+    data = zstandard.ZstdCompressor().compress((DEMO / "gen0.jsonl").read_bytes())
+    path = tmp / "cut.jsonl.zst"
+    path.write_bytes(data[: int(len(data) * 0.83)])
+    return str(path)
+
+
+def _cr_only(tmp: Path) -> str:
+    path = tmp / "mac.txt"
+    path.write_bytes("\r".join(r["text"] for r in _demo_rows(300)).encode("utf-8") + b"\r")
+    return str(path)
+
+
+def _deep_json(tmp: Path) -> str:
+    return _file(tmp, "deep.jsonl", '{"text": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+
+
+def _utf16(tmp: Path) -> str:
+    path = tmp / "wide.txt"
+    path.write_bytes("\n".join(r["text"] for r in _demo_rows(300)).encode("utf-16"))
+    return str(path)
+
+
+def _fifo(tmp: Path) -> str:
+    path = tmp / "pipe.txt"
+    os.mkfifo(path)
+    return str(path)
+
+
+def _parquet_list_column(tmp: Path) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp / "lists.parquet"
+    pq.write_table(pa.table({"text": [["a", "b"]] * 5}), path)
+    return str(path)
+
+
+def _policy(tmp: Path) -> str:
+    return _file(tmp, "p.toml", LEXICAL_POLICY)
 
 
 CASES = [
@@ -137,6 +195,100 @@ CASES = [
         lambda t: ["audit", _labelled(t), GEN0, "--pair-field", "doc_id", "--families", "paired", "-q"],
         2,
         "--pair-field 'doc_id' was not found",
+    ),
+    # 2. readers never lose data silently
+    Case(
+        "CSV: a stray quote in row 11",
+        lambda t: ["audit", GEN0, _csv_with_stray_quote(t), "--out", str(t / "o"), *LEXICAL],
+        2,
+        "quoted.csv:12: malformed CSV",
+    ),
+    Case(
+        "truncated .zst",
+        lambda t: ["audit", GEN0, _truncated_zst(t), "--out", str(t / "o"), *LEXICAL],
+        2,
+        "truncated or corrupt .zst stream",
+    ),
+    Case("CR-only line endings", lambda t: ["audit", GEN0, _cr_only(t), "--out", str(t / "o"), *LEXICAL], 0, ""),
+    Case("UTF-16 with a BOM", lambda t: ["audit", GEN0, _utf16(t), "--out", str(t / "o"), *LEXICAL], 0, ""),
+    Case("a FIFO", lambda t: ["audit", GEN0, _fifo(t), "--out", str(t / "o"), *LEXICAL], 2, "not a regular file"),
+    Case(
+        "/dev/zero as a .txt",
+        lambda t: ["audit", GEN0, f"zero={os.devnull.replace('null', 'zero')}", "--out", str(t / "o"), *LEXICAL],
+        2,
+        "not a regular file",
+    ),
+    # 3. crashes that were exit 1 with a traceback
+    Case(
+        "JSON nested 100,000 deep",
+        lambda t: ["audit", GEN0, _deep_json(t), "--out", str(t / "o"), *LEXICAL],
+        2,
+        "deep.jsonl:1: JSON nested",
+    ),
+    Case(
+        "a generation named like mathtext",
+        lambda t: ["audit", GEN0, f"$\\foo{{$={DEMO / 'gen1.jsonl'}", "--out", str(t / "o"), *LEXICAL],
+        0,
+        "",
+    ),
+    Case(
+        "--out names an existing file",
+        lambda t: ["audit", GEN0, GEN1, "--out", _file(t, "taken", "x"), *LEXICAL],
+        2,
+        "taken",
+    ),
+    Case(
+        "--junit names a directory",
+        lambda t: ["check", GEN0, GEN1, "--policy", _policy(t), "--junit", str(t), *LEXICAL],
+        2,
+        "is a folder, not a file",
+    ),
+    Case(
+        "--config names a directory",
+        lambda t: ["audit", GEN0, GEN1, "--config", str(t), "--out", str(t / "o"), *LEXICAL],
+        2,
+        "not a regular file",
+    ),
+    Case(
+        "report --out overwrites its own input",
+        lambda t: ["report", str(DEMO / "gen0.jsonl"), "--out", str(DEMO / "gen0.jsonl")],
+        2,
+        "would overwrite or delete the input",
+    ),
+    # 8. messages that mislead
+    Case(
+        "Parquet text column of lists",
+        lambda t: ["audit", GEN0, _parquet_list_column(t), "--out", str(t / "o"), *LEXICAL],
+        2,
+        "holds list",
+    ),
+    Case(
+        "a topic model with no words to fit",
+        lambda t: [
+            "audit",
+            str(write_jsonl(t / "same.jsonl", [{"text": "yes indeed"}] * 120)),
+            GEN1,
+            "--families",
+            "topics",
+            "--out",
+            str(t / "o"),
+            "-q",
+        ],
+        0,
+        "",
+    ),
+    Case(
+        "cache_dir = 5 in a config file",
+        lambda t: ["audit", GEN0, GEN1, "--config", _file(t, "auditor.toml", "cache_dir = 5\n"), *LEXICAL],
+        2,
+        "auditor.toml: setting 'cache_dir'",
+    ),
+    Case("--families ''", lambda t: ["audit", GEN0, GEN1, "--families", "", "-q"], 2, "No family chosen"),
+    Case(
+        "simulate into a folder of other files",
+        lambda t: ["simulate", GEN0, "--out", str(Path(_file(t, "notes.txt", "mine")).parent), "-q"],
+        2,
+        "notes.txt",
     ),
     Case(
         "a too-small generation names a real setting",
