@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-peers lint clean
+.PHONY: demo test build-check bench bench-peers lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: pip takes the CPU wheel on disk instead of a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[embedding,nlp,dask,test]'
+	$(BIN)/python -m pip install --quiet -e '.[all,test]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,8 +22,14 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Build sdist + wheel (no warnings), twine check, install the wheel alone (no torch) in a fresh venv
+# and audit the demo from /tmp: under a minute (CI runs it).
+build-check: $(STAMP)
+	bash tests/build_check.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests bench
+	$(BIN)/mypy    # strict on the public API and auditor/result.py ([tool.mypy] in pyproject.toml)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_lexical.py
@@ -51,4 +57,4 @@ bench-peers: $(PEERS_STAMP)
 	$(PEERS)/bin/python bench/peers/vendi_vs_vendi_score.py
 
 clean:
-	rm -rf $(VENV) $(PEERS) reports/demo .pytest_cache
+	rm -rf $(VENV) $(PEERS) reports/demo reports/build-check .pytest_cache .mypy_cache

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from auditor._version import __version__
 
 if TYPE_CHECKING:
+    from auditor.gate import GateOutcome, check
     from auditor.pipeline import audit
     from auditor.result import AuditResult
 
-__all__ = ["AuditResult", "__version__", "audit"]
+__all__ = ["AuditResult", "GateOutcome", "__version__", "audit", "check"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,8 +20,16 @@ def __getattr__(name: str) -> Any:
         from auditor.pipeline import audit
 
         return audit
+    if name == "check":
+        from auditor.gate import check
+
+        return check
     if name == "AuditResult":
         from auditor.result import AuditResult
 
         return AuditResult
+    if name == "GateOutcome":
+        from auditor.gate import GateOutcome
+
+        return GateOutcome
     raise AttributeError(f"module 'auditor' has no attribute {name!r}")
