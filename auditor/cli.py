@@ -16,7 +16,9 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import dataclasses
 import functools
+import inspect
 import json
 import sys
 import tempfile
@@ -24,9 +26,10 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, Optional, TypeVar, get_type_hints
 
 import click
 import typer
@@ -35,6 +38,11 @@ from auditor import __version__
 from auditor.errors import AuditorError
 from auditor.text.terminal import terminal_safe
 
+FAMILIES_HELP = (
+    "Families: vocabulary, tail, topics, voice and paired run on the core install (pip install corpus-auditor); "
+    "embedding needs the embedding extra (pip install torch, then pip install 'corpus-auditor[embedding]') and "
+    "is n/a without it; --engine dask needs the dask extra."
+)
 EXIT_CODES_HELP = (
     "Exit codes: 0 ran (check: passed), 1 a gate rule failed (check only), 2 usage or input error, "
     "3 internal error (see the crash log it names), 130 interrupted."
@@ -46,7 +54,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
     help="Audit a series of text corpora (generation 0, 1, 2, ...) for model collapse.",
-    epilog=EXIT_CODES_HELP,
+    epilog=EXIT_CODES_HELP + "\n\n" + FAMILIES_HELP,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,7 +88,7 @@ def _guarded(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from auditor.engines import terminate_on_sigterm
+        from auditor.executors import terminate_on_sigterm
 
         try:
             with terminate_on_sigterm():  # a cancelled CI job ends the run like Ctrl-C
@@ -175,7 +183,13 @@ def _progress(quiet: bool) -> Iterator[Optional[Callable[[str, Optional[int]], C
 
 # Options shared by `audit`, `check` and `init-policy` (None = not given: config file or default).
 Reference = Annotated[Optional[str], typer.Option(help="Reference generation name (default: the first).")]
-Families = Annotated[Optional[str], typer.Option(help="Comma-separated families (default: all).")]
+Families = Annotated[
+    Optional[str],
+    typer.Option(
+        help="Comma-separated families (default: all): vocabulary, tail, topics, voice, paired (core install); "
+        "embedding (needs the embedding extra)."
+    ),
+]
 TextField = Annotated[
     Optional[str], typer.Option(help="JSON/CSV/Parquet field with the text; dotted paths and messages[*].content work.")
 ]
@@ -210,64 +224,129 @@ Engine = Annotated[Optional[str], typer.Option(help="local (default) or dask.")]
 Scheduler = Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (tcp://host:8786).")]
 
 
-def _settings(options: dict[str, Any]):
-    """Settings from the config file, then the flags a command was given.
+@dataclass(frozen=True)
+class SettingsOptions:
+    """The settings flags of `audit`, `check` and `init-policy`, declared once, as one object.
 
-    ``options`` is the command's own arguments (its ``locals()`` on entry): the ones named like a
-    setting are taken, the others (corpora, output paths, --quiet...) are ignored here.
+    :func:`settings_options` adds these fields (all, or some) to a command's signature as
+    options, in this order after the command's own, and hands the command the values given as
+    one ``options`` argument. None (False for ``--no-cache`` and ``--quiet``) means not given:
+    the config file or the default decides.
     """
-    from auditor.config import SETTING_NAMES
 
-    values = {k: v for k, v in options.items() if k in SETTING_NAMES and k not in ("families", "cache_dir")}
-    families, cache_dir = options.get("families"), options.get("cache_dir")
-    values.update(
-        families=None if families is None else tuple(f.strip() for f in families.split(",") if f.strip()),
-        cache_dir=str(cache_dir) if cache_dir else None,
-        cache=False if options.get("no_cache") else None,
-    )
-    return _collect_settings(options.get("config"), values)
+    reference: Reference = None
+    families: Families = None
+    text_field: TextField = None
+    label_field: LabelField = None
+    group_field: GroupField = None
+    txt_mode: TxtMode = None
+    budget: Budget = None
+    draws: Draws = None
+    splits: Splits = None
+    seed: Seed = None
+    tokenizer: TokenizerOpt = None
+    embedding_model: EmbeddingModel = None
+    sample_docs: SampleDocs = None
+    cache_dir: CacheDir = None
+    no_cache: NoCache = False
+    pair_field: PairField = None
+    pair_by_order: PairByOrder = None
+    strict: Strict = None
+    workers: Workers = None
+    engine: Engine = None
+    scheduler: Scheduler = None
+    config: Config = None
+    quiet: Quiet = False
+
+    def settings(self):
+        """Settings from the config file, then the flags given (``--config``, ``--quiet`` are not settings)."""
+        from auditor.config import SETTING_NAMES
+
+        values = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name in SETTING_NAMES and f.name not in ("families", "cache_dir")
+        }
+        values.update(
+            families=None if self.families is None else tuple(f.strip() for f in self.families.split(",") if f.strip()),
+            cache_dir=str(self.cache_dir) if self.cache_dir else None,
+            cache=False if self.no_cache else None,
+        )
+        return _collect_settings(self.config, values)
+
+
+CALIBRATION_OPTIONS = (
+    "families",
+    "text_field",
+    "label_field",
+    "txt_mode",
+    "budget",
+    "splits",
+    "seed",
+    "embedding_model",
+    "sample_docs",
+    "cache_dir",
+    "no_cache",
+    "config",
+    "quiet",
+)
+"""The settings flags of `init-policy`: one reference corpus, calibrated alone."""
+
+
+def settings_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the shared settings flags (every :class:`SettingsOptions` field, or ``names``).
+
+    The command declares a keyword-only ``options: SettingsOptions`` instead of the flags; typer
+    sees the flags (after the command's own parameters, in the order of the fields) and the
+    command receives the values given, collected in one :class:`SettingsOptions`.
+    """
+    fields = {f.name: f for f in dataclasses.fields(SettingsOptions)}
+    unknown = [name for name in names if name not in fields]
+    if unknown:
+        raise ValueError(f"not a SettingsOptions field: {', '.join(unknown)}")
+    chosen = [name for name in fields if not names or name in names]
+    hints = get_type_hints(SettingsOptions, include_extras=True)
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=fields[name].default, annotation=hints[name])
+        for name in chosen
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = inspect.signature(command, eval_str=True)
+        params = [p for p in own.parameters.values() if p.name != "options"]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            given = {name: kwargs.pop(name) for name in chosen if name in kwargs}
+            return command(*args, options=SettingsOptions(**given), **kwargs)
+
+        signature = own.replace(parameters=[*params, *shared])
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+        return wrapper
+
+    return decorate
 
 
 @app.command("audit")
 @_guarded
+@settings_options()
 def audit_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Folder for metrics.json, summary.md, report.html."),
-    reference: Reference = None,
-    families: Families = None,
-    text_field: TextField = None,
-    label_field: LabelField = None,
-    group_field: GroupField = None,
-    txt_mode: TxtMode = None,
-    budget: Budget = None,
-    draws: Draws = None,
-    splits: Splits = None,
-    seed: Seed = None,
-    tokenizer: TokenizerOpt = None,
-    embedding_model: EmbeddingModel = None,
-    sample_docs: SampleDocs = None,
-    cache_dir: CacheDir = None,
-    no_cache: NoCache = False,
-    pair_field: PairField = None,
-    pair_by_order: PairByOrder = None,
-    strict: Strict = None,
-    workers: Workers = None,
-    engine: Engine = None,
-    scheduler: Scheduler = None,
-    config: Config = None,
-    quiet: Quiet = False,
+    *,
+    options: SettingsOptions,
 ) -> None:
     """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html."""
-    options = dict(locals())  # the settings flags, before any other local exists
     from auditor.outputs import OutputFormat, check_output_target, write_outputs
     from auditor.pipeline import audit
 
     check_output_target(out, corpora)
-    settings = _settings(options)
-    with _progress(quiet) as progress:
+    settings = options.settings()
+    with _progress(options.quiet) as progress:
         result = audit(corpora, settings=settings, progress=progress)
     paths = write_outputs(result, out)
-    if not quiet:
+    if not options.quiet:
         typer.echo(_verdict_table(result), err=True)
     typer.echo(f"Report: {terminal_safe(paths[OutputFormat.HTML])}")
     typer.echo(f"Metrics: {terminal_safe(paths[OutputFormat.JSON])}")
@@ -275,6 +354,7 @@ def audit_cli(
 
 @app.command("check")
 @_guarded
+@settings_options()
 def check_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     policy: Optional[Path] = typer.Option(
@@ -284,65 +364,36 @@ def check_cli(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the checks as JSON."),
     markdown: Optional[Path] = typer.Option(None, help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."),
     report: Optional[Path] = typer.Option(None, help="Also write metrics.json, summary.md and report.html here."),
-    reference: Reference = None,
-    families: Families = None,
-    text_field: TextField = None,
-    label_field: LabelField = None,
-    group_field: GroupField = None,
-    txt_mode: TxtMode = None,
-    budget: Budget = None,
-    draws: Draws = None,
-    splits: Splits = None,
-    seed: Seed = None,
-    tokenizer: TokenizerOpt = None,
-    embedding_model: EmbeddingModel = None,
-    sample_docs: SampleDocs = None,
-    cache_dir: CacheDir = None,
-    no_cache: NoCache = False,
-    pair_field: PairField = None,
-    pair_by_order: PairByOrder = None,
-    strict: Strict = None,
-    workers: Workers = None,
-    engine: Engine = None,
-    scheduler: Scheduler = None,
-    config: Config = None,
-    quiet: Quiet = False,
+    *,
+    options: SettingsOptions,
 ) -> None:
     """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input."""
-    options = dict(locals())  # the settings flags, before any other local exists
-    from auditor import gate
+    from auditor.gate import GateFormat, check, find_policy
     from auditor.outputs import atomic_write, check_output_target, write_outputs
-    from auditor.pipeline import audit
 
     try:
         if report is not None:
             check_output_target(report, corpora)
-        the_policy = _find_policy(policy)
+        the_policy = find_policy(policy)
         inputs = [*corpora, the_policy.source]
         for target in (junit, json_out, markdown):
             if target is not None:
                 check_output_target(target, inputs, directory=False)
-        settings = _settings(options)
-        if families is None:
-            # run only what the policy reads, unless families were chosen explicitly
-            needed = tuple(f for f in settings.families if f in gate.families_in(the_policy))
-            settings = settings.replace(families=needed or settings.families)
-        with _progress(quiet) as progress:
-            result = audit(corpora, settings=settings, progress=progress)
-        outcome = gate.evaluate(result, the_policy)
+        settings = options.settings()
+        # --families runs exactly those; otherwise check() runs only the families the policy reads
+        families = None if options.families is None else settings.families
+        with _progress(options.quiet) as progress:
+            outcome = check(corpora, the_policy, families=families, settings=settings, progress=progress)
         if report is not None:
-            write_outputs(result, report)
-        if junit is not None:
-            atomic_write(junit, gate.format_junit(outcome))
-        if json_out is not None:
-            atomic_write(json_out, json.dumps(gate.format_json(outcome, the_policy), indent=2) + "\n")
-        if markdown is not None:
-            atomic_write(markdown, gate.format_markdown(outcome))
+            write_outputs(outcome.result, report)
+        for fmt, target in ((GateFormat.JUNIT, junit), (GateFormat.JSON, json_out), (GateFormat.MARKDOWN, markdown)):
+            if target is not None:
+                atomic_write(target, fmt.format(outcome))
     except (KeyboardInterrupt, Exception) as exc:
         if junit is not None and not junit.is_dir():
             _junit_error(junit, exc)
         raise
-    typer.echo(gate.format_table(outcome))
+    typer.echo(GateFormat.TABLE.format(outcome))
     source = terminal_safe(the_policy.source)
     if outcome.passed:
         typer.echo(f"auditor check: passed ({len(outcome.checks)} checks, policy {source})", err=True)
@@ -356,7 +407,7 @@ def check_cli(
 
 def _junit_error(junit: Path, exc: BaseException) -> None:
     """Best effort: a JUnit file with one error case, so CI shows a check that could not run."""
-    from auditor import gate
+    from auditor.gate import format_junit_error
     from auditor.outputs import atomic_write
 
     if isinstance(exc, AuditorError):
@@ -366,58 +417,31 @@ def _junit_error(junit: Path, exc: BaseException) -> None:
     else:
         kind, message = "internal", f"internal error: {type(exc).__name__}: {exc}"
     with suppress(AuditorError, OSError):
-        atomic_write(junit, gate.format_junit_error(message, kind=kind))
-
-
-def _find_policy(path: Optional[Path]):
-    from auditor import gate
-    from auditor.errors import Errors, UsageError
-
-    if path is not None:
-        return gate.load_policy(path)
-    for candidate in (Path("auditor.toml"), Path("pyproject.toml")):
-        if candidate.is_file():
-            try:
-                return gate.load_policy(candidate)
-            except UsageError as exc:
-                if "no policy found" not in str(exc):
-                    raise
-    raise UsageError(Errors.E022)
+        atomic_write(junit, format_junit_error(message, kind=kind))
 
 
 @app.command("init-policy")
 @_guarded
+@settings_options(*CALIBRATION_OPTIONS)
 def init_policy_cli(
     corpus: str = typer.Argument(..., help="The reference corpus (human text) to calibrate on."),
     out: Path = typer.Option(Path("auditor.toml"), "--out", "-o", help="Where to write the policy."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    families: Families = None,
-    text_field: TextField = None,
-    label_field: LabelField = None,
-    txt_mode: TxtMode = None,
-    budget: Budget = None,
-    splits: Splits = None,
-    seed: Seed = None,
-    embedding_model: EmbeddingModel = None,
-    sample_docs: SampleDocs = None,
-    cache_dir: CacheDir = None,
-    no_cache: NoCache = False,
-    config: Config = None,
-    quiet: Quiet = False,
+    *,
+    options: SettingsOptions,
 ) -> None:
     """Write a starting policy calibrated on the reference's own split-half null (headline metrics)."""
-    options = dict(locals())  # the settings flags, before any other local exists
-    from auditor import gate
+    from auditor.gate import initial_policy
     from auditor.outputs import atomic_write, check_output_target
     from auditor.pipeline import calibrate
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
     check_output_target(out, [corpus], directory=False)
-    settings = _settings(options)
-    with _progress(quiet) as progress:
+    settings = options.settings()
+    with _progress(options.quiet) as progress:
         calibration = calibrate(corpus, settings=settings, progress=progress)
-    atomic_write(out, gate.initial_policy(calibration))
+    atomic_write(out, initial_policy(calibration))
     typer.echo(f"Policy: {terminal_safe(out)}")
 
 
@@ -437,7 +461,7 @@ def metrics_cli(
     as_json: bool = typer.Option(False, "--json", help="Print the catalogue as JSON."),
 ) -> None:
     """List every metric: id, definition, direction, unit, tolerance and citation."""
-    from auditor.metrics.registry import all_specs
+    from auditor.families import all_specs
 
     specs = all_specs()
     if as_json:

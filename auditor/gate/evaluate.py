@@ -1,0 +1,187 @@
+"""Evaluating a policy: one :class:`CheckResult` per rule and generation, read from an AuditResult.
+
+Checks are data, like Evidently's test results: the formats render them and the CLI picks the exit
+code from them. Evaluation never recomputes a metric; it reads the AuditResult, as the report does.
+
+The gate fails closed: a rule that measured nothing (its value is ``n/a``: too little text, a
+family not run) fails unless the policy says ``allow_na = true`` for that rule or globally, and a
+policy none of whose rules this run measured at all is a usage error, never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from auditor.errors import Errors, UsageError
+from auditor.gate.policy import Policy, Rule
+from auditor.result import AuditResult, format_number
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one rule (or one family verdict) for one generation."""
+
+    id: str
+    """The metric id, or ``verdict.FAMILY`` for a no_degraded family."""
+    generation: str
+    status: str
+    """``pass``, ``fail`` or ``n/a``."""
+    value: str
+    threshold: str
+    description: str
+
+    @property
+    def failed(self) -> bool:
+        """Whether this check fails the build."""
+        return self.status == "fail"
+
+
+@dataclass
+class GateOutcome:
+    """All checks of a run and whether the build passes."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    result: AuditResult | None = field(default=None, repr=False, compare=False)
+    """The AuditResult the checks read (set by :func:`evaluate`), e.g. to write the run's report."""
+    policy: Policy | None = field(default=None, repr=False, compare=False)
+    """The policy that was applied (set by :func:`evaluate`)."""
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """The failed checks."""
+        return [c for c in self.checks if c.failed]
+
+    @property
+    def passed(self) -> bool:
+        """True when no check failed."""
+        return not self.failures
+
+
+def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
+    """Apply every rule to every generation but the reference.
+
+    Fails closed: a check whose value is ``n/a`` fails unless the rule or the policy allows it,
+    and a policy none of whose rules this run measured at all is a usage error.
+    """
+    if policy.empty:
+        raise UsageError(Errors.E024.format(path=policy.source))
+    generations = [g for g in result.generation_names if g != result.reference]
+    outcome = GateOutcome(result=result, policy=policy)
+    computed = {m.id for m in result.metrics}
+    run_families = {v.family for v in result.verdicts}
+    if not any(r.metric in computed for r in policy.rules) and not any(f in run_families for f in policy.no_degraded):
+        raise UsageError(
+            Errors.E025.format(
+                path=policy.source,
+                needs=", ".join(families_in(policy)),
+                run=", ".join(sorted(run_families)) or "none",
+            )
+        )
+    for rule in policy.rules:
+        allowed = rule.allow_na or policy.allow_na
+        if rule.metric not in computed:
+            for g in generations:
+                outcome.checks.append(_na(rule.metric, g, "metric not computed in this run (family not run?)", allowed))
+            continue
+        metric = result.metric(rule.metric)
+        ref_value = metric.values[result.reference].value
+        for g in generations:
+            outcome.checks.extend(
+                _check_rule(rule, metric.better, metric.values[g].value, ref_value, g, metric.values[g].reason, allowed)
+            )
+    verdicts = {(v.family, v.generation): v for v in result.verdicts}
+    for family in policy.no_degraded:
+        for g in generations:
+            v = verdicts.get((family, g))
+            check_id = f"verdict.{family}"
+            if v is None or v.status == "n/a":
+                reason = "family not run" if v is None else "; ".join(v.reasons) or "n/a"
+                outcome.checks.append(_na(check_id, g, reason, policy.allow_na))
+                continue
+            failed = v.status == "degraded"
+            outcome.checks.append(
+                CheckResult(
+                    check_id,
+                    g,
+                    "fail" if failed else "pass",
+                    v.status,
+                    "not degraded",
+                    f"{family} is {v.status}" + (f": {'; '.join(v.reasons)}" if v.reasons else ""),
+                )
+            )
+    return outcome
+
+
+def families_in(policy: Policy) -> Iterable[str]:
+    """Families a policy needs: those of its rules and of no_degraded."""
+    return dict.fromkeys([r.metric.split(".")[0] for r in policy.rules] + list(policy.no_degraded))
+
+
+def _na(check_id: str, generation: str, reason: str, allowed: bool) -> CheckResult:
+    """A check that measured nothing: it fails (the gate fails closed) unless n/a is allowed."""
+    if allowed:
+        description = f"{check_id} is n/a: {reason} (allowed by allow_na)"
+        return CheckResult(check_id, generation, "n/a", "n/a", "-", description)
+    return CheckResult(
+        check_id,
+        generation,
+        "fail",
+        "n/a",
+        "measured",
+        f"{check_id} is n/a: {reason}; nothing was measured, so the check fails (allow_na = true accepts it)",
+    )
+
+
+def _check_rule(
+    rule: Rule, better: str, value: float | None, ref: float | None, generation: str, reason: str | None, allowed: bool
+) -> list[CheckResult]:
+    if value is None:
+        return [_na(rule.metric, generation, reason or "undefined", allowed)]
+    out = []
+    shown = format_number(value)
+    if rule.min is not None:
+        ok = value >= rule.min
+        out.append(
+            CheckResult(
+                rule.metric,
+                generation,
+                "pass" if ok else "fail",
+                shown,
+                f">= {format_number(rule.min)}",
+                f"{rule.metric} = {shown} {'>=' if ok else '<'} min {format_number(rule.min)}",
+            )
+        )
+    if rule.max is not None:
+        ok = value <= rule.max
+        out.append(
+            CheckResult(
+                rule.metric,
+                generation,
+                "pass" if ok else "fail",
+                shown,
+                f"<= {format_number(rule.max)}",
+                f"{rule.metric} = {shown} {'<=' if ok else '>'} max {format_number(rule.max)}",
+            )
+        )
+    if rule.max_relative_drop is not None:
+        if ref is None or ref == 0:
+            reason = "the reference value is " + ("missing" if ref is None else "zero, so no relative change exists")
+            out.append(_na(rule.metric, generation, reason, allowed))
+        else:
+            worse = (ref - value) if better == "higher" else (value - ref)
+            drop = worse / abs(ref)
+            ok = drop <= rule.max_relative_drop
+            moved = "worse than" if drop > 0 else "better than" if drop < 0 else "the same as"
+            out.append(
+                CheckResult(
+                    rule.metric,
+                    generation,
+                    "pass" if ok else "fail",
+                    shown,
+                    f"drop <= {rule.max_relative_drop:.1%}",
+                    f"{rule.metric} = {shown} vs reference {format_number(ref)}: {abs(drop):.1%} {moved} the "
+                    f"reference ({'within' if ok else 'beyond'} the allowed {rule.max_relative_drop:.1%} worse)",
+                )
+            )
+    return out

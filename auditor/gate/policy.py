@@ -1,0 +1,173 @@
+"""Policies: what a build tolerates, read from TOML and validated once.
+
+A policy is data: per metric id, absolute ``min``/``max`` and ``max_relative_drop`` (the largest
+tolerated relative change in the metric's worse direction against the reference of the same run),
+plus ``no_degraded = [families]`` and ``allow_na``. Every error names the file and the offending
+key, so a typo in a policy is a usage error, never a rule silently ignored. A policy with no rules
+at all is refused: it would pass whatever was measured.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import Errors, UsageError
+from auditor.families import FAMILY_NAMES, all_specs
+from auditor.tomlfile import read_toml
+
+RULE_KEYS = ("min", "max", "max_relative_drop", "allow_na")
+POLICY_KEYS = ("rules", "no_degraded", "allow_na", "fail_on_na")
+POLICY_FILES = (Path("auditor.toml"), Path("pyproject.toml"))
+"""Where :func:`find_policy` looks when no policy file is given (relative to the working folder)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Thresholds for one metric, applied to every generation but the reference."""
+
+    metric: str
+    min: float | None = None
+    max: float | None = None
+    max_relative_drop: float | None = None
+    allow_na: bool = False
+    """A generation where the metric is ``n/a`` passes this rule instead of failing it."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a build tolerates."""
+
+    rules: tuple[Rule, ...] = ()
+    no_degraded: tuple[str, ...] = ()
+    allow_na: bool = False
+    """Every rule and family check that is ``n/a`` passes instead of failing (off: fail closed)."""
+    source: str = "policy"
+
+    @property
+    def empty(self) -> bool:
+        """True when the policy checks nothing (a usage error: it would pass whatever was measured)."""
+        return not self.rules and not self.no_degraded
+
+
+def policy_table(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The policy inside a parsed TOML file: ``[tool.auditor.check]``, ``[check]``, or the top level."""
+    if isinstance(data.get("tool"), dict) and isinstance(data["tool"].get("auditor"), dict):
+        table = data["tool"]["auditor"].get("check")
+        return table if isinstance(table, dict) else None
+    if isinstance(data.get("check"), dict):
+        return data["check"]
+    if any(key in data for key in POLICY_KEYS):
+        return data
+    return None
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file; every error names the offending key."""
+    data = read_toml(path)
+    table = policy_table(data)
+    if table is None:
+        raise UsageError(Errors.E020.format(path=path))
+    return parse_policy(table, source=str(path))
+
+
+def find_policy(path: Path | None = None) -> Policy:
+    """The policy in ``path``, else the first of ./auditor.toml and ./pyproject.toml that holds one.
+
+    A file given explicitly must hold a policy; a file found by looking may hold none (the next one
+    is tried), but a policy it does hold must be valid. Finding none at all is a usage error.
+    """
+    if path is not None:
+        return load_policy(path)
+    for candidate in POLICY_FILES:
+        if candidate.is_file():
+            try:
+                return load_policy(candidate)
+            except UsageError as exc:
+                if "no policy found" not in str(exc):
+                    raise
+    raise UsageError(Errors.E022)
+
+
+def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
+    """Validate a policy table (see the module docstring); ``source`` names it in messages."""
+    unknown = sorted(set(table) - set(POLICY_KEYS))
+    if unknown:
+        raise UsageError(
+            Errors.E021.format(path=source, key=unknown[0], detail=f"allowed keys: {', '.join(POLICY_KEYS)}")
+        )
+    specs = {s.id: s for s in all_specs()}
+    rules = []
+    raw_rules = table.get("rules", {})
+    if not isinstance(raw_rules, dict):
+        raise UsageError(Errors.E021.format(path=source, key="rules", detail="must be a table of metric ids"))
+    for metric_id, raw in raw_rules.items():
+        rules.append(_parse_rule(metric_id, raw, specs, source))
+    no_degraded = table.get("no_degraded", [])
+    if not isinstance(no_degraded, list) or not all(isinstance(f, str) for f in no_degraded):
+        raise UsageError(Errors.E021.format(path=source, key="no_degraded", detail="must be a list of family names"))
+    for family in no_degraded:
+        if family not in FAMILY_NAMES:
+            raise UsageError(
+                Errors.E021.format(
+                    path=source,
+                    key="no_degraded",
+                    detail=f"unknown family {family!r}; known: {', '.join(FAMILY_NAMES)}",
+                )
+            )
+    allow_na = _flag(table, "allow_na", source)
+    if "fail_on_na" in table and not _flag(table, "fail_on_na", source):
+        raise UsageError(
+            Errors.E021.format(
+                path=source,
+                key="fail_on_na",
+                detail="false is no longer supported: the gate fails closed on n/a; write allow_na = true to let "
+                "n/a pass, or delete the line",
+            )
+        )
+    policy = Policy(tuple(rules), tuple(dict.fromkeys(no_degraded)), allow_na, source)
+    if policy.empty:
+        raise UsageError(Errors.E024.format(path=source))
+    return policy
+
+
+def _flag(table: dict[str, Any], key: str, source: str, prefix: str = "") -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise UsageError(Errors.E021.format(path=source, key=prefix + key, detail="must be true or false"))
+    return value
+
+
+def _parse_rule(metric_id: str, raw: Any, specs: dict[str, Any], source: str) -> Rule:
+    key = f"rules.{metric_id}"
+    if metric_id not in specs:
+        raise UsageError(Errors.E021.format(path=source, key=key, detail="unknown metric id (see `auditor metrics`)"))
+    thresholds = ", ".join(RULE_KEYS[:3])
+    if not isinstance(raw, dict) or not set(raw) - {"allow_na"}:
+        raise UsageError(Errors.E021.format(path=source, key=key, detail=f"must set one of {thresholds}"))
+    for name, value in raw.items():
+        if name not in RULE_KEYS:
+            raise UsageError(
+                Errors.E021.format(path=source, key=f"{key}.{name}", detail=f"allowed: {', '.join(RULE_KEYS)}")
+            )
+        if name == "allow_na":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise UsageError(
+                Errors.E021.format(path=source, key=f"{key}.{name}", detail=f"must be a number, got {value!r}")
+            )
+    if "max_relative_drop" in raw:
+        if specs[metric_id].better == "none":
+            raise UsageError(
+                Errors.E021.format(
+                    path=source,
+                    key=f"{key}.max_relative_drop",
+                    detail="this metric has no worse direction; use min or max",
+                )
+            )
+        if raw["max_relative_drop"] < 0:
+            raise UsageError(Errors.E021.format(path=source, key=f"{key}.max_relative_drop", detail="must be >= 0"))
+    allow_na = _flag(raw, "allow_na", source, prefix=f"{key}.")
+    return Rule(metric_id, raw.get("min"), raw.get("max"), raw.get("max_relative_drop"), allow_na)
