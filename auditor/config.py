@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import Errors, UsageError
+from auditor.families import FAMILY_NAMES
 from auditor.tomlfile import read_toml
 
-FAMILIES: tuple[str, ...] = ("vocabulary", "tail", "embedding", "topics", "voice", "paired")
-"""Metric families this version computes, in report order."""
+FAMILIES: tuple[str, ...] = FAMILY_NAMES
+"""Metric families this version computes, in report order (the registry's names)."""
 
 TXT_MODES = ("line", "paragraph", "file")
 TOKENIZERS = ("spacy", "regex")
@@ -64,6 +65,8 @@ class Settings:
     knn_k: int = 5
     """k of the k-NN manifolds (precision, recall, density, coverage)."""
     topics_k: int = 20
+    likelihood_order: int = 3
+    """n of the likelihood family's Kneser-Ney model of the reference (3: a word trigram model)."""
     """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
     pos_tokens: int = 50_000
     """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
@@ -224,6 +227,7 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "cache_dir": _text(optional=True),
     "knn_k": _int(1),
     "topics_k": _int(2),
+    "likelihood_order": _int(1),
     "pos_tokens": _int(1_000),
     "voice_docs": _int(4),
     "pair_budget": _int(1),

@@ -142,3 +142,11 @@ class Errors:
         "{flag} '{field}' was not found in any document of any generation ({where}). Field names are "
         "case-sensitive; dotted paths reach nested fields."
     )
+    E060 = (
+        "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
+        "3 = trigrams). Got {value!r} instead."
+    )
+    E061 = (
+        "The Kneser-Ney discount must be a number in (0, 1], or None for modified Kneser-Ney (three "
+        "discounts per order from the counts). Got {value!r} instead."
+    )

@@ -16,15 +16,13 @@ from typing import Any
 from auditor import __version__
 from auditor.config import Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, parse_corpus_args, read_documents
-from auditor.engines import local_workers, pass_executor
+from auditor.draws import DrawSet, Prepared
 from auditor.errors import Errors, InputError, UsageError
-from auditor.metrics import artifacts
-from auditor.metrics.base import MetricData
-from auditor.metrics.engine import DrawSet, compute_metrics, family_verdicts
-from auditor.metrics.registry import FAMILY_METRICS
+from auditor.executors import local_workers, pass_executor
+from auditor.families import get_family
+from auditor.families.base import Family, FamilyInput, MetricData
 from auditor.result import AuditResult, GenerationInfo
-from auditor.sampling import build_drawset
-from auditor.stages import Stage
+from auditor.scoring import compute_metrics, family_verdicts
 from auditor.stats import stream_label
 from auditor.text.parallel import profile_parallel
 from auditor.text.profile import GenerationProfile, profile_generation
@@ -33,42 +31,6 @@ from auditor.text.tokenize import Tokenizer, Vocabulary
 ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
 """``factory(label, total)`` returns ``update(done, detail)`` for one stage of one generation
 (reading: documents done and a token count; embedding: documents embedded of ``total``)."""
-
-LEXICAL = ("vocabulary", "tail")
-
-
-def _embedding_stage() -> Callable[..., Stage]:
-    from auditor.stages.embedding import run_embedding_stage
-
-    return run_embedding_stage
-
-
-def _topics_stage() -> Callable[..., Stage]:
-    from auditor.stages.topics import run_topics_stage
-
-    return run_topics_stage
-
-
-def _voice_stage() -> Callable[..., Stage]:
-    from auditor.stages.voice import run_voice_stage
-
-    return run_voice_stage
-
-
-def _paired_stage() -> Callable[..., Stage]:
-    from auditor.stages.paired import run_paired_stage
-
-    return run_paired_stage
-
-
-SAMPLED_STAGES: dict[str, Callable[[], Callable[..., Stage]]] = {
-    "embedding": _embedding_stage,
-    "topics": _topics_stage,
-    "voice": _voice_stage,
-    "paired": _paired_stage,
-}
-"""Families with a stage of their own, imported only when the family runs (torch, scikit-learn)."""
-
 
 def audit(
     corpora: Sequence[str | Path | CorpusSpec],
@@ -121,7 +83,7 @@ def calibrate(
 
 
 def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory | None) -> AuditResult:
-    """The pipeline: one pass per generation, the families' stages, metrics, verdicts, artifacts."""
+    """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts."""
     started = time.perf_counter()
     names = [s.name for s in specs]
     reference = settings.reference or names[0]
@@ -148,20 +110,19 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         )
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")
-        artifacts_out = _artifacts(profiles, reference, vocab.words, settings)
-        drawsets, cache_stats = _draw_sets(
-            profiles, reference, settings, progress, data, config, artifacts_out, cluster
-        )
+        families = [get_family(name) for name in settings.families]
+        inputs = FamilyInput(profiles, reference, settings, vocab.words, _stage_progress(progress), cluster)
+        drawsets, artifacts_out, cache_stats = _prepare_families(families, inputs, data, config)
 
     metric_results = []
     verdicts = []
     with ThreadPoolExecutor(max_workers=local_workers(settings)) as threads:
-        for family in settings.families:
+        for family in families:
             results = compute_metrics(
-                FAMILY_METRICS[family], drawsets[family], data, default_tolerance=settings.tolerance, executor=threads
+                family.metrics, drawsets[family.name], data, default_tolerance=settings.tolerance, executor=threads
             )
             metric_results.extend(results)
-            verdicts.extend(family_verdicts(results, family, names))
+            verdicts.extend(family_verdicts(results, family.name, names))
     return AuditResult(
         auditor_version=__version__,
         run={
@@ -178,40 +139,27 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
     )
 
 
-def _draw_sets(
-    profiles: list[GenerationProfile],
-    reference: str,
-    settings: Settings,
-    progress: ProgressFactory | None,
-    data: MetricData,
-    config: dict[str, Any],
-    artifacts_out: dict[str, Any],
-    cluster: Executor | None,
-) -> tuple[dict[str, DrawSet], dict[str, Any]]:
-    """Each family's draws (lexical ones from the reservoirs, the rest from their stages).
-
-    Stages add what they learn to ``config``, ``artifacts_out`` and ``data.na_reasons``; returns
-    the draw sets and the stages' cache statistics.
-    """
+def _prepare_families(
+    families: list[Family], inputs: FamilyInput, data: MetricData, config: dict[str, Any]
+) -> tuple[dict[str, DrawSet], dict[str, Any], dict[str, Any]]:
+    """Each family's draws, from its ``prepare``; families that share one (vocabulary and tail)
+    share its result. What the preparations decide goes into ``config``, the artifacts, the cache
+    statistics (by family) and ``data.na_reasons``."""
+    done: dict[object, Prepared] = {}
     drawsets: dict[str, DrawSet] = {}
+    artifacts: dict[str, Any] = {}
     cache_stats: dict[str, Any] = {}
-    if any(f in LEXICAL for f in settings.families):
-        drawset, plan = build_drawset(profiles, reference, settings)
-        config.update(budget=plan.budget, budget_source=plan.source)
-        drawsets.update(dict.fromkeys(LEXICAL, drawset))
-    for family, run_stage in SAMPLED_STAGES.items():
-        if family not in settings.families:
-            continue
-        context = {"paired": {"words": data.words}, "embedding": {"executor": cluster}}.get(family, {})
-        stage = run_stage()(profiles, reference, settings, _stage_progress(progress), **context)
-        drawsets[family] = stage.drawset
-        config.update(stage.config)
-        if stage.artifacts:
-            artifacts_out[family] = stage.artifacts
-        if stage.cache:
-            cache_stats[family] = stage.cache
-        data.na_reasons.update(stage.metric_reasons)
-    return drawsets, cache_stats
+    for family in families:
+        if family.prepare not in done:
+            prepared = done[family.prepare] = family.prepare(inputs)
+            config.update(prepared.config)
+            artifacts.update(prepared.artifacts)
+            data.na_reasons.update(prepared.metric_reasons)
+        prepared = done[family.prepare]
+        drawsets[family.name] = prepared.drawset
+        if prepared.cache:
+            cache_stats[family.name] = prepared.cache
+    return drawsets, artifacts, cache_stats
 
 
 def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Callable[[int], None]] | None:
@@ -304,16 +252,3 @@ def _info(p: GenerationProfile) -> GenerationInfo:
     return GenerationInfo(
         p.name, p.source, p.documents, p.tokens, p.types, {k: v for k, v in p.log.skipped.items() if v}, p.log.warnings
     )
-
-
-def _artifacts(
-    profiles: list[GenerationProfile], reference: str, words: list[str], settings: Settings
-) -> dict[str, Any]:
-    ref = next(p for p in profiles if p.name == reference)
-    return {
-        "lost_words": {
-            p.name: artifacts.lost_words(ref, p, words, settings.lost_words) for p in profiles if p.name != reference
-        },
-        "rank_frequency": {p.name: artifacts.rank_frequency(p) for p in profiles},
-        "type_curve": {p.name: artifacts.type_curve(p.sample, settings.seed, p.stream) for p in profiles},
-    }

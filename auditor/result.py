@@ -3,6 +3,11 @@
 The dataclasses mirror the JSON one to one (DESIGN section 4); :meth:`AuditResult.to_dict` and
 :meth:`AuditResult.from_dict` round-trip, so ``auditor report metrics.json`` re-renders any past run.
 Values are Python floats or None (never NaN): undefined values carry a reason instead.
+
+Schema versions: ``1`` (written as the integer before 1.1; ``"1.0"`` is read as the same) and
+``"1.1"``, which adds each metric's stated metadata (``definition``, ``kind``, the effective
+``tolerance`` and ``citation``), so a reader of metrics.json alone needs no code. Both are read;
+an entry read from a 1.0 file has no metadata (None) and is written back without it.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ from typing import Any
 
 from auditor.errors import Errors, InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = "1.1"
+"""The version this auditor writes."""
+READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1")
+"""Versions :func:`read_result` accepts (the schema's ``schema_version`` enum)."""
 
 
 def clean_float(x: float | None, digits: int = 12) -> float | None:
@@ -67,8 +75,39 @@ class NullSummary:
 
 
 @dataclass(frozen=True)
+class Tolerance:
+    """How much worse than the reference a value may be before the verdict rule's tolerance test fires.
+
+    Resolved once (:meth:`auditor.families.base.MetricSpec.effective_tolerance`): a metric's own
+    tolerance, or the run's default (``--tolerance``), which is relative.
+    """
+
+    value: float
+    relative: bool
+    """True: a share of the reference value's magnitude; False: on the metric's own scale."""
+
+    @property
+    def kind(self) -> str:
+        """``relative`` or ``absolute`` (what :func:`auditor.stats.verdict` takes)."""
+        return "relative" if self.relative else "absolute"
+
+    def describe(self) -> str:
+        """For people: ``0.05 relative``, ``0.01 absolute``."""
+        return f"{self.value:g} {self.kind}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json form."""
+        return {"value": self.value, "relative": self.relative}
+
+
+@dataclass(frozen=True)
 class MetricResult:
-    """One metric over every generation, with its null, changes and per-generation status."""
+    """One metric over every generation, with its null, changes and per-generation status.
+
+    ``definition``, ``kind``, ``tolerance`` and ``citation`` (schema 1.1) state the metric as it
+    was judged; they are None for an entry read from a 1.0 file (``citation`` is also None for a
+    metric that cites nothing).
+    """
 
     id: str
     family: str
@@ -81,6 +120,15 @@ class MetricResult:
     change: dict[str, Delta]
     step: dict[str, Delta]
     status: dict[str, str]
+    """Per generation: ``ok``, ``watch``, ``degraded`` or ``n/a`` (:class:`auditor.stats.Status` when computed)."""
+    definition: str | None = None
+    """The stated formula (the registry's ``MetricSpec.definition``)."""
+    kind: str | None = None
+    """``single`` (a statistic of one draw) or ``paired`` (a draw against a reference draw)."""
+    tolerance: Tolerance | None = None
+    """The effective tolerance the verdict rule applied."""
+    citation: str | None = None
+    """Where the metric comes from, or None."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +166,8 @@ class AuditResult:
     metrics: list[MetricResult]
     verdicts: list[FamilyVerdict]
     artifacts: dict[str, Any]
-    schema_version: int = SCHEMA_VERSION
+    schema_version: int | str = SCHEMA_VERSION
+    """``"1.1"`` when computed; as read for a result loaded from a file (``1`` for a 1.0 file)."""
 
     @property
     def generation_names(self) -> list[str]:
@@ -161,7 +210,7 @@ class AuditResult:
             ],
             "metrics": [_metric_to_dict(m) for m in self.metrics],
             "verdicts": [
-                {"family": v.family, "generation": v.generation, "status": v.status, "reasons": list(v.reasons)}
+                {"family": v.family, "generation": v.generation, "status": str(v.status), "reasons": list(v.reasons)}
                 for v in self.verdicts
             ],
             "artifacts": self.artifacts,
@@ -204,6 +253,7 @@ def _metric_to_dict(m: MetricResult) -> dict[str, Any]:
         "unit": m.unit,
         "better": m.better,
         "headline": m.headline,
+        **_metadata_to_dict(m),
         "values": {
             g: {"value": v.value, "interval": list(v.interval) if v.interval else None, "reason": v.reason}
             for g, v in m.values.items()
@@ -211,12 +261,27 @@ def _metric_to_dict(m: MetricResult) -> dict[str, Any]:
         "null": None if m.null is None else {"center": m.null.center, "range": list(m.null.range)},
         "change": {g: _delta_dict(d) for g, d in m.change.items()},
         "step": {g: _delta_dict(d) for g, d in m.step.items()},
-        "status": dict(m.status),
+        "status": {g: str(s) for g, s in m.status.items()},
     }
+
+
+def _metadata_to_dict(m: MetricResult) -> dict[str, Any]:
+    """The schema 1.1 metadata that is known (none for an entry read from a 1.0 file)."""
+    out: dict[str, Any] = {}
+    if m.definition is not None:
+        out["definition"] = m.definition
+    if m.kind is not None:
+        out["kind"] = m.kind
+    if m.tolerance is not None:
+        out["tolerance"] = m.tolerance.to_dict()
+    if out or m.citation is not None:
+        out["citation"] = m.citation
+    return out
 
 
 def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
     null = d["null"]
+    tolerance = d.get("tolerance")
     return MetricResult(
         id=d["id"],
         family=d["family"],
@@ -232,24 +297,29 @@ def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
         change={g: Delta(x["absolute"], x["relative"]) for g, x in d["change"].items()},
         step={g: Delta(x["absolute"], x["relative"]) for g, x in d["step"].items()},
         status=dict(d["status"]),
+        definition=d.get("definition"),
+        kind=d.get("kind"),
+        tolerance=None if tolerance is None else Tolerance(float(tolerance["value"]), bool(tolerance["relative"])),
+        citation=d.get("citation"),
     )
 
 
 def load_schema() -> dict[str, Any]:
-    """The JSON Schema of metrics.json v1 shipped with the package."""
+    """The JSON Schema of metrics.json v1 (versions 1.0 and 1.1) shipped with the package."""
     text = resources.files("auditor.schema").joinpath("metrics.v1.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def validate(data: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1."""
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 or 1.1)."""
     import jsonschema
 
     jsonschema.validate(data, load_schema())
 
 
 def read_result(path: Path) -> AuditResult:
-    """Load and validate a metrics.json file."""
+    """Load and validate a metrics.json file (schema 1.0 or 1.1)."""
     import jsonschema
 
     try:

@@ -1,22 +1,45 @@
-"""Budget draws, split-half nulls, intervals and the verdict rule (DESIGN section 2).
+"""Random streams, intervals, the verdict rule and :class:`Status` (DESIGN sections 2 and 3).
 
 Every random choice goes through :func:`make_rng`, which derives an independent
 ``np.random.Generator`` from the run's seed and a purpose label, so adding a generation or a
-metric never changes the numbers of another.
+metric never changes the numbers of another. Draws themselves live in :mod:`auditor.draws`.
 """
 
 from __future__ import annotations
 
+import enum
 import zlib
-from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Iterable
 
 import numpy as np
 
-from auditor.text.arrays import gather
-from auditor.text.profile import DocumentSample
 
-STATUS_ORDER = {"n/a": -1, "ok": 0, "watch": 1, "degraded": 2}
+class Status(str, enum.Enum):
+    """A verdict: of one metric for one generation, or of a family (the worst of its headlines).
+
+    A ``str`` enum: each member equals its plain string (``Status.NA == "n/a"``), prints as it
+    (``f"{Status.WATCH}"`` is ``watch``) and is written to metrics.json as it, so files and
+    comparisons with strings read from a file are unchanged. The one ordering is :attr:`rank`.
+    """
+
+    OK = "ok"
+    WATCH = "watch"
+    DEGRADED = "degraded"
+    NA = "n/a"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+    @property
+    def rank(self) -> int:
+        """Severity: ``n/a`` (nothing measured) < ``ok`` < ``watch`` < ``degraded``."""
+        return _SEVERITY.index(self)
+
+
+_SEVERITY = (Status.NA, Status.OK, Status.WATCH, Status.DEGRADED)
 
 
 def stream_label(position: int, is_reference: bool) -> str:
@@ -33,63 +56,6 @@ def make_rng(seed: int, *labels: str | int) -> np.random.Generator:
     """An independent generator for (seed, labels...), stable across runs and platforms."""
     keys = [seed] + [zlib.crc32(str(label).encode("utf-8")) for label in labels]
     return np.random.default_rng(np.random.SeedSequence(keys))
-
-
-@dataclass
-class Draw:
-    """``budget`` tokens of whole documents drawn at random without replacement.
-
-    The last document is truncated so the draw has exactly the budget. ``doc_starts`` marks where
-    each document begins, so n-grams never cross documents.
-    """
-
-    tokens: np.ndarray
-    doc_starts: np.ndarray
-
-    @cached_property
-    def type_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """Sorted distinct ids and their counts in this draw (bincount: O(budget + vocabulary))."""
-        counts = np.bincount(self.tokens)
-        types = np.flatnonzero(counts)
-        return types, counts[types]
-
-    @property
-    def types(self) -> np.ndarray:
-        """Sorted distinct ids in this draw."""
-        return self.type_counts[0]
-
-    @property
-    def n_tokens(self) -> int:
-        """Tokens in the draw (the budget, unless the pool was smaller)."""
-        return len(self.tokens)
-
-
-def draw(sample: DocumentSample, budget: int, rng: np.random.Generator) -> Draw:
-    """Draw documents in random order until ``budget`` tokens, truncating the last one."""
-    order = rng.permutation(sample.n_docs)
-    lengths = sample.lengths[order]
-    cum = np.cumsum(lengths)
-    last = int(np.searchsorted(cum, budget))  # first index where cum >= budget
-    if last >= len(order):
-        last = len(order) - 1
-    chosen = order[: last + 1]
-    take = lengths[: last + 1].copy()
-    overflow = int(cum[last]) - budget
-    if overflow > 0:
-        take[-1] -= overflow
-    starts = sample.offsets[chosen]
-    tokens = gather(sample.tokens, starts, take)
-    doc_starts = np.concatenate([[0], np.cumsum(take)[:-1]]).astype(np.int64)
-    return Draw(tokens, doc_starts)
-
-
-def split_halves(sample: DocumentSample, rng: np.random.Generator) -> tuple[DocumentSample, DocumentSample]:
-    """Two disjoint halves by document, cut where the shuffled documents reach half the tokens."""
-    order = rng.permutation(sample.n_docs)
-    cum = np.cumsum(sample.lengths[order])
-    cut = int(np.searchsorted(cum, sample.n_tokens / 2)) + 1
-    cut = min(max(cut, 1), sample.n_docs - 1)
-    return sample.subset(order[:cut]), sample.subset(order[cut:])
 
 
 def percentile_interval(values: np.ndarray) -> tuple[float, float] | None:
@@ -130,25 +96,22 @@ def worse_than_null(value: float, null_values: np.ndarray, better: str) -> bool:
 
 def verdict(
     value: float | None, reference: float | None, null_values: np.ndarray, *, better: str, tolerance: float, kind: str
-) -> str:
+) -> Status:
     """``degraded`` if worse by the tolerance AND beyond the whole null; ``watch`` if one; else ``ok``.
 
     Metrics without a direction are descriptive and always ``ok``; undefined values are ``n/a``.
     """
     if value is None or reference is None:
-        return "n/a"
+        return Status.NA
     by_tolerance = worse_by_tolerance(value, reference, better, tolerance, kind)
     by_null = worse_than_null(value, null_values, better)
     if by_tolerance and by_null:
-        return "degraded"
+        return Status.DEGRADED
     if by_tolerance or by_null:
-        return "watch"
-    return "ok"
+        return Status.WATCH
+    return Status.OK
 
 
-def worst_status(statuses: list[str]) -> str:
-    """The worst of several statuses; ``n/a`` only when every one is ``n/a``."""
-    known = [s for s in statuses if s != "n/a"]
-    if not known:
-        return "n/a"
-    return max(known, key=STATUS_ORDER.__getitem__)
+def worst_status(statuses: Iterable[str]) -> Status:
+    """The worst of several statuses (members or their strings); ``n/a`` only when every one is, or none is given."""
+    return max((Status(s) for s in statuses), key=lambda s: s.rank, default=Status.NA)

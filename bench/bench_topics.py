@@ -31,8 +31,8 @@ def main() -> None:
     from auditor import audit
     from auditor.config import Settings
     from auditor.corpus import parse_corpus_args
+    from auditor.families.topics.prepare import prepare as run_topics_stage
     from auditor.pipeline import _profile
-    from auditor.stages.topics import run_topics_stage
     from auditor.text.tokenize import Tokenizer, Vocabulary
 
     start = time.perf_counter()

@@ -55,6 +55,6 @@ def small_pair(shuffled: list[dict], tmp_path_factory: pytest.TempPathFactory) -
 def small_result(small_pair: tuple[Path, Path]):
     """One audit of ``small_pair`` shared by many assertions."""
     from auditor import audit
-    from auditor.pipeline import LEXICAL
+    from tests.helpers import LEXICAL
 
     return audit(list(small_pair), draws=6, splits=6, families=LEXICAL)

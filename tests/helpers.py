@@ -8,6 +8,9 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+LEXICAL = ("vocabulary", "tail")
+"""The two families that measure token draws (fast: no model to load)."""
+
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?|[.,;:!?]")
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from auditor import audit
-from auditor.pipeline import LEXICAL
 from auditor.simulate import SimulationSettings, simulate
 from tests.conftest import PARAGRAPHS, ROOT
+from tests.helpers import LEXICAL
 
 DEMO = ROOT / "corpora" / "demo"
 LATER = ["gen1", "gen2", "gen3", "gen4", "gen5"]

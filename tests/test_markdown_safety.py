@@ -217,7 +217,7 @@ def test_a_directory_corpus_file_name_with_escape_sequences_is_shown_escaped(
     shuffled: list[dict], tmp_path: Path
 ) -> None:
     from auditor import audit
-    from auditor.pipeline import LEXICAL
+    from tests.helpers import LEXICAL
 
     gen0 = write_jsonl(tmp_path / "gen0.jsonl", shuffled[:300])
     folder = tmp_path / "gen1"

@@ -134,12 +134,12 @@ FALLBACK_SCRIPT = """
 import os, sys, time
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
-from auditor import engines
+from auditor import executors
 
-engines.WATCHDOG_INTERVAL = 0.1
+executors.WATCHDOG_INTERVAL = 0.1
 pool = ProcessPoolExecutor(
     2, mp_context=multiprocessing.get_context("fork"),
-    initializer=engines._worker_init, initargs=(os.getpid(), {pdeathsig}),
+    initializer=executors._worker_init, initargs=(os.getpid(), {pdeathsig}),
 )
 futures = [pool.submit(time.sleep, 600) for _ in range(2)]
 print(" ".join(map(str, pool._processes)), flush=True)

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditor import audit
-from auditor.pipeline import LEXICAL
 from tests.conftest import write_jsonl
-from tests.helpers import bigram_top_p_corpus
+from tests.helpers import LEXICAL, bigram_top_p_corpus
 
 
 @pytest.fixture(scope="session")

@@ -1,26 +1,132 @@
-"""metrics.json: schema, round trip, determinism, Python floats, atomic and escaped outputs."""
+"""metrics.json: schema (1.1 and 1.0), metric metadata, round trip, determinism, Python floats,
+atomic and escaped outputs."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from auditor import audit
-from auditor.metrics.registry import all_specs
+from auditor.families import all_metrics, all_specs
 from auditor.outputs import OutputFormat, write_outputs
-from auditor.pipeline import LEXICAL
-from auditor.result import AuditResult, validate
+from auditor.report.html import format_html
+from auditor.result import SCHEMA_VERSION, AuditResult, Tolerance, read_result, validate
+from tests.helpers import LEXICAL
 
 SNAPSHOT = Path(__file__).with_name("registry_snapshot.json")
+METADATA = ("definition", "kind", "tolerance", "citation")
+"""The per-metric fields schema 1.1 added."""
+
+
+def as_version_1_0(data: dict[str, Any], version: Any = 1) -> dict[str, Any]:
+    """A metrics.json document as auditor wrote it before schema 1.1: no metric metadata."""
+    old = copy.deepcopy(data)
+    old["schema_version"] = version
+    for m in old["metrics"]:
+        for key in METADATA:
+            del m[key]
+    return old
 
 
 def test_metrics_json_validates_and_round_trips(small_result) -> None:
     data = json.loads(small_result.to_json())
+    assert data["schema_version"] == SCHEMA_VERSION == "1.1"
     validate(data)
     assert AuditResult.from_dict(data).to_dict() == data
+    for m in data["metrics"]:
+        assert list(m)[6:10] == list(METADATA), m["id"]  # after headline, before values (DESIGN section 4)
+
+
+def test_schema_checks_the_metric_metadata(small_result) -> None:
+    data = json.loads(small_result.to_json())
+    bad: list[tuple[str, Any]] = [
+        ("kind", "pairwise"),
+        ("tolerance", 0.05),
+        ("tolerance", {"value": 0.05}),
+        ("tolerance", {"value": -0.1, "relative": True}),
+        ("tolerance", {"value": 0.05, "relative": "yes"}),
+        ("tolerance", {"value": 0.05, "relative": True, "kind": "relative"}),
+        ("definition", None),
+        ("citation", 3),
+    ]
+    for key, value in bad:
+        broken = copy.deepcopy(data)
+        broken["metrics"][0][key] = value
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
+    for key in METADATA:  # a 1.1 file states every metric's metadata
+        broken = copy.deepcopy(data)
+        del broken["metrics"][0][key]
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
+    for version in (2, "1.2", "1", True):
+        with pytest.raises(jsonschema.ValidationError):
+            validate({**data, "schema_version": version})
+    cited = copy.deepcopy(data)
+    cited["metrics"][0]["citation"] = None  # a metric that cites nothing
+    validate(cited)
+
+
+def test_metadata_equals_the_registry_spec(small_result) -> None:
+    default = small_result.config["tolerance"]
+    metrics = {m.spec.id: m for m in all_metrics()}
+    assert small_result.metrics
+    for m in small_result.metrics:
+        spec = metrics[m.id].spec
+        assert (m.title, m.unit, m.better, m.headline) == (spec.title, spec.unit, spec.better, spec.headline)
+        assert m.definition == spec.definition and m.definition
+        assert m.kind == metrics[m.id].kind and m.kind in ("single", "paired")
+        assert m.citation == (spec.citation or None)
+        assert m.tolerance == spec.effective_tolerance(default), m.id
+    kinds = {(m.kind, m.tolerance.relative) for m in small_result.metrics if m.tolerance}
+    assert {("single", True), ("paired", False)} <= kinds  # both kinds and both tolerance scales are covered
+
+
+@pytest.mark.parametrize("spec", all_specs(), ids=lambda s: s.id)
+def test_effective_tolerance_is_the_specs_own_or_the_run_default_relative(spec) -> None:
+    tolerance = spec.effective_tolerance(0.07)
+    if spec.tolerance is None:
+        assert tolerance == Tolerance(0.07, relative=True)  # whatever the spec's kind says
+    else:
+        assert tolerance == Tolerance(spec.tolerance, relative=spec.tolerance_kind == "relative")
+    assert type(tolerance.value) is float and tolerance.kind == ("relative" if tolerance.relative else "absolute")
+
+
+def test_a_schema_1_0_file_loads_and_renders(small_result, tmp_path: Path) -> None:
+    """Files written before 1.1 (no metadata, schema_version 1 or "1.0") still load, re-render and round-trip."""
+    current = json.loads(small_result.to_json())
+    for version in (1, "1.0"):
+        old = as_version_1_0(current, version)
+        validate(old)
+        path = tmp_path / f"metrics-{version}.json"
+        path.write_text(json.dumps(old))
+        result = read_result(path)
+        assert result.schema_version == version
+        assert all(getattr(m, key) is None for m in result.metrics for key in METADATA)
+        assert result.to_dict() == old  # written back as it was read: still a valid 1.0 document
+        page = format_html(result)
+        assert f"metrics.json v{version}," in page and f"metrics.json schema v{version};" in page
+        # the same page otherwise: definitions, tolerances and sources come from this version's registry
+        stated = format_html(small_result).replace("metrics.json v1.1,", f"metrics.json v{version},")
+        assert page == stated.replace("metrics.json schema v1.1;", f"metrics.json schema v{version};")
+
+
+def test_a_metric_this_version_does_not_know_keeps_its_stated_metadata(small_result) -> None:
+    data = json.loads(small_result.to_json())
+    entry = data["metrics"][0]
+    entry.update(id="vocabulary.retired_metric", definition="A formula of another version.", citation=None)
+    entry["tolerance"] = {"value": 0.125, "relative": False}
+    page = format_html(AuditResult.from_dict(data))
+    assert "A formula of another version." in page and "tolerance: 0.125 absolute" in page
+    del entry["definition"], entry["tolerance"]  # and one with nothing stated, from a 1.0 file
+    data["schema_version"] = 1
+    assert "(not in this auditor version&#39;s registry)" in format_html(AuditResult.from_dict(data))
 
 
 def test_every_value_is_a_python_float_or_null_with_reason(small_result) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from auditor.stats import draw, make_rng, split_halves, verdict, worst_status
+from auditor.draws import draw, split_halves
+from auditor.stats import Status, make_rng, verdict, worst_status
 from auditor.text.profile import DocumentSample
 
 
@@ -69,3 +72,31 @@ def test_worst_status_ignores_na_unless_all_na() -> None:
     assert worst_status(["ok", "n/a", "watch"]) == "watch"
     assert worst_status(["n/a", "n/a"]) == "n/a"
     assert worst_status(["ok", "degraded"]) == "degraded"
+    assert worst_status([]) is Status.NA
+    assert worst_status([Status.WATCH, "ok", Status.NA]) is Status.WATCH  # members and strings mix
+    assert worst_status(iter(["degraded", "watch"])) is Status.DEGRADED
+    with pytest.raises(ValueError):
+        worst_status(["fine"])
+
+
+def test_status_has_one_ordering() -> None:
+    assert sorted(Status, key=lambda s: s.rank) == [Status.NA, Status.OK, Status.WATCH, Status.DEGRADED]
+    statuses = ["n/a", "ok", "watch", "degraded"]
+    for i, a in enumerate(statuses):  # the worst of any two is the later one, n/a only when both are
+        for b in statuses[i:]:
+            assert worst_status([a, b]) == worst_status([b, a]) == b
+
+
+def test_status_reads_and_writes_as_its_plain_string() -> None:
+    assert [s.value for s in Status] == ["ok", "watch", "degraded", "n/a"]
+    assert Status("n/a") is Status.NA and Status.NA == "n/a" and {"watch": 1}[Status.WATCH] == 1
+    assert (str(Status.DEGRADED), f"{Status.DEGRADED}", f"{Status.OK:>4}") == ("degraded", "degraded", "  ok")
+    assert json.dumps({"status": Status.NA, "list": [Status.OK]}) == '{"status": "n/a", "list": ["ok"]}'
+
+
+def test_verdict_returns_a_status() -> None:
+    null = np.array([0.9, 1.0, 1.1])
+    assert verdict(None, 1.0, null, better="higher", tolerance=0.05, kind="relative") is Status.NA
+    assert verdict(1.0, 1.0, null, better="higher", tolerance=0.05, kind="relative") is Status.OK
+    assert verdict(0.8, 1.0, null, better="higher", tolerance=0.05, kind="relative") is Status.DEGRADED
+    assert verdict(0.8, 1.0, null, better="higher", tolerance=0.5, kind="relative") is Status.WATCH

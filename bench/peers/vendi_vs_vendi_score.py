@@ -1,6 +1,6 @@
 """Peer benchmark: auditor's cosine Vendi score against the ``vendi_score`` package on the same embeddings.
 
-Why: ``auditor.metrics.embedding.vendi_cosine`` computes the Vendi score (Friedman & Dieng 2023) of
+Why: ``auditor.families.embedding.metrics.vendi_cosine`` computes the Vendi score (Friedman & Dieng 2023) of
 L2-normalised rows with the cosine (linear) kernel from the d x d matrix XᵀX/n instead of the n x n
 kernel K/n (same nonzero eigenvalues), so it must give the same score as ``vendi_score.vendi.score_X``
 (which builds K = X Xᵀ) to ~1e-9 relative, and be faster whenever n > d.
@@ -31,7 +31,7 @@ from typing import TypeVar
 import numpy as np
 from vendi_score import vendi
 
-from auditor.metrics.embedding import vendi_cosine
+from auditor.families.embedding.metrics import vendi_cosine
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_GEN0 = ROOT / "corpora" / "demo" / "gen0.jsonl"

@@ -1,0 +1,98 @@
+"""The embedding stage: embed each generation's text sample once, then draw equal-size subsets.
+
+Pools: the first ``sample_docs`` documents of each generation in reservoir order (a uniform
+random sample). Draws: ``n`` documents without replacement from a pool, with ``n`` half the
+smallest pool, so that the reference's pool splits into two disjoint halves of ``n`` (the null).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from auditor.draws import DrawSet, Prepared, pool_drawset, too_few_documents, unusable_reference
+from auditor.embed.cache import EmbeddingCache, default_cache_dir
+from auditor.embed.model import count_truncated, embed, load_model, missing_dependency
+from auditor.families.base import FamilyInput
+from auditor.families.embedding.metrics import EmbeddingDraw
+from auditor.stats import make_rng
+
+StageProgress = Callable[[str, int], Callable[[int], None]]
+"""Given a label and a total, returns ``update(done)``."""
+
+PROJECTION_POINTS = 300
+
+
+def prepare(inputs: FamilyInput) -> Prepared:
+    """Embed every pool (through the cache), then build the draws and the 2-D projection.
+
+    ``executor``: a Dask cluster's, to embed what the cache lacks on its workers.
+    """
+    profiles, reference, settings = inputs.profiles, inputs.reference, inputs.settings
+    progress, executor = inputs.progress, inputs.cluster
+    names = [p.name for p in profiles]
+    unavailable = missing_dependency()
+    if unavailable:
+        return Prepared(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), {"embedding_n": None})
+    na = too_few_documents(profiles, settings.min_docs, "embedding")
+    if reference in na:
+        return unusable_reference(names, reference, na, {"embedding_n": None})
+
+    loaded = load_model(settings.embedding_model)
+    cache_dir = None if not settings.cache else Path(settings.cache_dir) if settings.cache_dir else default_cache_dir()
+    cache = EmbeddingCache(cache_dir)
+    try:
+        pools: dict[str, np.ndarray] = {}
+        truncated: dict[str, int] = {}
+        for p in profiles:
+            if p.name in na:
+                continue
+            texts = p.texts.texts[: settings.sample_docs]
+            update = progress(f"{p.name}: embedding", len(texts)) if progress else None
+            pools[p.name] = embed(
+                loaded,
+                texts,
+                cache,
+                batch_size=settings.embedding_batch_size,
+                progress=update,
+                executor=executor,
+                model_name=settings.embedding_model,
+            )
+            truncated[p.name] = count_truncated(loaded, texts)
+    finally:
+        cache.close()
+
+    ref_pool = pools[reference]
+    n = min([len(ref_pool) // 2] + [len(v) for name, v in pools.items() if name != reference])
+    streams = {p.name: p.stream for p in profiles}
+    drawset = pool_drawset(names, reference, streams, pools, n, settings, EmbeddingDraw, na, "embedding")
+    artifacts = {
+        "model": loaded.model_id,
+        "dimension": loaded.dimension,
+        "max_seq_length": loaded.max_seq_length,
+        "n": n,
+        "pool": {name: len(v) for name, v in pools.items()},
+        "truncated": truncated,
+        "projection": _projection(pools, reference, settings.seed, streams),
+    }
+    return Prepared(drawset, {"embedding_n": n}, {"embedding": artifacts}, cache.stats.to_dict())
+
+
+def _projection(pools: dict[str, np.ndarray], reference: str, seed: int, streams: dict[str, str]) -> dict[str, Any]:
+    """A 2-D PCA fitted on the reference pool, applied to up to 300 points of every generation."""
+    ref = pools[reference].astype(np.float64)
+    mean = ref.mean(axis=0)
+    _, s, vt = np.linalg.svd(ref - mean, full_matrices=False)
+    axes = vt[:2]
+    # a sign convention, so the picture does not flip between platforms
+    axes = axes * np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])[:, None]
+    explained = (s[:2] ** 2 / (s**2).sum()).tolist()
+    points = {}
+    for name, pool in pools.items():
+        idx = np.sort(make_rng(seed, "projection", streams[name]).permutation(len(pool))[:PROJECTION_POINTS])
+        xy = (pool[idx].astype(np.float64) - mean) @ axes.T
+        points[name] = [[round(float(x), 4), round(float(y), 4)] for x, y in xy]
+    return {"explained_variance": [round(v, 6) for v in explained], "points": points}

@@ -1,0 +1,31 @@
+"""The vocabulary family's pictures: the Zipf plot and the rarefaction curves."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from auditor.report import plots
+from auditor.report.views import Chart, FamilyView
+from auditor.result import AuditResult
+
+ZIPF_CAPTION = (
+    "Share of tokens against frequency rank, log-log, from each generation's full counts (log-binned). "
+    "Collapse shows as a curve that ends early (fewer types) and a steeper head."
+)
+RAREFACTION_CAPTION = (
+    "Distinct word types against tokens drawn (whole documents, one seeded draw per point). "
+    "Curves compare generations at any common size; a lower curve is a poorer vocabulary."
+)
+
+
+def views(result: AuditResult) -> FamilyView:
+    """Zipf and rarefaction charts from the lexical artifacts."""
+    art, ref = result.artifacts, result.reference
+    charts = []
+    if any((art.get("rank_frequency") or {}).values()):
+        svg = plots.rank_frequency_chart(art["rank_frequency"], ref, "zipf")
+        charts.append(Chart("view-zipf", "Rank-frequency (Zipf) plot", Markup(svg), ZIPF_CAPTION))
+    if any((art.get("type_curve") or {}).values()):
+        svg = plots.type_curve_chart(art["type_curve"], ref, "rarefaction")
+        charts.append(Chart("view-rarefaction", "Rarefaction curves", Markup(svg), RAREFACTION_CAPTION))
+    return FamilyView(charts)

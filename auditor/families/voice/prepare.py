@@ -1,0 +1,121 @@
+"""The voice stage: style chunks and documents from each generation's text sample, then draws.
+
+Chunks: the text sample is cut into ~200-word chunks (one document, or one writer's consecutive
+short documents), tagged with spaCy up to ``pos_tokens`` tokens per generation; the tagged chunks
+are the style pool. Style vectors (function words, punctuation, sentence and word length,
+contractions, first person, and the shares of the reference's 100 most common POS trigrams) are
+z-scored with the reference's means and deviations.
+
+Documents: the first documents of the text sample feed homogenization, compression and near
+duplicates. Each draw takes ``n`` chunks and ``m`` documents without replacement; ``n`` and ``m`` are
+half the reference's pools at most, so its two disjoint halves are the null at the same sizes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from auditor.draws import DrawSet, Prepared, too_few_documents, unusable_reference
+from auditor.families.base import FamilyInput
+from auditor.families.voice.metrics import VoiceDraw
+from auditor.stats import make_rng
+
+MIN_CHUNKS = 8
+
+
+def prepare(inputs: FamilyInput) -> Prepared:
+    """Build style pools and document pools per generation, then R draws each and the null."""
+    profiles, reference, settings, progress = inputs.profiles, inputs.reference, inputs.settings, inputs.progress
+    from auditor.voice.style import chunk_texts, pos_tags, pos_trigram_features, standardize, style_features
+
+    names = [p.name for p in profiles]
+    na = too_few_documents(profiles, settings.min_docs, "voice")
+    pools: dict[str, dict] = {}
+    for p in profiles:
+        texts = p.texts.texts
+        if p.name in na:
+            continue
+        labels = [f.get(settings.label_field) for f in p.texts.fields] if settings.label_field else None
+        groups = [f.get(settings.group_field) for f in p.texts.fields] if settings.group_field else [None] * len(texts)
+        chunks = chunk_texts(texts, labels)
+        update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
+        tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens)
+        if update:
+            update(sum(map(len, tags)))
+        tagged = [i for i, t in enumerate(tags) if t]
+        if len(tagged) < MIN_CHUNKS:
+            na[p.name] = f"too little text for style chunks: {len(tagged)} chunks of ~200 words (need {MIN_CHUNKS})"
+            continue
+        pools[p.name] = {
+            "chunks": [chunks[i] for i in tagged],
+            "tags": [tags[i] for i in tagged],
+            "texts": texts,
+            "groups": groups,
+        }
+    if reference in na:
+        return unusable_reference(names, reference, na, {"voice_chunks": None, "voice_documents": None})
+
+    _, trigram_vocab = pos_trigram_features(pools[reference]["tags"])
+    raw = {}
+    for name, pool in pools.items():
+        style, _ = style_features([c.text for c in pool["chunks"]])
+        pos, _ = pos_trigram_features(pool["tags"], vocabulary=trigram_vocab)
+        raw[name] = np.hstack([style, pos])
+    order = [reference] + [n for n in pools if n != reference]
+    scaled = dict(zip(order, standardize(*(raw[n] for n in order)), strict=True))
+
+    ref = pools[reference]
+    n = min([len(ref["chunks"]) // 2] + [len(p["chunks"]) for k, p in pools.items() if k != reference])
+    m = min(
+        [settings.voice_docs, len(ref["texts"]) // 2] + [len(p["texts"]) for k, p in pools.items() if k != reference]
+    )
+
+    def make(name: str, chunk_idx: np.ndarray, doc_idx: np.ndarray, seed: int) -> VoiceDraw:
+        pool = pools[name]
+        return VoiceDraw(
+            vectors=scaled[name][chunk_idx],
+            labels=[pool["chunks"][i].label for i in chunk_idx],
+            tags=[pool["tags"][i] for i in chunk_idx],
+            texts=[pool["texts"][i] for i in doc_idx],
+            groups=[pool["groups"][i] for i in doc_idx],
+            seed=seed,
+        )
+
+    streams = {p.name: p.stream for p in profiles}
+    draws = {}
+    for name, pool in pools.items():
+        draws[name] = []
+        for r in range(settings.draws):
+            rng = make_rng(settings.seed, "voice", "draw", streams[name], r)
+            chunk_idx = rng.choice(len(pool["chunks"]), n, replace=False)
+            doc_idx = rng.choice(len(pool["texts"]), m, replace=False)
+            draws[name].append(make(name, chunk_idx, doc_idx, int(rng.integers(2**62))))
+    null_pairs = []
+    for s in range(settings.splits):
+        rng = make_rng(settings.seed, "voice", "split", s)
+        chunks = rng.permutation(len(ref["chunks"]))
+        docs = rng.permutation(len(ref["texts"]))
+        seeds = rng.integers(2**62, size=2)
+        null_pairs.append(
+            (
+                make(reference, chunks[:n], docs[:m], int(seeds[0])),
+                make(reference, chunks[n : 2 * n], docs[m : 2 * m], int(seeds[1])),
+            )
+        )
+    reasons = {}
+    if not settings.label_field:
+        for metric in ("author_separability", "author_separability_chance", "between_author_spread"):
+            reasons[f"voice.{metric}"] = "needs --label-field (which field names each document's writer)"
+    artifacts = {
+        "chunks": {name: len(p["chunks"]) for name, p in pools.items()},
+        "tagged_tokens": {name: sum(map(len, p["tags"])) for name, p in pools.items()},
+        "n_chunks": n,
+        "n_documents": m,
+        "pos_trigrams": list(trigram_vocab),
+    }
+    return Prepared(
+        DrawSet(names, reference, draws, null_pairs, na),
+        {"voice_chunks": n, "voice_documents": m},
+        {"voice": artifacts},
+        metric_reasons=reasons,
+    )
