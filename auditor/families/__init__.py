@@ -9,7 +9,7 @@ is one folder and one line in :data:`FAMILIES`.
 
 from __future__ import annotations
 
-from auditor.families import embedding, paired, tail, topics, vocabulary, voice
+from auditor.families import embedding, likelihood, paired, tail, topics, vocabulary, voice
 from auditor.families.base import Family, Metric, MetricSpec
 
 FAMILIES: tuple[Family, ...] = (
@@ -17,6 +17,7 @@ FAMILIES: tuple[Family, ...] = (
     tail.FAMILY,
     embedding.FAMILY,
     topics.FAMILY,
+    likelihood.FAMILY,
     voice.FAMILY,
     paired.FAMILY,
 )

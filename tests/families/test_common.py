@@ -36,6 +36,9 @@ IDENTITY = {
     "embedding.coverage": 1.0,
     "topics.topic_js_divergence": 0.0,
     "topics.vanished_topics": 0.0,
+    "likelihood.typical_mass": 0.1,
+    "likelihood.incoherent_mass": 0.1,
+    "likelihood.distribution_shift": 0.0,
 }
 PAIRED_IDENTITY = {
     # the paired family's reference row is each original paired with itself
