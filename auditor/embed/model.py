@@ -16,7 +16,6 @@ recomputed whole, so identical inputs and settings give identical vectors whatev
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -52,10 +51,11 @@ class LoadedModel:
 
 
 def load_model(name: str) -> LoadedModel:
-    """Load ``name`` offline: the packaged default, a local folder, or a locally cached name."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    """Load ``name`` offline: the packaged default, a local folder, or a locally cached name.
+
+    ``local_files_only`` keeps the load off the network without touching the process's
+    environment (the CLI sets the Hugging Face offline switches for its own process).
+    """
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -74,7 +74,7 @@ def load_model(name: str) -> LoadedModel:
         path = name
         model_id = name
     try:
-        model = SentenceTransformer(path, device="cpu")
+        model = SentenceTransformer(path, device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -144,21 +145,24 @@ class MetricData:
     na_reasons: dict[str, str] = field(default_factory=dict)
     """Why a metric is undefined on every draw, when a stage knows (metric id -> reason)."""
     _lang_zipf: np.ndarray | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def lang_zipf(self) -> np.ndarray:
         """wordfreq Zipf frequency (English, log10 per billion words) of every vocabulary word.
 
         Read from wordfreq's frequency list in one pass (a dict lookup per word, not a call per
-        word); words wordfreq does not know get 0, the bottom of the scale.
+        word); words wordfreq does not know get 0, the bottom of the scale. Metrics run on a thread
+        pool, so the table is built once, under a lock.
         """
-        if self._lang_zipf is None or len(self._lang_zipf) < len(self.words):
-            from wordfreq import get_frequency_dict
+        with self._lock:
+            if self._lang_zipf is None or len(self._lang_zipf) < len(self.words):
+                from wordfreq import get_frequency_dict
 
-            freqs = get_frequency_dict("en")
-            self._lang_zipf = np.array(
-                [math.log10(freqs[w]) + 9 if w in freqs else 0.0 for w in self.words], dtype=np.float64
-            )
-        return self._lang_zipf
+                freqs = get_frequency_dict("en")
+                self._lang_zipf = np.array(
+                    [math.log10(freqs[w]) + 9 if w in freqs else 0.0 for w in self.words], dtype=np.float64
+                )
+            return self._lang_zipf
 
 
 @dataclass(frozen=True)
