@@ -65,9 +65,9 @@ class Settings:
     knn_k: int = 5
     """k of the k-NN manifolds (precision, recall, density, coverage)."""
     topics_k: int = 20
+    """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
     likelihood_order: int = 3
     """n of the likelihood family's Kneser-Ney model of the reference (3: a word trigram model)."""
-    """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
     pos_tokens: int = 50_000
     """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
     voice_docs: int = 150

@@ -140,28 +140,18 @@ def _check_rule(
         return [_na(rule.metric, generation, reason or "undefined", allowed)]
     out = []
     shown = format_number(value)
-    if rule.min is not None:
-        ok = value >= rule.min
+    for name, bound, holds, breaks in (("min", rule.min, ">=", "<"), ("max", rule.max, "<=", ">")):
+        if bound is None:
+            continue
+        ok = value >= bound if name == "min" else value <= bound
         out.append(
             CheckResult(
                 rule.metric,
                 generation,
                 "pass" if ok else "fail",
                 shown,
-                f">= {format_number(rule.min)}",
-                f"{rule.metric} = {shown} {'>=' if ok else '<'} min {format_number(rule.min)}",
-            )
-        )
-    if rule.max is not None:
-        ok = value <= rule.max
-        out.append(
-            CheckResult(
-                rule.metric,
-                generation,
-                "pass" if ok else "fail",
-                shown,
-                f"<= {format_number(rule.max)}",
-                f"{rule.metric} = {shown} {'<=' if ok else '>'} max {format_number(rule.max)}",
+                f"{holds} {format_number(bound)}",
+                f"{rule.metric} = {shown} {holds if ok else breaks} {name} {format_number(bound)}",
             )
         )
     if rule.max_relative_drop is not None:
