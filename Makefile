@@ -19,8 +19,9 @@ demo: $(STAMP)
 		corpora/demo/gen3.jsonl corpora/demo/gen4.jsonl corpora/demo/gen5.jsonl --out reports/demo \
 		--sample-docs 700
 
+# Two pytest workers (one per core); a module's tests stay on one worker, so its fixtures run once.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # Build sdist + wheel (no warnings), twine check, install the wheel alone (no torch) in a fresh venv
 # and audit the demo from /tmp: under a minute (CI runs it).
