@@ -2,7 +2,9 @@
 
 Prints (1) spaCy tagging speed (tokens/s, model load excluded) up to the 50,000-token cap on
 State of the Union paragraphs, and checks the cap holds; (2) the time of a voice audit of three
-generations of 2,000 paragraphs (reference, another sample, the same sample again).
+generations of 2,000 paragraphs (reference, another sample, the same sample again); (3) the time of
+the style-drift test (``voice.style_drift`` and ``voice.style_centroid_distance``, one shared
+computation) on that audit's own draws and null pairs, and its share of the voice audit's time.
 
 Usage: python bench/bench_voice.py
 """
@@ -38,12 +40,36 @@ def main() -> None:
         path = OUT / f"voice_{name}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
         paths.append(path)
+    import auditor.pipeline
     from auditor import audit
+    from auditor.families.voice.metrics import style_drift_parts
 
+    captured = {}
+    score = auditor.pipeline.compute_metrics
+
+    def capture(metrics, drawset, data, **kwargs):
+        captured["voice"] = (drawset, data)
+        return score(metrics, drawset, data, **kwargs)
+
+    auditor.pipeline.compute_metrics = capture
     start = time.perf_counter()
     result = audit(paths, families=("voice",), label_field="president")
+    total = time.perf_counter() - start
+    auditor.pipeline.compute_metrics = score
+    drawset, data = captured["voice"]
+    ref = drawset.draws[drawset.reference]
+    later = [gen for name, gen in drawset.draws.items() if name != drawset.reference]
+    pairs = [(r, g) for gen in later for r, g in zip(ref, gen, strict=True)]
+    pairs += list(drawset.null_pairs)
+    start = time.perf_counter()
+    style_drift_parts(pairs, data)
+    drift = time.perf_counter() - start
     print(
-        f"voice audit, 3 generations x 2,000 paragraphs, label field on: {time.perf_counter() - start:.1f} s "
+        f"style drift: {len(pairs)} classifier two-sample tests in {drift:.2f} s, "
+        f"{100 * drift / max(total - drift, 1e-9):.1f}% on top of the rest of the voice audit"
+    )
+    print(
+        f"voice audit, 3 generations x 2,000 paragraphs, label field on: {total:.1f} s "
         f"(n = {result.config['voice_chunks']} chunks, m = {result.config['voice_documents']} documents per draw)"
     )
 

@@ -5,6 +5,12 @@ R per generation, and the reference's split-half null), so both name :func:`prep
 pipeline runs it once. The artifacts (lost words, rank-frequency curves, rarefaction curves)
 describe the data rather than judge it, so they carry no verdict; they come from the profiles'
 full counts and reservoirs and are small (log-binned curves, top-N word lists).
+
+Word shift (``word_shift.<generation>``): the weighted log-odds z of every word, the generation's
+first budget draw against the reference's first budget draw (one draw each, equal size, from the
+reservoirs at the common budget; pooling the R draws would count re-drawn documents several times
+and inflate z), prior from the two draws' pooled counts (Monroe et al. 2008); the 30 most over- and
+under-used words with their counts and z.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from auditor.draws import Prepared, build_drawset, draw
+from auditor.draws import DrawSet, Prepared, build_drawset, draw
 from auditor.families.base import FamilyInput
 from auditor.stats import make_rng
 from auditor.text.profile import DocumentSample, GenerationProfile
@@ -58,11 +64,31 @@ def type_curve(sample: DocumentSample, seed: int, stream: str) -> list[list[int]
 def prepare(inputs: FamilyInput) -> Prepared:
     """Token draws at the common budget for vocabulary and tail, with the lexical artifacts."""
     drawset, plan = build_drawset(inputs.profiles, inputs.reference, inputs.settings)
+    found = artifacts(inputs.profiles, inputs.reference, inputs.words, inputs.settings)
+    found["word_shift"] = word_shifts(drawset, inputs.words)
     return Prepared(
         drawset,
         config={"budget": plan.budget, "budget_source": plan.source},
-        artifacts=artifacts(inputs.profiles, inputs.reference, inputs.words, inputs.settings),
+        artifacts=found,
     )
+
+
+WORD_SHIFT_TOP = 30
+
+
+def word_shifts(drawset: DrawSet, words: list[str], top: int = WORD_SHIFT_TOP) -> dict[str, dict[str, list[dict]]]:
+    """Per later generation with draws: its first budget draw's word shift against the reference's first draw."""
+    from auditor.families.vocabulary.wordshift import word_shift
+
+    ref_draws = drawset.draws.get(drawset.reference)
+    if not ref_draws:
+        return {}
+    ref = ref_draws[0].tokens
+    return {
+        name: word_shift(gen[0].tokens, ref, words, top)
+        for name, gen in drawset.draws.items()
+        if name != drawset.reference and gen
+    }
 
 
 def artifacts(

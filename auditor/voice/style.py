@@ -262,6 +262,39 @@ def style_feature_names() -> list[str]:
     )
 
 
+_PLAIN = {
+    "sentence_length_mean": "mean sentence length",
+    "sentence_length_sd": "spread of sentence length",
+    "word_length_mean": "mean word length",
+    "contraction_rate": "contractions",
+    "first_person_rate": "first-person pronouns",
+}
+_PLAIN_PUNCT = {
+    "period": "periods",
+    "comma": "commas",
+    "semicolon": "semicolons",
+    "colon": "colons",
+    "exclamation": "exclamation marks",
+    "question": "question marks",
+    "double_quote": "double quotes",
+    "single_quote": "apostrophes and single quotes",
+    "open_paren": "parentheses",
+    "hyphen": "hyphens and dashes",
+}
+
+
+def plain_feature_name(name: str) -> str:
+    """A :func:`style_feature_names` column in plain words ("first-person pronouns", 'the word "however"')."""
+    if name in _PLAIN:
+        return _PLAIN[name]
+    kind, _, rest = name.partition(":")
+    if kind == "fw":
+        return f'the word "{rest}"'
+    if kind == "punct":
+        return _PLAIN_PUNCT.get(rest, rest)
+    return name
+
+
 def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Stylometric rates, one row per text (n_texts x n_features, float64), and the feature names.
 

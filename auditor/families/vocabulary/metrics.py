@@ -127,6 +127,13 @@ def _segment_metric(fn):
     return metric
 
 
+def overused_mass(pairs: Sequence[tuple[Draw, Draw]], data: MetricData) -> np.ndarray:
+    """Share of the generation draw's tokens on words over-used (log-odds z > 3.29) against the reference draw."""
+    from auditor.families.vocabulary.wordshift import overused_share
+
+    return np.array([overused_share(gen.tokens, ref.tokens) for ref, gen in pairs], dtype=float)
+
+
 _spec = spec_factory("vocabulary")
 
 
@@ -222,5 +229,20 @@ METRICS = [
         ),
         "single",
         _distinct_n(3),
+    ),
+    Metric(
+        _spec(
+            "overused_mass",
+            "Over-used word mass",
+            "Share of the generation draw's tokens on words over-used against the reference draw: weighted "
+            "log-odds ratio z > 3.29 with an informative Dirichlet prior from the two draws' pooled counts.",
+            better="lower",
+            unit="share",
+            tolerance=0.02,
+            kind="absolute",
+            citation="Monroe, Colaresi & Quinn 2008, Fightin' Words",
+        ),
+        "paired",
+        overused_mass,
     ),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from auditor.report import plots
-from auditor.report.views import Chart, FamilyView
+from auditor.report.views import Chart, FamilyView, slug
 from auditor.result import AuditResult
 
 ZIPF_CAPTION = (
@@ -15,6 +15,12 @@ ZIPF_CAPTION = (
 RAREFACTION_CAPTION = (
     "Distinct word types against tokens drawn (whole documents, one seeded draw per point). "
     "Curves compare generations at any common size; a lower curve is a poorer vocabulary."
+)
+
+WORD_SHIFT_CAPTION = (
+    "Words the generation over-uses (right) and under-uses (left) against the reference: weighted "
+    "log-odds z with an informative Dirichlet prior (Monroe et al. 2008) on one equal-size budget draw "
+    "each. |z| > 3.29 is significant at p = 0.001; two halves of the same human text stay below about 4."
 )
 
 
@@ -28,4 +34,10 @@ def views(result: AuditResult) -> FamilyView:
     if any((art.get("type_curve") or {}).values()):
         svg = plots.type_curve_chart(art["type_curve"], ref, "rarefaction")
         charts.append(Chart("view-rarefaction", "Rarefaction curves", Markup(svg), RAREFACTION_CAPTION))
+    for name, shift in (art.get("word_shift") or {}).items():
+        if shift.get("over") or shift.get("under"):
+            from auditor.families.vocabulary.plots import word_shift_chart
+
+            svg = word_shift_chart(shift, name, f"wordshift-{slug(name)}")
+            charts.append(Chart(f"view-wordshift-{slug(name)}", f"Word shift: {name}", Markup(svg), WORD_SHIFT_CAPTION))
     return FamilyView(charts)

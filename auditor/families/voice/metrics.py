@@ -7,8 +7,10 @@ documents.
 
 Directions: ``style_dispersion``, ``author_separability`` and ``between_author_spread`` are
 higher-is-better (distinct voices); ``homogenization``, ``compression_ratio``,
-``pos_compression_ratio`` and ``near_duplicate_rate`` are lower-is-better (more repetitive).
-Headlines: ``style_dispersion`` and ``author_separability`` (the latter needs ``--label-field``).
+``pos_compression_ratio`` and ``near_duplicate_rate`` are lower-is-better (more repetitive);
+``style_drift`` (classifier two-sample AUC, reference vs generation chunks) and
+``style_centroid_distance`` are comparison metrics, lower-is-better (a register shift).
+Headlines: ``style_dispersion``, ``author_separability`` (needs ``--label-field``) and ``style_drift``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ from auditor.families.base import Metric, MetricData, spec_factory
 MIN_CHUNKS_PER_WRITER = 4
 """Writers with fewer chunks in a draw are left out of the separability test (5-fold CV needs them)."""
 CV_FOLDS = 4
+DRIFT_FOLDS = 5
+MIN_DRIFT_CHUNKS = 10
+"""Fewest chunks per side the style-drift test needs (two per fold of its 5-fold CV)."""
+DRIFT_ALPHA = 10.0
+"""L2 penalty of the style-drift ridge classifier (z-scored features, a few hundred chunks)."""
 
 
 @dataclass
@@ -132,6 +139,62 @@ def between_author_spread(draws: Sequence[VoiceDraw], data: MetricData) -> np.nd
         centroids = np.stack([x[y == w].mean(axis=0) for w in np.unique(y)])
         out.append(mean_pairwise_distance(centroids))
     return np.array(out, dtype=float)
+
+
+def style_drift_parts(pairs: Sequence[tuple[VoiceDraw, VoiceDraw]], data: MetricData) -> dict[str, np.ndarray]:
+    """Per (reference draw, generation draw): the classifier two-sample test's cross-validated ROC AUC
+    (``auc``) and the Euclidean distance between the two style centroids in z units (``centroid``).
+
+    Equal chunk counts per side (the larger side subsampled, seeded from both draws' seeds); 5
+    stratified shuffled folds; a ridge classifier (L2, alpha 10) scores the held-out chunks by its
+    decision function; the AUC is the mean of the per-fold AUCs. 0.5 = indistinguishable. Fewer
+    than ``MIN_DRIFT_CHUNKS`` chunks per side: NaN (n/a).
+    """
+    rows = [_style_drift(ref, gen) for ref, gen in pairs]
+    return {
+        "auc": np.array([r[0] for r in rows], dtype=float),
+        "centroid": np.array([r[1] for r in rows], dtype=float),
+    }
+
+
+def _ridge_scores(x: np.ndarray, target: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """Decision function of a ridge classifier (targets -1/+1, intercept by centring, L2 ``DRIFT_ALPHA``),
+    as scikit-learn's RidgeClassifier fits it, solved in closed form (about 50 times faster here)."""
+    mean, offset = x.mean(axis=0), target.mean()
+    xc = x - mean
+    if xc.shape[0] < xc.shape[1]:  # dual form: an n x n system
+        w = xc.T @ np.linalg.solve(xc @ xc.T + DRIFT_ALPHA * np.eye(len(xc)), target - offset)
+    else:
+        w = np.linalg.solve(xc.T @ xc + DRIFT_ALPHA * np.eye(xc.shape[1]), xc.T @ (target - offset))
+    return (test - mean) @ w + offset
+
+
+def _style_drift(ref: VoiceDraw, gen: VoiceDraw) -> tuple[float, float]:
+    a, b = ref.vectors, gen.vectors
+    per = min(len(a), len(b))
+    if per < MIN_DRIFT_CHUNKS:
+        return np.nan, np.nan
+    centroid = float(np.linalg.norm(a.mean(axis=0) - b.mean(axis=0)))
+    seed = (ref.seed * 1_000_003 + gen.seed) % (2**31)
+    rng = np.random.default_rng(seed)
+    if len(a) > per:
+        a = a[np.sort(rng.choice(len(a), per, replace=False))]
+    if len(b) > per:
+        b = b[np.sort(rng.choice(len(b), per, replace=False))]
+    from scipy.stats import rankdata
+    from sklearn.model_selection import StratifiedKFold
+
+    x = np.vstack([a, b])
+    y = np.concatenate([np.zeros(per, dtype=int), np.ones(per, dtype=int)])
+    folds = StratifiedKFold(n_splits=DRIFT_FOLDS, shuffle=True, random_state=seed)
+    aucs = []
+    for train, test in folds.split(x, y):
+        score = _ridge_scores(x[train], 2.0 * y[train] - 1.0, x[test])
+        ranks = rankdata(score)
+        pos = y[test] == 1
+        n_pos, n_neg = int(pos.sum()), int((~pos).sum())
+        aucs.append((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(np.mean(aucs)), centroid
 
 
 _spec = spec_factory("voice")
@@ -244,5 +307,37 @@ METRICS = [
         ),
         "single",
         near_duplicate_rate,
+    ),
+    Metric(
+        _spec(
+            "style_drift",
+            "Style drift (classifier AUC)",
+            "Classifier two-sample test: 5-fold cross-validated ROC AUC of a ridge classifier (L2, alpha 10) "
+            "telling the reference's z-scored style chunks from the generation's, equal counts per side; "
+            "0.5 = indistinguishable.",
+            better="lower",
+            unit="AUC",
+            headline=True,
+            tolerance=0.05,
+            kind="absolute",
+            citation="Lopez-Paz & Oquab 2017, Revisiting classifier two-sample tests",
+        ),
+        "paired",
+        style_drift_parts,
+        output="auc",
+    ),
+    Metric(
+        _spec(
+            "style_centroid_distance",
+            "Style centroid distance",
+            "Euclidean distance between the mean z-scored style vectors of the reference's and the "
+            "generation's chunks.",
+            better="lower",
+            unit="z-units",
+            citation="This tool",
+        ),
+        "paired",
+        style_drift_parts,
+        output="centroid",
     ),
 ]

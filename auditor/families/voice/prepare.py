@@ -9,6 +9,9 @@ z-scored with the reference's means and deviations.
 Documents: the first documents of the text sample feed homogenization, compression and near
 duplicates. Each draw takes ``n`` chunks and ``m`` documents without replacement; ``n`` and ``m`` are
 half the reference's pools at most, so its two disjoint halves are the null at the same sizes.
+
+Artifact ``style_shift``: per later generation, the named style features that moved most
+(:func:`style_shift`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,51 @@ from auditor.families.voice.metrics import VoiceDraw
 from auditor.stats import make_rng
 
 MIN_CHUNKS = 8
+STYLE_SHIFT_TOP = 10
+
+
+def style_shift(
+    raw: dict[str, np.ndarray], scaled: dict[str, np.ndarray], draws: dict[str, list[VoiceDraw]], reference: str
+) -> dict[str, list[dict]]:
+    """Per later generation, the named style features that moved most (largest |standardised mean difference|).
+
+    ``smd``: generation pool mean minus reference pool mean, in reference standard deviations; its
+    ``interval``: the 2.5-97.5 percentiles of the same difference between draw r of the generation and
+    draw r of the reference; ``relative``: the change of the raw mean over the reference's raw mean
+    (None when that is 0); ``text``: the feature in plain words with the relative change.
+    """
+    from auditor.voice.style import plain_feature_name, style_feature_names
+
+    names = style_feature_names()
+    k = len(names)
+    ref_raw = raw[reference][:, :k].mean(axis=0)
+    ref_mean = scaled[reference][:, :k].mean(axis=0)
+    out = {}
+    for name in scaled:
+        if name == reference:
+            continue
+        smd = scaled[name][:, :k].mean(axis=0) - ref_mean
+        pairs = zip(draws[name], draws[reference], strict=True)
+        per_draw = np.array([g.vectors[:, :k].mean(axis=0) - r.vectors[:, :k].mean(axis=0) for g, r in pairs])
+        lo, hi = np.percentile(per_draw, [2.5, 97.5], axis=0)
+        gen_raw = raw[name][:, :k].mean(axis=0)
+        order = np.lexsort((np.arange(k), -np.abs(smd)))[:STYLE_SHIFT_TOP]
+        rows = []
+        for i in order.tolist():
+            rel = float(gen_raw[i] / ref_raw[i] - 1) if ref_raw[i] > 0 else None
+            change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
+            rows.append(
+                {
+                    "feature": names[i],
+                    "name": plain_feature_name(names[i]),
+                    "smd": round(float(smd[i]), 4),
+                    "interval": [round(float(lo[i]), 4), round(float(hi[i]), 4)],
+                    "relative": None if rel is None else round(rel, 4),
+                    "text": f"{plain_feature_name(names[i])} {change}",
+                }
+            )
+        out[name] = rows
+    return out
 
 
 def prepare(inputs: FamilyInput) -> Prepared:
@@ -113,9 +161,10 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "n_documents": m,
         "pos_trigrams": list(trigram_vocab),
     }
+
     return Prepared(
         DrawSet(names, reference, draws, null_pairs, na),
         {"voice_chunks": n, "voice_documents": m},
-        {"voice": artifacts},
+        {"voice": artifacts, "style_shift": style_shift(raw, scaled, draws, reference)},
         metric_reasons=reasons,
     )

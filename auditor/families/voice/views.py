@@ -13,11 +13,14 @@ CHANCE = "voice.author_separability_chance"
 
 
 def views(result: AuditResult) -> FamilyView:
-    """Separability with its chance line, when the run had a label field; both are drawn there."""
+    """Separability with its chance line, when the run had a label field (both are drawn there), and
+    the table of style features that moved most per generation."""
+    shift = {g: rows for g, rows in (result.artifacts.get("style_shift") or {}).items() if rows}
+    section = {"section": "voice/section.html.j2", "context": {"style_shift": shift}} if shift else {}
     if not has(result, SEPARABILITY):
-        return FamilyView()
+        return FamilyView(**section)
     drawn_in = {SEPARABILITY: anchor(SEPARABILITY), CHANCE: anchor(SEPARABILITY)}
-    return FamilyView([separability(result)], drawn_in=drawn_in)
+    return FamilyView([separability(result)], drawn_in=drawn_in, **section)
 
 
 def separability(result: AuditResult) -> Chart:
