@@ -74,9 +74,11 @@ def test_stage_records_sizes(voice_result) -> None:
     assert len(art["pos_trigrams"]) == 100
 
 
-def test_without_label_field_author_metrics_are_na(paragraphs: list[dict], tmp_path: Path) -> None:
-    a = write_jsonl(tmp_path / "a.jsonl", paragraphs[:400])
-    b = write_jsonl(tmp_path / "b.jsonl", paragraphs[400:800])
+def test_without_label_field_author_metrics_are_na(shuffled: list[dict], tmp_path: Path) -> None:
+    # two random samples of the same addresses (consecutive paragraphs are different presidents and
+    # decades, a real change of style that voice.style_drift rightly flags)
+    a = write_jsonl(tmp_path / "a.jsonl", shuffled[:400])
+    b = write_jsonl(tmp_path / "b.jsonl", shuffled[400:800])
     result = audit([a, b], families=VOICE, pos_tokens=8_000, draws=5, splits=5)
     sep = result.metric("voice.author_separability")
     assert sep.values["b"].value is None and "--label-field" in sep.values["b"].reason
