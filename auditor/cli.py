@@ -452,6 +452,9 @@ def _verdict_table(result) -> str:
     lines = ["generation".ljust(width) + "".join(f.ljust(12) for f in families)]
     for g in result.generation_names:
         lines.append(shown[g].ljust(width) + "".join(result.verdict(f, g).status.ljust(12) for f in families))
+    from auditor.report.register import register_sentences
+
+    lines += [terminal_safe(sentence) for sentence in register_sentences(result).values()]
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from auditor.report.register import register_sentences
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls
 
@@ -123,6 +124,10 @@ def format_markdown(result: AuditResult) -> str:
         for v in reasons:
             for r in v.reasons:
                 lines.append(f"- {escape_cell(v.generation)} / {escape_cell(v.family)}: {escape_cell(r)}")
+    register = register_sentences(result)
+    if register:
+        lines += ["", "## Register", ""]
+        lines += [f"- {escape_cell(sentence)}" for sentence in register.values()]
     warnings = [(g.name, w) for g in result.generations for w in g.warnings]
     skipped = [(g.name, k, n) for g in result.generations for k, n in g.skipped.items()]
     if warnings or skipped:

@@ -295,6 +295,35 @@ def plain_feature_name(name: str) -> str:
     return name
 
 
+def feature_shift_rows(
+    smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
+) -> list[dict]:
+    """The ``top`` style features that moved most (largest ``|smd|``, ties by column), in plain words.
+
+    All arrays run over :func:`style_feature_names`. ``smd``: the mean change in standard deviations;
+    ``low``/``high``: its interval; ``relative``: the change of the raw mean over the original mean
+    (NaN when that mean is 0). The voice family (generation vs reference pools) and the paired family
+    (descendant vs its original, pair by pair) both describe their shifts with these rows.
+    """
+    names = style_feature_names()
+    order = np.lexsort((np.arange(len(smd)), -np.abs(smd)))[:top]
+    rows = []
+    for i in order.tolist():
+        rel = float(relative[i]) if np.isfinite(relative[i]) else None
+        change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
+        rows.append(
+            {
+                "feature": names[i],
+                "name": plain_feature_name(names[i]),
+                "smd": round(float(smd[i]), 4),
+                "interval": [round(float(low[i]), 4), round(float(high[i]), 4)],
+                "relative": None if rel is None else round(rel, 4),
+                "text": f"{plain_feature_name(names[i])} {change}",
+            }
+        )
+    return rows
+
+
 def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Stylometric rates, one row per text (n_texts x n_features, float64), and the feature names.
 

@@ -6,6 +6,9 @@ retention, type and MTLD change, style shift, semantic drift); draws resample pa
 replacement; the reference's row and the null are the identity (a copy of every original).
 
 Unlinked documents are counted (``artifacts.paired.linking``), shown in the report, and left out.
+``artifacts.paired.feature_shift`` names the style features the rewrites moved most (the mean of
+per-pair differences), and each worst-hit pair lists the words its rewrite introduced beside the
+rare words it lost.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ RARE_PER_200K = 16
 """The tail bands' upper edge (16 occurrences) at a 200,000-token budget."""
 MIN_PAIRS = 10
 WORST = 50
+FEATURE_SHIFT_TOP = 10
+INTRODUCED_SHOWN = 20
 EXCERPT = 300
 LANG_RARE_ZIPF = 3.0
 NEEDS_PAIRING = "needs --pair-field FIELD or --pair-by-order (documents linked across generations)"
@@ -66,11 +71,14 @@ def prepare(inputs: FamilyInput) -> Prepared:
         pairs[p.name] = {"ids": common, **measure(originals, descendants)}
     identity = measure.identity(list(ref_docs.values()))
     draws = {reference: [identity] * settings.draws}
+    resamples: dict[str, list[np.ndarray]] = {}
     for name, values in pairs.items():
         n = len(values["ids"])
         draws[name] = []
+        resamples[name] = []
         for r in range(settings.draws):
             idx = make_rng(settings.seed, "paired", by_name[name].stream, r).integers(0, n, n)
+            resamples[name].append(idx)
             draws[name].append(
                 PairDraw(
                     {k: values[k][idx] for k in PER_PAIR},
@@ -84,6 +92,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "pairs": {name: len(v["ids"]) for name, v in pairs.items()},
         "rare_threshold": measure.rare_max,
         "worst": {name: _worst(v) for name, v in pairs.items()},
+        "feature_shift": {name: _feature_shift(v, resamples[name]) for name, v in pairs.items()},
         "notes": {name: _note(v) for name, v in pairs.items() if _note(v)},
     }
     drawset = DrawSet(names, reference, draws, [(identity, identity)] * settings.splits, na)
@@ -149,9 +158,10 @@ class _PairMeasure:
 
     def __call__(self, originals: list[str], descendants: list[str]) -> dict[str, Any]:
         orig_words, desc_words = self._words(originals), self._words(descendants)
-        rare, lang_rare, type_change, mtld_change, lost = [], [], [], [], []
+        rare, lang_rare, type_change, mtld_change, lost, introduced = [], [], [], [], [], []
         for o, d in zip(orig_words, desc_words, strict=True):
             kept = set(d)
+            introduced.append(_introduced(o, d))
             rare_tokens = [w for w in o if self.ref_counts.get(w, 0) <= self.rare_max]
             lang_tokens = [w for w in o if self.lang_freq.get(w, 0.0) < 10 ** (LANG_RARE_ZIPF - 9)]
             rare.append(np.mean([w in kept for w in rare_tokens]) if rare_tokens else np.nan)
@@ -174,7 +184,10 @@ class _PairMeasure:
             "semantic_drift": self._drift(originals, descendants),
             "original_style": zo,
             "descendant_style": zd,
+            "original_raw": style_o,
+            "descendant_raw": style_d,
             "lost": lost,
+            "introduced": introduced,
             "originals": originals,
             "descendants": descendants,
         }
@@ -212,12 +225,38 @@ def _worst(values: dict[str, Any]) -> list[dict[str, Any]]:
             "id": values["ids"][i],
             "rare_retention": round(float(retention[i]), 6),
             "lost": values["lost"][i][:20],
+            "introduced": values["introduced"][i][:INTRODUCED_SHOWN],
             "original": values["originals"][i][:EXCERPT],
             "descendant": values["descendants"][i][:EXCERPT],
         }
         for i in order[:WORST]
         if retention[i] < 1
     ]
+
+
+def _introduced(original: list[str], descendant: list[str]) -> list[str]:
+    """Word types of the rewrite absent from its original, most used first (ties: first appearance)."""
+    have = set(original)
+    counts: dict[str, int] = {}
+    for w in descendant:
+        if w not in have and any(c.isalpha() for c in w):
+            counts[w] = counts.get(w, 0) + 1
+    return sorted(counts, key=lambda w: -counts[w])
+
+
+def _feature_shift(values: dict[str, Any], resamples: list[np.ndarray]) -> list[dict[str, Any]]:
+    """The style features the rewrites moved most: the mean per-pair difference (descendant minus
+    original) in the originals' standard deviations, its 2.5-97.5% interval over the resamples of pairs,
+    and the change of the raw mean over the originals' raw mean."""
+    from auditor.voice.style import feature_shift_rows
+
+    diff = values["descendant_style"] - values["original_style"]
+    per_draw = np.array([diff[idx].mean(axis=0) for idx in resamples])
+    low, high = np.percentile(per_draw, [2.5, 97.5], axis=0)
+    original, descendant = values["original_raw"].mean(axis=0), values["descendant_raw"].mean(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(original > 0, descendant / original - 1, np.nan)
+    return feature_shift_rows(diff.mean(axis=0), low, high, relative, FEATURE_SHIFT_TOP)
 
 
 def _note(values: dict[str, Any]) -> str:

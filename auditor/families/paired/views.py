@@ -1,4 +1,5 @@
-"""The paired family's section: how documents were linked, and the worst-hit rewrites."""
+"""The paired family's section: how documents were linked, the style features the rewrites moved,
+and the worst-hit rewrites."""
 
 from __future__ import annotations
 
@@ -16,24 +17,37 @@ def views(result: AuditResult) -> FamilyView:
     info = result.artifacts.get("paired") or {}
     return FamilyView(
         section="paired/section.html.j2" if info else None,
-        context={"info": info, "examples": worst_examples(result)},
+        context={
+            "info": info,
+            "examples": worst_examples(result),
+            "feature_shift": {g: rows for g, rows in (info.get("feature_shift") or {}).items() if rows},
+        },
     )
 
 
 def worst_examples(result: AuditResult) -> dict[str, list[dict[str, Any]]]:
-    """The worst-hit pairs per generation, the original cut into (text, lost word?) segments.
+    """The worst-hit pairs per generation: the original cut into (text, lost word?) segments and the
+    rewrite into (text, introduced word?) segments.
 
-    Segments are plain strings: the template escapes each and wraps the lost rare words in
-    <mark>, so corpus text never becomes markup.
+    Segments are plain strings: the template escapes each and wraps the marked words in <mark>, so
+    corpus text never becomes markup.
     """
     worst = (result.artifacts.get("paired") or {}).get("worst") or {}
     out = {}
     for generation, rows in worst.items():
-        examples = []
-        for row in rows[:EXAMPLES]:
-            lost = {w.lower() for w in row.get("lost", [])}
-            parts = re.split(r"([^\W\d_]+(?:['\u2019][^\W\d_]+)*)", row.get("original", ""))
-            segments = [(part, part.lower() in lost) for part in parts if part]
-            examples.append({**row, "segments": segments})
-        out[generation] = examples
+        out[generation] = [
+            {
+                **row,
+                "segments": _segments(row.get("original", ""), row.get("lost", [])),
+                "descendant_segments": _segments(row.get("descendant", ""), row.get("introduced", [])),
+            }
+            for row in rows[:EXAMPLES]
+        ]
     return out
+
+
+def _segments(text: str, marked: list[str]) -> list[tuple[str, bool]]:
+    """``text`` cut at word boundaries into (piece, is one of ``marked``) segments (case-insensitive)."""
+    words = {w.lower() for w in marked}
+    parts = re.split(r"([^\W\d_]+(?:['\u2019][^\W\d_]+)*)", text)
+    return [(part, part.lower() in words) for part in parts if part]

@@ -37,10 +37,9 @@ def style_shift(
     draw r of the reference; ``relative``: the change of the raw mean over the reference's raw mean
     (None when that is 0); ``text``: the feature in plain words with the relative change.
     """
-    from auditor.voice.style import plain_feature_name, style_feature_names
+    from auditor.voice.style import feature_shift_rows, style_feature_names
 
-    names = style_feature_names()
-    k = len(names)
+    k = len(style_feature_names())
     ref_raw = raw[reference][:, :k].mean(axis=0)
     ref_mean = scaled[reference][:, :k].mean(axis=0)
     out = {}
@@ -52,22 +51,9 @@ def style_shift(
         per_draw = np.array([g.vectors[:, :k].mean(axis=0) - r.vectors[:, :k].mean(axis=0) for g, r in pairs])
         lo, hi = np.percentile(per_draw, [2.5, 97.5], axis=0)
         gen_raw = raw[name][:, :k].mean(axis=0)
-        order = np.lexsort((np.arange(k), -np.abs(smd)))[:STYLE_SHIFT_TOP]
-        rows = []
-        for i in order.tolist():
-            rel = float(gen_raw[i] / ref_raw[i] - 1) if ref_raw[i] > 0 else None
-            change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
-            rows.append(
-                {
-                    "feature": names[i],
-                    "name": plain_feature_name(names[i]),
-                    "smd": round(float(smd[i]), 4),
-                    "interval": [round(float(lo[i]), 4), round(float(hi[i]), 4)],
-                    "relative": None if rel is None else round(rel, 4),
-                    "text": f"{plain_feature_name(names[i])} {change}",
-                }
-            )
-        out[name] = rows
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.where(ref_raw > 0, gen_raw / ref_raw - 1, np.nan)
+        out[name] = feature_shift_rows(smd, lo, hi, relative, STYLE_SHIFT_TOP)
     return out
 
 

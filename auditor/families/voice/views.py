@@ -13,10 +13,14 @@ CHANCE = "voice.author_separability_chance"
 
 
 def views(result: AuditResult) -> FamilyView:
-    """Separability with its chance line, when the run had a label field (both are drawn there), and
-    the table of style features that moved most per generation."""
+    """Separability with its chance line, when the run had a label field (both are drawn there), the
+    register sentences, and the table of style features that moved most per generation."""
+    from auditor.report.register import register_sentences
+
     shift = {g: rows for g, rows in (result.artifacts.get("style_shift") or {}).items() if rows}
-    section = {"section": "voice/section.html.j2", "context": {"style_shift": shift}} if shift else {}
+    register = register_sentences(result)
+    context = {"style_shift": shift, "register": register}
+    section = {"section": "voice/section.html.j2", "context": context} if shift or register else {}
     if not has(result, SEPARABILITY):
         return FamilyView(**section)
     drawn_in = {SEPARABILITY: anchor(SEPARABILITY), CHANCE: anchor(SEPARABILITY)}
