@@ -146,9 +146,10 @@ def load(path: str) -> CausalLM:
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(Errors.E064.format(path=path, detail=first)) from None
+    except Exception as exc:  # third-party code reading the user's files: SafetensorError, OSError...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        raise UsageError(Errors.E064.format(path=path, detail=detail)) from None
     model = model.to("cpu").float()  # float32 whatever the folder stores: the same numbers on every CPU
     model.eval()
     config = model.config

@@ -235,6 +235,17 @@ def test_a_non_model_folder_is_exit_2_naming_it(corpora: tuple[Path, Path], tmp_
     assert len(lines) == 1 and str(folder) in lines[0] and "no config.json" in lines[0]
 
 
+def test_corrupt_weights_are_a_usage_error_naming_the_folder(model_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "corrupt"
+    folder.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (folder / name).write_bytes((model_dir / name).read_bytes())
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    Settings(likelihood_model=str(folder))  # the folder looks right: only loading can tell
+    with pytest.raises(UsageError, match=re.escape(f"{folder}: --likelihood-model could not be loaded offline (")):
+        neural.load(str(folder))
+
+
 def test_a_config_file_sets_it_and_check_and_init_policy_take_the_flag(model_dir: Path, tmp_path: Path) -> None:
     path = tmp_path / "auditor.toml"
     path.write_text(f"likelihood_model = {json.dumps(str(model_dir))}\n", encoding="utf-8")
