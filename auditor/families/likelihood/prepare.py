@@ -82,7 +82,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
             return Prepared(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), config)
 
     usable = {p.name: _usable(p, neural_model) for p in profiles}
-    where = "sampled (setting sample_docs) " if neural_model else ""
+    where = "sampled documents (setting sample_docs) " if neural_model else ""
     na = {
         p.name: f"too few documents: {len(usable[p.name])} {where}of at least {MIN_DOCUMENT_TOKENS} words, the "
         f"likelihood family needs at least {settings.min_docs} (setting min_docs)"

@@ -185,6 +185,16 @@ def test_deterministic_for_a_seed(cli_run: Path, model_dir: Path, corpora: tuple
     assert other["artifacts"]["likelihood"]["histogram"] == first["artifacts"]["likelihood"]["histogram"]
 
 
+def test_too_few_sampled_documents_is_na_with_a_reason(
+    model_dir: Path, corpora: tuple[Path, Path], shuffled: list[dict], tmp_path: Path
+) -> None:
+    small = write_jsonl(tmp_path / "small.jsonl", shuffled[490:520])
+    result = audit([f"ref={corpora[0]}", f"small={small}"], likelihood_model=str(model_dir), **FAST)
+    assert result.verdict(FAMILY, "small").status == "n/a"
+    reason = result.metric("likelihood.typical_mass").values["small"].reason
+    assert "too few documents: 30 sampled documents" in reason and "min_docs" in reason
+
+
 def test_an_unknown_path_is_exit_2_with_one_line(corpora: tuple[Path, Path], tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
     args = ["audit", *map(str, corpora), "--families", FAMILY, "--likelihood-model", str(missing)]
