@@ -21,7 +21,7 @@ def model_phrase(info: dict[str, Any]) -> tuple[str, str]:
     """What scored the documents, and what the reference's line is, in words for captions."""
     if info.get("scorer") == "neural":
         model = info.get("model") or {}
-        return f"the causal language model {model.get('name', '?')}", "every sampled reference document"
+        return f"the causal language model {model.get('name', '?')}", "all its sampled documents"
     return "the n-gram model fitted on half of the reference", "its other half"
 
 
