@@ -39,9 +39,10 @@ from auditor.errors import AuditorError
 from auditor.text.terminal import terminal_safe
 
 FAMILIES_HELP = (
-    "Families: vocabulary, tail, topics, voice and paired run on the core install (pip install corpus-auditor); "
-    "embedding needs the embedding extra (pip install torch, then pip install 'corpus-auditor[embedding]') and "
-    "is n/a without it; --engine dask needs the dask extra."
+    "Families: vocabulary, tail, topics, voice, paired and likelihood run on the core install (pip install "
+    "corpus-auditor); embedding needs the embedding extra (pip install torch, then pip install "
+    "'corpus-auditor[embedding]') and is n/a without it; likelihood with --likelihood-model needs the "
+    "likelihood-neural extra; --engine dask needs the dask extra."
 )
 EXIT_CODES_HELP = (
     "Exit codes: 0 ran (check: passed), 1 a gate rule failed (check only), 2 usage or input error, "
@@ -186,8 +187,8 @@ Reference = Annotated[Optional[str], typer.Option(help="Reference generation nam
 Families = Annotated[
     Optional[str],
     typer.Option(
-        help="Comma-separated families (default: all): vocabulary, tail, topics, voice, paired (core install); "
-        "embedding (needs the embedding extra)."
+        help="Comma-separated families (default: all): vocabulary, tail, topics, voice, paired, likelihood (core "
+        "install); embedding (needs the embedding extra)."
     ),
 ]
 TextField = Annotated[
@@ -206,6 +207,13 @@ TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", help="spacy 
 EmbeddingModel = Annotated[
     Optional[str],
     typer.Option(help="Embedding model: a local folder or a sentence-transformers name available offline."),
+]
+LikelihoodModel = Annotated[
+    Optional[str],
+    typer.Option(
+        help="Likelihood family: a local Hugging Face causal LM folder (e.g. a saved GPT-2) that scores the "
+        "sampled documents instead of the reference's n-gram model (needs the likelihood-neural extra)."
+    ),
 ]
 SampleDocs = Annotated[Optional[int], typer.Option(help="Documents per generation for the sampled families.")]
 CacheDir = Annotated[Optional[Path], typer.Option(help="Embedding cache folder (default ~/.cache/auditor).")]
@@ -246,6 +254,7 @@ class SettingsOptions:
     seed: Seed = None
     tokenizer: TokenizerOpt = None
     embedding_model: EmbeddingModel = None
+    likelihood_model: LikelihoodModel = None
     sample_docs: SampleDocs = None
     cache_dir: CacheDir = None
     no_cache: NoCache = False
@@ -284,6 +293,7 @@ CALIBRATION_OPTIONS = (
     "splits",
     "seed",
     "embedding_model",
+    "likelihood_model",
     "sample_docs",
     "cache_dir",
     "no_cache",

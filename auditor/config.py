@@ -68,6 +68,10 @@ class Settings:
     """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
     likelihood_order: int = 3
     """n of the likelihood family's Kneser-Ney model of the reference (3: a word trigram model)."""
+    likelihood_model: str | None = None
+    """A local Hugging Face causal LM folder (e.g. a saved GPT-2) that scores the likelihood family's
+    sampled documents instead of the n-gram model; None = the n-gram model. Checked (exists, is a
+    causal LM) when the settings are read, if the likelihood family runs."""
     pos_tokens: int = 50_000
     """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
     voice_docs: int = 150
@@ -110,8 +114,9 @@ class Settings:
     def __post_init__(self) -> None:
         # normal forms first: a comma-separated string of families, duplicates dropped (order kept)
         object.__setattr__(self, "families", _families(self.families))
-        if isinstance(self.cache_dir, os.PathLike):
-            object.__setattr__(self, "cache_dir", os.fspath(self.cache_dir))
+        for name in ("cache_dir", "likelihood_model"):
+            if isinstance(getattr(self, name), os.PathLike):
+                object.__setattr__(self, name, os.fspath(getattr(self, name)))
         for name, check in _CHECKS.items():
             check(name, getattr(self, name))
         if self.pair_field and self.pair_by_order:
@@ -131,6 +136,10 @@ class Settings:
                     available=", ".join(FAMILIES),
                 )
             )
+        if self.likelihood_model is not None and "likelihood" in self.families:
+            from auditor.families.likelihood.neural import check_folder
+
+            check_folder(self.likelihood_model)  # before the long pass: a wrong path is a usage error now
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values (for ``metrics.json``'s ``config``)."""
@@ -228,6 +237,7 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "knn_k": _int(1),
     "topics_k": _int(2),
     "likelihood_order": _int(1),
+    "likelihood_model": _text(optional=True),
     "pos_tokens": _int(1_000),
     "voice_docs": _int(4),
     "pair_budget": _int(1),

@@ -150,3 +150,12 @@ class Errors:
         "The Kneser-Ney discount must be a number in (0, 1], or None for modified Kneser-Ney (three "
         "discounts per order from the counts). Got {value!r} instead."
     )
+    E062 = (
+        "{path}: --likelihood-model: no such folder. Give the folder of a local Hugging Face causal language "
+        "model (config.json, weights and tokenizer files, as save_pretrained writes them); nothing is downloaded."
+    )
+    E063 = (
+        "{path}: --likelihood-model is not a causal language model folder: {reason}. Give a folder that "
+        "AutoModelForCausalLM and AutoTokenizer load offline (e.g. a saved GPT-2)."
+    )
+    E064 = "{path}: --likelihood-model could not be loaded offline ({detail})."

@@ -35,6 +35,7 @@ BAD = [
     ("knn_k", "0", "an int >= 1", "0 (an integer)"),
     ("topics_k", "1", "an int >= 2", "1 (an integer)"),
     ("likelihood_order", "0", "an int >= 1", "0 (an integer)"),
+    ("likelihood_model", "5", "a non-empty string or unset", "5 (an integer)"),
     ("pos_tokens", "999", "an int >= 1000", "999 (an integer)"),
     ("voice_docs", "3", "an int >= 4", "3 (an integer)"),
     ("pair_budget", "0", "an int >= 1", "0 (an integer)"),

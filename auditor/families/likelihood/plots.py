@@ -22,10 +22,12 @@ def density_chart(
     reference: str,
     percentiles: Sequence[tuple[str, float]],
     key: str,
+    model: str = "the reference's n-gram model",
 ) -> str:
     """Overlaid step densities, one per generation, with the reference's percentile lines (dashed).
 
-    ``percentiles`` are (label, value) pairs, e.g. ("10th", 4.97), drawn as vertical lines.
+    ``percentiles`` are (label, value) pairs, e.g. ("10th", 4.97), drawn as vertical lines; ``model``
+    names what scored the documents, for the alt text.
     """
     names = list(density)
     colors = plots.generation_colors(names, reference)
@@ -51,7 +53,7 @@ def density_chart(
             if len(density[n])
         )
         alt = (
-            "Distribution of per-document log-perplexity under the reference's n-gram model, one line per "
+            f"Distribution of per-document log-perplexity under {plots._text(model)}, one line per "
             f"generation, with the reference's percentiles dashed ({lines}). {peaks}."
         )
         return plots._finish(fig, key, alt)

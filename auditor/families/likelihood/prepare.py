@@ -1,26 +1,37 @@
-"""The likelihood stage: fit the reference's n-gram model on one half of its sample, score the rest.
+"""The likelihood stage: score documents with a model of text, hash their 8-grams, and draw.
 
-The reference's token reservoir (whole documents of word ids) is split at random, by document,
-into a fit half and a held-out half. The Kneser-Ney model is fitted on the fit half only, as the
-topic model is: scoring the text a model was fitted on would make the reference look more
-probable than any new sample of the same text. Every document of the held-out half and of each
-generation's reservoir is scored once (documents of fewer than ``MIN_DOCUMENT_TOKENS`` words are
-skipped and counted: a mean over two tokens says little), then draws take ``n`` documents'
-scores without replacement; the null splits the held-out half's scores into two disjoint sets of
-``n``. The copy counts (word 8-grams found in the reference) are computed per document at the
-same time, so a draw carries both.
+Two scorers, one procedure after them:
+
+* The n-gram model (default). The reference's token reservoir (whole documents of word ids) is
+  split at random, by document, into a fit half and a held-out half. The Kneser-Ney model is
+  fitted on the fit half only, as the topic model is: scoring the text a model was fitted on
+  would make the reference look more probable than any new sample of the same text. The held-out
+  half and each generation's reservoir are scored.
+* A causal language model (``--likelihood-model``, :mod:`neural`). It reads text, so it scores the
+  text sample (``sample_docs`` documents per generation, the reservoir's first documents). It was
+  not fitted on the reference, so no half is set aside: every sampled reference document is
+  scored, and the null splits them into two halves, as it splits the held-out half above.
+
+Documents of fewer than ``MIN_DOCUMENT_TOKENS`` words are skipped and counted (a mean over two
+tokens says little). Then draws take ``n`` documents' scores without replacement; the null splits
+the reference's scored documents into two disjoint sets of ``n``. The copy counts (word 8-grams
+found in the reference) are computed per document at the same time, so a draw carries both; they
+do not depend on the scorer.
 
 Memory is bounded by the reservoirs (``reservoir_tokens`` per generation), never the corpus.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from auditor.draws import Prepared, pool_drawset, unusable_reference
+from auditor.draws import DrawSet, Prepared, pool_drawset, unusable_reference
 from auditor.families.base import FamilyInput
+from auditor.families.likelihood import neural
 from auditor.families.likelihood.copying import (
     COPY_N,
     ReferenceNgrams,
@@ -31,7 +42,7 @@ from auditor.families.likelihood.copying import (
 from auditor.families.likelihood.kneser_ney import KneserNey
 from auditor.families.likelihood.metrics import HIGH_PERCENTILE, LOW_PERCENTILE, LikelihoodDraw
 from auditor.stats import make_rng
-from auditor.text.profile import DocumentSample
+from auditor.text.profile import DocumentSample, GenerationProfile
 
 MIN_DOCUMENT_TOKENS = 5
 """Documents with fewer words are skipped (and counted)."""
@@ -42,23 +53,43 @@ SPAN_WORDS = 60
 """A listed span is cut after this many words."""
 
 
-def prepare(inputs: FamilyInput) -> Prepared:
-    """Fit the reference's model on half its sample, score every generation's documents, and draw."""
-    profiles, reference, settings = inputs.profiles, inputs.reference, inputs.settings
-    order = settings.likelihood_order
-    names = [p.name for p in profiles]
-    by_name = {p.name: p for p in profiles}
-    ref_sample = by_name[reference].sample
-    config: dict[str, Any] = {"likelihood_order": order, "likelihood_discount": "modified", "likelihood_n": None}
+@dataclass
+class _Scorer:
+    """One model's side of the stage: which documents it scores and how (the rest is shared)."""
 
-    usable = {p.name: np.flatnonzero(p.sample.lengths >= MIN_DOCUMENT_TOKENS) for p in profiles}
+    documents: Callable[[GenerationProfile, bool], np.ndarray]
+    """A generation's reservoir documents to score (``True`` for the reference)."""
+    score: Callable[[GenerationProfile, np.ndarray], tuple[np.ndarray, dict[str, Any]]]
+    """Per-document log-perplexity of those documents, and what to record per generation."""
+    artifacts: dict[str, Any]
+    config: dict[str, Any]
+
+
+def prepare(inputs: FamilyInput) -> Prepared:
+    """Score every generation's documents with the reference's n-gram model (fitted on half of the
+    reference) or with ``--likelihood-model``, hash their 8-grams, and draw."""
+    profiles, reference, settings = inputs.profiles, inputs.reference, inputs.settings
+    names = [p.name for p in profiles]
+    neural_model = settings.likelihood_model is not None
+    config: dict[str, Any] = {
+        "likelihood_scorer": "neural" if neural_model else "kneser-ney",
+        "likelihood_discount": None if neural_model else "modified",
+        "likelihood_n": None,
+    }
+    if neural_model:
+        unavailable = neural.missing_dependency()
+        if unavailable:
+            return Prepared(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), config)
+
+    usable = {p.name: _usable(p, neural_model) for p in profiles}
+    where = "sampled documents (setting sample_docs) " if neural_model else ""
     na = {
-        p.name: f"too few documents: {len(usable[p.name])} of at least {MIN_DOCUMENT_TOKENS} words, the "
+        p.name: f"too few documents: {len(usable[p.name])} {where}of at least {MIN_DOCUMENT_TOKENS} words, the "
         f"likelihood family needs at least {settings.min_docs} (setting min_docs)"
         for p in profiles
         if len(usable[p.name]) < settings.min_docs
     }
-    if reference not in na and len(usable[reference]) < 2 * settings.min_docs:
+    if not neural_model and reference not in na and len(usable[reference]) < 2 * settings.min_docs:
         na[reference] = (
             f"the reference has {len(usable[reference])} documents of at least {MIN_DOCUMENT_TOKENS} words; fitting "
             f"the model on half and scoring the other half needs at least {2 * settings.min_docs}"
@@ -66,15 +97,10 @@ def prepare(inputs: FamilyInput) -> Prepared:
     if reference in na:
         return unusable_reference(names, reference, na, config)
 
-    split = make_rng(settings.seed, "likelihood", "fit-split").permutation(ref_sample.n_docs)
-    fit_docs = np.sort(split[: ref_sample.n_docs // 2])
-    held_docs = np.sort(split[ref_sample.n_docs // 2 :])
-    fit = ref_sample.subset(fit_docs)
-    fit_types = np.unique(fit.tokens)
-    size = max([len(inputs.words), *(int(p.sample.tokens.max()) + 1 for p in profiles if p.sample.n_tokens)])
-    to_model = np.full(size, len(fit_types) + 1, dtype=np.int64)  # unknown words -> UNK
-    to_model[fit_types] = np.arange(len(fit_types))
-    model = KneserNey.fit(to_model[fit.tokens], fit.offsets, len(fit_types), order=order)
+    by_name = {p.name: p for p in profiles}
+    scorer = _neural(inputs, usable) if neural_model else _kneser_ney(inputs, by_name[reference], usable)
+    config.update(scorer.config)
+    ref_sample = by_name[reference].sample
     ref_ngrams = ReferenceNgrams.build(ref_sample.tokens, ref_sample.offsets)
 
     pools: dict[str, np.ndarray] = {}
@@ -84,46 +110,42 @@ def prepare(inputs: FamilyInput) -> Prepared:
         if p.name in na:
             continue
         is_ref = p.name == reference
-        docs = held_docs[p.sample.lengths[held_docs] >= MIN_DOCUMENT_TOKENS] if is_ref else usable[p.name]
+        candidates = scorer.documents(p, is_ref)
+        scores, recorded = scorer.score(p, candidates)
+        scored = np.isfinite(scores)  # a document the model predicts nothing of is skipped too
+        docs, scores = candidates[scored], scores[scored]
         sample = p.sample.subset(docs)
-        symbols = to_model[sample.tokens]
         inside, copied = copied_positions(sample.tokens, sample.offsets, ref_ngrams, leave_one_out=is_ref)
-        rows = np.column_stack(
-            [
-                model.document_log_perplexity(symbols, sample.offsets),
-                per_document(inside, sample.offsets),
-                per_document(copied, sample.offsets),
-            ]
-        )
+        rows = np.column_stack([scores, per_document(inside, sample.offsets), per_document(copied, sample.offsets)])
         pools[p.name] = rows
         info[p.name] = {
             "documents": len(docs),
-            "skipped_short": int((held_docs if is_ref else np.arange(p.sample.n_docs)).size - len(docs)),
-            "oov_rate": round(float(np.mean(symbols == model.unk)), 6) if len(symbols) else None,
-            "mean_log_perplexity": round(float(rows[:, 0].mean()), 6),
+            "skipped_short": int(len(candidates) - len(docs) + recorded.pop("unscored")),
+            **recorded,
+            "mean_log_perplexity": round(float(rows[:, 0].mean()), 6) if len(rows) else None,
             "copy_rate": round(float(rows[:, 2].sum() / rows[:, 1].sum()), 6) if rows[:, 1].sum() else None,
         }
         if not is_ref:
             spans[p.name] = _spans(sample, copied, inputs.words)
 
     if len(pools[reference]) < settings.min_docs:
+        scored_docs = "sampled" if neural_model else "held-out"
         na[reference] = (
-            f"only {len(pools[reference])} held-out reference documents have at least {MIN_DOCUMENT_TOKENS} words "
-            f"(need {settings.min_docs}, setting min_docs)"
+            f"only {len(pools[reference])} {scored_docs} reference documents have at least {MIN_DOCUMENT_TOKENS} "
+            f"words (need {settings.min_docs}, setting min_docs)"
         )
         return unusable_reference(names, reference, na, config)
+    for name, rows in pools.items():
+        if name not in na and len(rows) < settings.min_docs:
+            na[name] = f"too few documents scored: {len(rows)}, the likelihood family needs {settings.min_docs}"
+    pools = {k: v for k, v in pools.items() if k not in na}
     n = min([len(pools[reference]) // 2, settings.sample_docs] + [len(v) for k, v in pools.items() if k != reference])
     streams = {p.name: p.stream for p in profiles}
     drawset = pool_drawset(names, reference, streams, pools, n, settings, LikelihoodDraw, na, "likelihood")
-    config.update(likelihood_n=n, likelihood_vocabulary=len(fit_types))
+    config.update(likelihood_n=n)
     held = pools[reference][:, 0]
     artifacts = {
-        "order": order,
-        "discount": "modified",
-        "discounts": [[round(float(d), 6) for d in row] for row in model.discounts],
-        "vocabulary_size": len(fit_types),
-        "fit_documents": int(fit.n_docs),
-        "fit_tokens": int(fit.n_tokens),
+        **scorer.artifacts,
         "n": n,
         "min_document_tokens": MIN_DOCUMENT_TOKENS,
         "copy_n": COPY_N,
@@ -138,6 +160,88 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "copied_spans": spans,
     }
     return Prepared(drawset, config, {"likelihood": artifacts})
+
+
+def _usable(profile: GenerationProfile, neural_model: bool) -> np.ndarray:
+    """The reservoir documents of at least ``MIN_DOCUMENT_TOKENS`` words a scorer may take.
+
+    A neural model reads text, so it takes the documents of the text sample (``sample_docs``),
+    which are the first documents of the token reservoir: both keep the smallest random keys, so
+    one is a prefix of the other, and document i of the text sample is document i of the
+    reservoir (the keys are compared to be sure).
+    """
+    lengths = profile.sample.lengths
+    if not neural_model:
+        return np.flatnonzero(lengths >= MIN_DOCUMENT_TOKENS)
+    common = min(len(profile.texts), profile.sample.n_docs)
+    keys = profile.sample.keys
+    if keys is not None and not np.array_equal(keys[:common], profile.texts.keys[:common]):
+        raise RuntimeError(f"{profile.name}: the text sample is not the token reservoir's first documents")
+    return np.flatnonzero(lengths[:common] >= MIN_DOCUMENT_TOKENS)
+
+
+def _kneser_ney(inputs: FamilyInput, ref: GenerationProfile, usable: dict[str, np.ndarray]) -> _Scorer:
+    """The n-gram scorer: fitted on a random half of the reference's reservoir, which it never scores."""
+    order = inputs.settings.likelihood_order
+    ref_sample = ref.sample
+    split = make_rng(inputs.settings.seed, "likelihood", "fit-split").permutation(ref_sample.n_docs)
+    fit_docs = np.sort(split[: ref_sample.n_docs // 2])
+    held_docs = np.sort(split[ref_sample.n_docs // 2 :])
+    fit = ref_sample.subset(fit_docs)
+    fit_types = np.unique(fit.tokens)
+    size = max([len(inputs.words), *(int(p.sample.tokens.max()) + 1 for p in inputs.profiles if p.sample.n_tokens)])
+    to_model = np.full(size, len(fit_types) + 1, dtype=np.int64)  # unknown words -> UNK
+    to_model[fit_types] = np.arange(len(fit_types))
+    model = KneserNey.fit(to_model[fit.tokens], fit.offsets, len(fit_types), order=order)
+
+    def documents(p: GenerationProfile, is_ref: bool) -> np.ndarray:
+        return held_docs[p.sample.lengths[held_docs] >= MIN_DOCUMENT_TOKENS] if is_ref else usable[p.name]
+
+    def score(p: GenerationProfile, docs: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        sample = p.sample.subset(docs)
+        symbols = to_model[sample.tokens]
+        total = len(held_docs) if p.name == ref.name else p.sample.n_docs
+        recorded = {
+            "unscored": total - len(docs),
+            "oov_rate": round(float(np.mean(symbols == model.unk)), 6) if len(symbols) else None,
+        }
+        return model.document_log_perplexity(symbols, sample.offsets), recorded
+
+    artifacts = {
+        "scorer": "kneser-ney",
+        "order": order,
+        "discount": "modified",
+        "discounts": [[round(float(d), 6) for d in row] for row in model.discounts],
+        "vocabulary_size": len(fit_types),
+        "fit_documents": int(fit.n_docs),
+        "fit_tokens": int(fit.n_tokens),
+    }
+    return _Scorer(documents, score, artifacts, {"likelihood_vocabulary": len(fit_types)})
+
+
+def _neural(inputs: FamilyInput, usable: dict[str, np.ndarray]) -> _Scorer:
+    """The causal LM scorer: not fitted on the reference, so every sampled reference document is scored."""
+    lm = neural.load(str(inputs.settings.likelihood_model))
+    progress = inputs.progress
+
+    def documents(p: GenerationProfile, is_ref: bool) -> np.ndarray:
+        return usable[p.name]
+
+    def score(p: GenerationProfile, docs: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        texts = [p.texts.texts[i] for i in docs]
+        update = progress(f"{p.name}: likelihood model", len(texts)) if progress else None
+        scores = neural.score(lm, texts, update)
+        recorded = {
+            "unscored": min(len(p.texts), p.sample.n_docs) - len(docs),
+            "model_tokens": int(scores.tokens.sum()),
+            "truncated_documents": int(np.count_nonzero(scores.truncated)),
+            "truncated_tokens": int(scores.truncated.sum()),
+        }
+        return scores.log_perplexity, recorded
+
+    model = lm.describe()
+    config = {"likelihood_vocabulary": model["vocab_size"], "likelihood_context": model["context_length"]}
+    return _Scorer(documents, score, {"scorer": "neural", "model": model}, config)
 
 
 def _histogram(pools: dict[str, np.ndarray], names: list[str]) -> dict[str, Any]:

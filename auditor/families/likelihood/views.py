@@ -11,11 +11,18 @@ from auditor.report.views import Chart, FamilyView, slug
 from auditor.result import AuditResult
 
 DENSITY_CAPTION = (
-    "Per-document log-perplexity under the n-gram model fitted on half of the reference, for every scored "
-    "document; the reference's line is its other half. Dashed: the reference half's {low} and {high} "
-    "percentiles. A collapsing generation piles up left of the {low} (more typical than human text) or "
-    "spreads right of the {high} (less coherent)."
+    "Per-document log-perplexity under {model}, for every scored document; the reference's line is {ref_line}. "
+    "Dashed: the reference's {low} and {high} percentiles. A collapsing generation piles up left of the {low} "
+    "(more typical than human text) or spreads right of the {high} (less coherent)."
 )
+
+
+def model_phrase(info: dict[str, Any]) -> tuple[str, str]:
+    """What scored the documents, and what the reference's line is, in words for captions."""
+    if info.get("scorer") == "neural":
+        model = info.get("model") or {}
+        return f"the causal language model {model.get('name', '?')}", "all its sampled documents"
+    return "the n-gram model fitted on half of the reference", "its other half"
 
 
 def views(result: AuditResult) -> FamilyView:
@@ -26,14 +33,15 @@ def views(result: AuditResult) -> FamilyView:
     density = {g: histogram["density"][g] for g in result.generation_names if g in histogram.get("density", {})}
     if density:
         percentiles = [(_ordinal(q), value) for q, value in (info.get("percentiles") or {}).values()]
-        svg = density_chart(histogram["edges"], density, result.reference, percentiles, "likelihood-density")
+        model, ref_line = model_phrase(info)
+        svg = density_chart(histogram["edges"], density, result.reference, percentiles, "likelihood-density", model)
         labels = [label for label, _ in percentiles] or ["10th", "90th"]
         charts.append(
             Chart(
                 "view-likelihood",
                 "Per-document log-perplexity",
                 Markup(svg),
-                DENSITY_CAPTION.format(low=labels[0], high=labels[-1]),
+                DENSITY_CAPTION.format(model=model, ref_line=ref_line, low=labels[0], high=labels[-1]),
                 definition=f"def-{slug('likelihood.distribution_shift')}",
                 also=[
                     ("typical mass", f"def-{slug('likelihood.typical_mass')}"),
@@ -52,7 +60,8 @@ def views(result: AuditResult) -> FamilyView:
 
 
 def _generation_rows(result: AuditResult, info: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per scored generation: documents scored, skipped as too short, and the out-of-vocabulary rate."""
+    """Per scored generation: documents scored, skipped as too short, and the out-of-vocabulary rate (the
+    n-gram model) or the documents and tokens cut to the context (a neural model)."""
     per = info.get("generations") or {}
     return [{"name": g, **per[g]} for g in result.generation_names if g in per]
 
