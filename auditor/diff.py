@@ -451,8 +451,15 @@ def _left_out(diff: Diff, show: Any) -> list[str]:
     return out
 
 
-def format_markdown(diff: Diff) -> str:
+COMMENT_LIMIT = 60_000
+"""Characters a diff comment may take: GitHub refuses a comment over 65,536."""
+
+
+def format_markdown(diff: Diff, *, limit: int = COMMENT_LIMIT) -> str:
     """A pull-request comment: summary, family verdicts, headline and changed metrics, the rest folded.
+
+    When the folded table of the other metrics would take the comment over ``limit`` characters
+    (many families and generations), it is left out with a line saying so; ``--json`` has every row.
 
     Every string from the files goes through :func:`auditor.report.markdown.escape_cell` or
     :func:`~auditor.report.markdown.code_span`, so a generation named like a link stays text.
@@ -496,9 +503,14 @@ def format_markdown(diff: Diff) -> str:
     shown = [m for m in diff.metrics if m.headline or m.verdict != SAME]
     rest = [m for m in diff.metrics if not (m.headline or m.verdict != SAME)]
     lines += ["", "### Headline metrics and changed verdicts", "", *table(shown)]
-    if rest:
-        lines += ["", "<details><summary>Other metrics</summary>", "", *table(rest), "", "</details>"]
+    tail: list[str] = []
     left_out = _left_out(diff, escape_cell)
     if left_out:
-        lines += ["", "### Not compared", "", *[f"- {line}" for line in left_out]]
-    return "\n".join(lines) + "\n"
+        tail += ["", "### Not compared", "", *[f"- {line}" for line in left_out]]
+    if rest:
+        folded = ["", "<details><summary>Other metrics</summary>", "", *table(rest), "", "</details>"]
+        if sum(len(line) + 1 for line in [*lines, *folded, *tail]) > limit:
+            note = f"{len(rest)} other metric rows (no verdict changed) are left out: `auditor diff --json` has them."
+            folded = ["", note]
+        lines += folded
+    return "\n".join([*lines, *tail]) + "\n"

@@ -282,6 +282,18 @@ def test_cli_json_to_stdout_or_a_file_and_markdown(runs, tmp_path: Path) -> None
     assert sum(t.type == "table_open" for t in tokens) >= 2
 
 
+def test_markdown_folds_the_other_metrics_and_drops_them_past_the_comment_limit(runs) -> None:
+    diff = diff_results(runs["a"], runs["b"])
+    full = format_markdown(diff)
+    folded = [m for m in diff.metrics if not m.headline and m.verdict == SAME]
+    assert folded and "<details><summary>Other metrics</summary>" in full
+    for m in folded:  # every row is in the comment, each once
+        assert full.count(f"| `{m.metric}` | {m.pair.label.replace('>', '&gt;')} |") == 1
+    short = format_markdown(diff, limit=len(full) - 1)
+    assert "<details>" not in short and f"{len(folded)} other metric rows" in short
+    assert short.split("### Headline metrics")[0] == full.split("### Headline metrics")[0]
+
+
 def test_cli_refuses_to_overwrite_an_input(runs) -> None:
     a, b = runs["paths"]["a"], runs["paths"]["b"]
     assert_one_line_error(invoke(a, b, "--markdown", a), str(a))
