@@ -517,7 +517,7 @@ def diff_cli(
     from auditor.diff import diff_files, format_markdown, format_table
     from auditor.outputs import atomic_write, check_output_target
 
-    inputs = [metrics_a, metrics_b]
+    inputs = [p / "metrics.json" if p.is_dir() else p for p in (metrics_a, metrics_b)]  # a diff.md may go beside
     targets = [markdown, None if json_out in (None, "-") else Path(json_out)]
     for target in targets:
         if target is not None:

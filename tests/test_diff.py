@@ -298,6 +298,10 @@ def test_cli_refuses_to_overwrite_an_input(runs) -> None:
     a, b = runs["paths"]["a"], runs["paths"]["b"]
     assert_one_line_error(invoke(a, b, "--markdown", a), str(a))
     assert_one_line_error(invoke(a, b, "--json", b), str(b))
+    assert_one_line_error(invoke(a.parent, b.parent, "--json", b), str(b))  # the metrics.json of a folder given
+    beside = b.parent / "diff.md"  # but a comment may go into an output folder, beside its metrics.json
+    assert invoke(a.parent, b.parent, "--markdown", beside, "-q").exit_code == 0 and beside.is_file()
+    beside.unlink()
 
 
 def test_bad_input_is_one_line_naming_the_file(runs, tmp_path: Path) -> None:
