@@ -54,7 +54,7 @@ split_list() {  # text -> the array "items": one per line if it has several line
 }
 
 split_list "${AUDITOR_CORPORA:-}"
-corpora=("${items[@]}")
+corpora=(${items[@]+"${items[@]}"})  # (this form: bash 3.2, as on macOS, has no empty "${a[@]}" under set -u)
 if [[ ${#corpora[@]} -eq 0 ]]; then
     fail_usage "input 'corpora' is empty: give the generations to check, one per line."
 fi
@@ -74,7 +74,7 @@ markdown="$(mktemp "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/auditor-summary.XXXXXX")"
 trap 'rm -f "$markdown"' EXIT
 cmd+=(--junit "$junit" --markdown "$markdown" --report "$report_dir")
 split_list "${AUDITOR_ARGS:-}"
-cmd+=("${items[@]}")
+cmd+=(${items[@]+"${items[@]}"})
 
 printf '+' >&2
 printf ' %q' "${cmd[@]}" >&2
