@@ -218,6 +218,19 @@ def test_unmatched_generations_and_one_sided_metrics_are_listed(runs) -> None:
     assert reverse.unmatched_a == ["gen6"] and reverse.metrics_only_b == ["tail.js_divergence"]
 
 
+def test_a_family_run_in_one_audit_only_is_listed(runs) -> None:
+    def without_vocabulary(data: dict[str, Any]) -> None:
+        data["metrics"] = [m for m in data["metrics"] if m["family"] != "vocabulary"]
+        data["verdicts"] = [v for v in data["verdicts"] if v["family"] != "vocabulary"]
+
+    b_tail = edited(runs["b"], runs["folder"], "b-tail", without_vocabulary)
+    diff = diff_files(runs["paths"]["a"], b_tail)
+    assert diff.families_only_a == ["vocabulary"] and diff.families_only_b == []
+    assert diff.metrics_only_a == [m.id for m in runs["a"].metrics if m.family == "vocabulary"]
+    assert {f.family for f in diff.families} == {m.family for m in diff.metrics} == {"tail"}
+    assert "families only in A: vocabulary" in format_table(diff)
+
+
 def test_schema_1_0_files_diff_like_the_current_ones(runs) -> None:
     folder = runs["folder"]
     for version in (1, "1.0"):
