@@ -216,3 +216,19 @@ def test_pre_commit_hook_runs_a_console_script_of_the_package() -> None:
     assert command in typer.main.get_command(app).commands
     if "files" in hook:
         re.compile(hook["files"])
+
+
+def test_docs_workflow_uses_only_the_actions_inputs_and_outputs() -> None:
+    """docs/ci.md's YAML blocks parse, and its workflow passes the Action only inputs it declares."""
+    text = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S)]
+    action = load_action()
+    workflow = next(b for b in blocks if isinstance(b, dict) and "jobs" in b and "audit" in b["jobs"])
+    steps = workflow["jobs"]["audit"]["steps"]
+    ours = [s for s in steps if s.get("uses", "").split("@")[0].endswith("/corpus-auditor")]
+    assert len(ours) == 1
+    assert set(ours[0]["with"]) <= set(action["inputs"])
+    for output in re.findall(rf"steps\.{ours[0]['id']}\.outputs\.([A-Za-z0-9_-]+)", text):
+        assert output in action["outputs"], output
+    hooks = next(b for b in blocks if isinstance(b, dict) and "repos" in b)["repos"][0]["hooks"]
+    assert [h["id"] for h in hooks] == [h["id"] for h in yaml.safe_load(HOOKS.read_text(encoding="utf-8"))]
