@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import Errors, InputError, UsageError
-from auditor.result import AuditResult, format_number, read_result
+from auditor.result import AuditResult, clean_float, format_number, read_result
 from auditor.stats import Status
 
 DIFF_VERSION = "1"
@@ -213,7 +213,7 @@ def load_run(path: Path) -> AuditResult:
         path = inner
     try:
         return read_result(path)
-    except (IsADirectoryError, PermissionError, OSError) as exc:
+    except OSError as exc:  # unreadable: permissions, a special file
         raise InputError(Errors.E012.format(path=path, detail=exc.strerror or exc)) from None
 
 
@@ -290,7 +290,7 @@ def _change(before: float | None, after: float | None) -> tuple[float | None, fl
         return None, None
     absolute = after - before
     relative = absolute / abs(before) if before != 0 else None
-    return absolute, relative
+    return clean_float(absolute), clean_float(relative)  # rounded like metrics.json: reruns print alike
 
 
 def diff_results(

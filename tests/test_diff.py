@@ -284,6 +284,7 @@ def test_cli_json_to_stdout_or_a_file_and_markdown(runs, tmp_path: Path) -> None
     data = json.loads(result.stdout)  # stdout holds the JSON only
     assert data == expected and data["any_worse"] is True and data["diff_version"] == "1"
     assert "verdicts got worse" in result.stderr
+    assert invoke(a, b, "--json", "-").stdout == result.stdout  # deterministic: no clock, no random
     out, md = tmp_path / "diff.json", tmp_path / "diff.md"
     result = invoke(a, b, "--json", out, "--markdown", md)
     assert result.exit_code == 0, result.output
