@@ -142,6 +142,10 @@ class Errors:
         "{flag} '{field}' was not found in any document of any generation ({where}). Field names are "
         "case-sensitive; dotted paths reach nested fields."
     )
+    E080 = "{path}: is a folder without a metrics.json. Give a metrics.json file or an `auditor audit` output folder."
+    E081 = "--match '{value}': expected A_NAME=B_NAME (a generation of the first file = one of the second)."
+    E082 = "{path}: has no generation '{name}' (named by --match). Its generations: {names}."
+    E083 = "{path}: generation '{name}' is named by more than one --match; match each generation once."
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
         "3 = trigrams). Got {value!r} instead."
