@@ -21,7 +21,7 @@ demo: $(STAMP)
 
 # Two pytest workers (one per core); a module's tests stay on one worker, so its fixtures run once.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 2 --dist loadscope --durations=25
 
 # Build sdist + wheel (no warnings), twine check, install the wheel alone (no torch) in a fresh venv
 # and audit the demo from /tmp: under a minute (CI runs it).

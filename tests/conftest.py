@@ -58,3 +58,29 @@ def small_result(small_pair: tuple[Path, Path]):
     from tests.helpers import LEXICAL
 
     return audit(list(small_pair), draws=6, splits=6, families=LEXICAL)
+
+
+# Modules that run many full audits, heaviest first. `make test` hands whole modules to its two
+# workers in collection order (--dist loadscope); starting with the longest ones keeps one worker
+# from finishing a long module alone at the end while the other idles.
+HEAVY_FIRST = (
+    "tests/test_snapshot.py",
+    "tests/families/voice/test_register_shift.py",
+    "tests/families/embedding/test_embedding_family.py",
+    "tests/gate/test_initial.py",
+    "tests/test_pipeline_real.py",
+    "tests/families/likelihood/test_likelihood.py",
+    "tests/families/test_common.py",
+    "tests/test_executors.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the heavy modules first (a stable sort: order within a module is kept)."""
+    rank = {path: i for i, path in enumerate(HEAVY_FIRST)}
+
+    def key(item: pytest.Item) -> int:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        return rank.get(path, len(HEAVY_FIRST))
+
+    items.sort(key=key)
