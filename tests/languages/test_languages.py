@@ -282,6 +282,18 @@ def test_without_the_segmenter_chinese_is_an_error_naming_the_extra(
     assert "jieba missing" in run.output and "corpus-auditor[cjk]" in run.output
 
 
+def test_a_spacy_tokenizer_needing_a_missing_package_is_a_usage_error() -> None:
+    """Korean's spaCy tokenizer needs MeCab (natto-py), which the project does not install."""
+    from importlib import util
+
+    from auditor.text.languages import segmenter
+
+    if util.find_spec("natto") is not None:
+        pytest.skip("natto-py is installed here")
+    with pytest.raises(UsageError, match=r"--language ko: spaCy's tokenizer for it needs a package"):
+        segmenter("ko")
+
+
 def test_japanese_is_segmented_when_sudachi_is_installed() -> None:
     pytest.importorskip("sudachipy")
     pytest.importorskip("sudachidict_core")
