@@ -295,6 +295,8 @@ def describe(language: str, settings: Any) -> dict[str, dict[str, Any]]:
         }
     if "embedding" in families:
         out["embedding"] = embedding_note(settings.embedding_model, language)
+    if "likelihood" in families:
+        out["likelihood"] = {"tokenizer": tokenizer}
     if "paired" in families:
         code, what = wordfreq_language(language)
         out["paired"] = {"tokenizer": tokenizer, "wordfreq": code}

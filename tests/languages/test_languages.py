@@ -304,6 +304,14 @@ def test_japanese_is_segmented_when_sudachi_is_installed() -> None:
     assert "".join(words) == "今日は良い天気です" and len(words) >= 4
 
 
+def test_every_family_says_what_it_uses() -> None:
+    from auditor.families import FAMILY_NAMES
+    from auditor.text.languages import describe
+
+    assert set(describe("de", Settings())) == set(FAMILY_NAMES)
+    assert set(describe("de", Settings(families="vocabulary,topics"))) == {"vocabulary", "topics"}
+
+
 def test_the_embedding_warning_names_english_only_models() -> None:
     from auditor.text.languages import embedding_note
 
