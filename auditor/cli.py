@@ -205,6 +205,14 @@ Draws = Annotated[Optional[int], typer.Option(help="Draws per generation (defaul
 Splits = Annotated[Optional[int], typer.Option(help="Null splits of the reference (default 20).")]
 Seed = Annotated[Optional[int], typer.Option(help="Seed for every random choice (default 0).")]
 TokenizerOpt = Annotated[Optional[str], typer.Option("--tokenizer", help="spacy (default) or regex.")]
+Language = Annotated[
+    Optional[str],
+    typer.Option(
+        "--language",
+        help="ISO 639-1 code of the corpora's language (default en): tokenizer, rare-in-language list, stop "
+        "words, function words, POS model; auto = the reference's detected language.",
+    ),
+]
 EmbeddingModel = Annotated[
     Optional[str],
     typer.Option(help="Embedding model: a local folder or a sentence-transformers name available offline."),
@@ -254,6 +262,7 @@ class SettingsOptions:
     splits: Splits = None
     seed: Seed = None
     tokenizer: TokenizerOpt = None
+    language: Language = None
     embedding_model: EmbeddingModel = None
     likelihood_model: LikelihoodModel = None
     sample_docs: SampleDocs = None
@@ -290,6 +299,7 @@ CALIBRATION_OPTIONS = (
     "text_field",
     "label_field",
     "txt_mode",
+    "language",
     "budget",
     "splits",
     "seed",

@@ -103,9 +103,12 @@ class Settings:
     txt_mode: str = "line"
     """How a .txt file splits into documents: one per non-empty line, per paragraph, or per file."""
     tokenizer: str = "spacy"
-    """``spacy`` (blank English tokenizer) or ``regex`` (letters and inner apostrophes)."""
+    """``spacy`` (spaCy's blank tokenizer for ``language``) or ``regex`` (letters and inner apostrophes)."""
     clitics: str = "drop"
-    """``drop`` removes clitic tokens such as "n't" and "'s" that spaCy splits off."""
+    """``drop`` removes clitic tokens such as "n't" and "'s" that spaCy splits off (English only)."""
+    language: str = "en"
+    """ISO 639-1 code of the corpora's language: it picks the tokenizer rules, wordfreq's list, stop
+    words, function words and POS model; ``auto`` uses the reference's detected language."""
     tolerance: float = 0.05
     """Default relative tolerance for ratio-scale metrics (metrics may set their own)."""
     lost_words: int = 50
@@ -206,6 +209,13 @@ def _text(*, optional: bool) -> Callable[[str, Any], None]:
     return check
 
 
+def _language(name: str, value: Any) -> None:
+    from auditor.text.languages import AUTO, LANGUAGE_RE
+
+    if not isinstance(value, str) or not (value == AUTO or LANGUAGE_RE.match(value)):
+        raise SettingError(name, "an ISO 639-1 code in lower case (en, de, zh, ...) or auto", value)
+
+
 def _tolerance(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise SettingError(name, "a number in [0, 1)", value)
@@ -257,6 +267,7 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "txt_mode": _choice(TXT_MODES),
     "tokenizer": _choice(TOKENIZERS),
     "clitics": _choice(CLITIC_MODES),
+    "language": _language,
     "tolerance": _tolerance,
     "lost_words": _int(0),
 }

@@ -163,3 +163,20 @@ class Errors:
         "AutoModelForCausalLM and AutoTokenizer load offline (e.g. a saved GPT-2)."
     )
     E064 = "{path}: --likelihood-model could not be loaded offline ({detail})."
+    E090 = (
+        "--language '{language}': spaCy has no rules for this language. Give an ISO 639-1 code spaCy "
+        "knows (de, es, fr, zh, ja, ...), or 'auto' to use the reference's detected language."
+    )
+    E091 = (
+        "--language {language}: its words are not separated by spaces and its segmenter is not installed "
+        "({module} missing): {hint}"
+    )
+    E092 = (
+        "--language auto reads the reference twice (once to detect its language), and the reference "
+        "'{name}' is standard input: give the language, e.g. --language de."
+    )
+    E093 = "--language {language}: spaCy's tokenizer for it needs a package that is not installed ({detail})."
+    E094 = (
+        "--language auto: the reference '{name}' reads as '{language}', a language spaCy has no rules "
+        "for. Give the language with --language (an ISO 639-1 code)."
+    )

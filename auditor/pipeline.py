@@ -90,8 +90,11 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
     if reference not in names:
         raise UsageError(Errors.E009.format(name=reference, names=", ".join(names)))
 
+    requested = settings.language
+    language = _resolve_language(specs, names.index(reference), settings)
+    settings = settings.replace(language=language)
     vocab = Vocabulary()
-    tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
+    tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics, language=language)
     with pass_executor(settings) as (executor, workers):
         profiles = [
             _profile(spec, stream_label(i, spec.name == reference), tokenizer, settings, progress, executor, workers)
@@ -105,14 +108,24 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         for profile in profiles:
             profile.renumber(new_id)
 
+        language_artifact = _language_checks(profiles, reference, settings, requested)
         data = MetricData(
-            vocab.words, settings.segment_tokens, settings.max_segments, settings.knn_k, settings.pair_budget
+            vocab.words,
+            settings.segment_tokens,
+            settings.max_segments,
+            settings.knn_k,
+            settings.pair_budget,
+            language=language,
         )
+        data.na_reasons.update(_language_reasons(language))
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")
+        if requested != language:
+            config["language_requested"] = requested
         families = [get_family(name) for name in settings.families]
         inputs = FamilyInput(profiles, reference, settings, vocab.words, _stage_progress(progress), cluster)
         drawsets, artifacts_out, cache_stats = _prepare_families(families, inputs, data, config)
+        artifacts_out["language"] = language_artifact
 
     metric_results = []
     verdicts = []
@@ -232,6 +245,7 @@ def _profile(
             workers,
             tokenizer=settings.tokenizer,
             clitics=settings.clitics,
+            language=settings.language,
             **common,
         )
     if profile.documents == 0:
@@ -239,6 +253,66 @@ def _profile(
         detail = f" (skipped: {skipped})" if skipped else " (the input is empty)"
         raise InputError(Errors.E006.format(name=spec.name, path=spec.path, detail=detail))
     return profile
+
+
+def _resolve_language(specs: list[CorpusSpec], reference: int, settings: Settings) -> str:
+    """The run's language: the setting, or with ``auto`` the main language of the reference's first
+    documents (read once more, so standard input cannot be the reference: E092)."""
+    from auditor.text.langid import LANGID_DOCS, language_shares
+    from auditor.text.languages import AUTO, check_code
+
+    language = settings.language
+    if language == AUTO:
+        spec = specs[reference]
+        if str(spec.path) == "-":
+            raise UsageError(Errors.E092.format(name=spec.name))
+        options = ReadOptions(settings.text_field, settings.txt_mode, ())
+        documents = read_documents(spec.path, options, ReadLog())
+        texts = [d.text for d, _ in zip(documents, range(LANGID_DOCS), strict=False)]
+        language = language_shares(texts).main or "en"
+        try:
+            check_code(language)
+        except UsageError:
+            raise UsageError(Errors.E094.format(name=spec.name, language=language)) from None
+    elif language != "en":
+        check_code(language)
+    return language
+
+
+def _language_reasons(language: str) -> dict[str, str]:
+    """Metrics undefined for ``language`` whatever the data, and why (wordfreq has no list for it)."""
+    from auditor.text.languages import wordfreq_language
+
+    code, why = wordfreq_language(language)
+    if code is not None:
+        return {}
+    return {"tail.lang_rare_share": why, "paired.lang_rare_retention": why}
+
+
+def _language_checks(
+    profiles: list[GenerationProfile], reference: str, settings: Settings, requested: str
+) -> dict[str, Any]:
+    """Detect each generation's languages on its text sample, warn on mismatches, and describe what
+    every family uses (metrics.json ``artifacts.language``)."""
+    from auditor.text.langid import DETECTOR, LANGID_DOCS, language_shares, language_warnings
+    from auditor.text.languages import describe
+
+    shares = {p.name: language_shares(p.texts.texts) for p in profiles}
+    warnings = language_warnings(shares, reference, settings.language, requested)
+    for p in profiles:
+        p.log.warnings.extend(warnings[p.name])
+    families = describe(settings.language, settings)
+    notes = [w for w in (families.get("embedding", {}).get("warning"),) if w]
+    ref = next(p for p in profiles if p.name == reference)
+    ref.log.warnings.extend(notes)
+    return {
+        "requested": requested,
+        "used": settings.language,
+        "detector": f"{DETECTOR} on up to {LANGID_DOCS} sampled documents per generation",
+        "generations": {name: found.to_dict() for name, found in shares.items()},
+        "families": families,
+        "warnings": notes,
+    }
 
 
 def _reading_progress(progress: ProgressFactory | None, name: str) -> Callable[[int, int], None] | None:

@@ -55,6 +55,7 @@ BAD = [
     ("txt_mode", '"lines"', "one of line, paragraph, file", "'lines' (a string)"),
     ("tokenizer", "1", "one of spacy, regex", "1 (an integer)"),
     ("clitics", "true", "one of drop, keep", "True (a boolean)"),
+    ("language", '"english"', "an ISO 639-1 code in lower case (en, de, zh, ...) or auto", "'english' (a string)"),
     ("tolerance", "1.5", "a number in [0, 1)", "1.5 (a float)"),
     ("lost_words", "-5", "an int >= 0", "-5 (an integer)"),
 ]

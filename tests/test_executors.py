@@ -137,9 +137,9 @@ def test_a_worker_tokenizer_starts_afresh_past_its_word_cap(monkeypatch) -> None
     monkeypatch.setattr(parallel, "_WORKER_TOKENIZERS", {})
     monkeypatch.setattr(parallel, "WORKER_MAX_WORDS", 100)
     first = parallel.profile_chunk(job(0))
-    kept = parallel._WORKER_TOKENIZERS[("regex", "drop")]
+    kept = parallel._WORKER_TOKENIZERS[("regex", "drop", "en")]
     second = parallel.profile_chunk(job(200))
-    assert parallel._WORKER_TOKENIZERS[("regex", "drop")] is not kept  # the first chunk passed the cap
+    assert parallel._WORKER_TOKENIZERS[("regex", "drop", "en")] is not kept  # the first chunk passed the cap
     for result, start in ((first, 0), (second, 200)):
         vocab = Vocabulary()
         fresh = Tokenizer(vocab, kind="regex").ids(docs[start : start + 200])

@@ -144,11 +144,14 @@ class MetricData:
     pair_budget: int = 50_000
     na_reasons: dict[str, str] = field(default_factory=dict)
     """Why a metric is undefined on every draw, when a stage knows (metric id -> reason)."""
+    language: str = "en"
+    """The run's language: whose wordfreq frequencies "rare in the language" reads."""
     _lang_zipf: np.ndarray | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def lang_zipf(self) -> np.ndarray:
-        """wordfreq Zipf frequency (English, log10 per billion words) of every vocabulary word.
+    def lang_zipf(self) -> np.ndarray | None:
+        """wordfreq Zipf frequency (the run's language, log10 per billion words) of every vocabulary
+        word, or None when wordfreq has no list for the language.
 
         Read from wordfreq's frequency list in one pass (a dict lookup per word, not a call per
         word); words wordfreq does not know get 0, the bottom of the scale. Metrics run on a thread
@@ -158,7 +161,12 @@ class MetricData:
             if self._lang_zipf is None or len(self._lang_zipf) < len(self.words):
                 from wordfreq import get_frequency_dict
 
-                freqs = get_frequency_dict("en")
+                from auditor.text.languages import wordfreq_language
+
+                code, _ = wordfreq_language(self.language)
+                if code is None:
+                    return None
+                freqs = get_frequency_dict(code)
                 self._lang_zipf = np.array(
                     [math.log10(freqs[w]) + 9 if w in freqs else 0.0 for w in self.words], dtype=np.float64
                 )

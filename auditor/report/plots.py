@@ -25,6 +25,7 @@ import io
 import math
 import re
 import threading
+import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -334,14 +335,25 @@ def _tight(fig: Figure, pad: float = 0.4, **kwargs: float) -> None:
     """Tight margins, applied once: ``fig.tight_layout`` would leave a layout engine that makes savefig draw twice."""
     from matplotlib.layout_engine import TightLayoutEngine
 
-    TightLayoutEngine(pad=pad, **kwargs).execute(fig)
+    with _no_glyph_warnings():
+        TightLayoutEngine(pad=pad, **kwargs).execute(fig)
 
 
 def _finish(fig: Figure, key: str, alt: str) -> str:
     """Save ``fig`` as SVG and make it safe, small and accessible (see module docstring)."""
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
+    with _no_glyph_warnings():
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     return clean_svg(buf.getvalue(), key, alt)
+
+
+@contextmanager
+def _no_glyph_warnings() -> Iterator[None]:
+    """Words of a script the chart font lacks (Chinese, Japanese) draw as boxes: matplotlib warns once
+    per character and per drawing, hundreds of lines. The report's tables show the words as text."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
+        yield
 
 
 def clean_svg(svg: str, key: str, alt: str) -> str:

@@ -59,6 +59,8 @@ class ChunkJob:
     """From the profile merged so far: keys the whole's reservoirs already refuse."""
     stream: str = "generation"
     """The generation's random-stream label (reservoir keys), as in :func:`profile_generation`."""
+    language: str = "en"
+    """The run's language (the tokenizer's rules and segmenter): workers take it from here."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class ChunkResult:
     words: list[str]
 
 
-_WORKER_TOKENIZERS: dict[tuple[str, str], Tokenizer] = {}
+_WORKER_TOKENIZERS: dict[tuple[str, str, str], Tokenizer] = {}
 WORKER_MAX_WORDS = 2_000_000
 """A worker's tokenizer starts afresh past this many words: a long-lived Dask worker serves run
 after run, and its vocabulary must not grow for ever (ids are private to each chunk anyway)."""
@@ -82,10 +84,12 @@ def profile_chunk(job: ChunkJob) -> ChunkResult:
     process, so spans seen in earlier chunks cost a lookup; the result carries only the words
     present in this chunk.
     """
-    key = (job.tokenizer, job.clitics)
+    key = (job.tokenizer, job.clitics, job.language)
     tokenizer = _WORKER_TOKENIZERS.get(key)
     if tokenizer is None or len(tokenizer.vocab) > WORKER_MAX_WORDS:
-        tokenizer = _WORKER_TOKENIZERS[key] = Tokenizer(Vocabulary(), job.tokenizer, job.clitics)
+        tokenizer = _WORKER_TOKENIZERS[key] = Tokenizer(
+            Vocabulary(), job.tokenizer, job.clitics, language=job.language
+        )
     profile = profile_generation(
         job.name,
         "",
@@ -148,6 +152,7 @@ def profile_parallel(
     pair_by_order: bool = False,
     pair_docs: int = 0,
     stream: str = "generation",
+    language: str = "en",
 ) -> GenerationProfile:
     """Profile a generation on ``executor``; equal to :func:`profile_generation` in one process."""
     merged: GenerationProfile | None = None
@@ -185,6 +190,7 @@ def profile_parallel(
                 strict=log.strict,
                 key_limits=merged.key_limits(reservoir_tokens, text_docs) if merged is not None else (np.inf, np.inf),
                 stream=stream,
+                language=language,
             )
             pending.append(executor.submit(profile_chunk, job))
             while len(pending) >= 2 * workers:
@@ -202,7 +208,7 @@ def profile_parallel(
             name,
             source,
             [],
-            Tokenizer(vocab, tokenizer, clitics),
+            Tokenizer(vocab, tokenizer, clitics, language=language),
             log,
             seed=seed,
             reservoir_tokens=reservoir_tokens,

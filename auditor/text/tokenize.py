@@ -2,16 +2,17 @@
 
 Two tokenizers (setting ``tokenizer``):
 
-* ``spacy`` (default): spaCy's blank English tokenizer (rules only, no model). It splits clitics
-  ("don't" -> "do" + "n't", "it's" -> "it" + "'s"); with ``clitics = "drop"`` (default) those
-  clitic pieces are dropped, with ``"keep"`` they stay as tokens of their own.
+* ``spacy`` (default): spaCy's blank tokenizer for the run's ``language`` (rules only, no model;
+  Chinese segmented by jieba, Japanese by SudachiPy: the ``cjk`` extra). In English it
+  splits clitics ("don't" -> "do" + "n't", "it's" -> "it" + "'s"); with ``clitics = "drop"``
+  (default) those clitic pieces are dropped, with ``"keep"`` they stay as tokens of their own.
 * ``regex``: runs of letters with inner apostrophes ("don't" stays one token); cruder, and faster
   only on text with many one-off spans (a new span costs ~1 us instead of spaCy's ~26 us).
 
 Tokens without a letter (numbers, punctuation, symbols) are not words and are dropped. Each
 white-space-separated span is tokenized on its own, so no word is ever split across a cut.
-Scripts without spaces between words (Chinese, Japanese) come out as long runs: the lexical
-metrics then count runs, not words (documented limitation).
+Scripts without spaces between words (Chinese, Japanese) are segmented into words first (see
+``auditor.text.languages``), so the lexical metrics count words; ``regex`` would count runs.
 """
 
 from __future__ import annotations
@@ -142,17 +143,32 @@ class Tokenizer:
     so the words are those of tokenizing whole texts (checked on every bundled paragraph).
     """
 
-    def __init__(self, vocab: Vocabulary, kind: str = "spacy", clitics: str = "drop", max_spans: int = MAX_SPANS):
+    def __init__(
+        self,
+        vocab: Vocabulary,
+        kind: str = "spacy",
+        clitics: str = "drop",
+        max_spans: int = MAX_SPANS,
+        language: str = "en",
+    ):
         self.vocab = vocab
         self.kind = kind
-        self.drop_clitics = clitics == "drop"
+        self.language = language
+        # the clitic pieces and the shortcut of plain_word are spaCy's English rules
+        self.english = language == "en"
+        self.drop_clitics = clitics == "drop" and self.english
         self.max_spans = max_spans
         self._nlp = None
-        if kind == "spacy":
+        self._segment = None
+        if kind == "spacy" and self.english:
             import spacy
 
             self._nlp = spacy.blank("en")
             self._special_cases = frozenset(self._nlp.tokenizer.rules or ())
+        elif kind == "spacy":  # another language: spaCy's rules for it, or its word segmenter
+            from auditor.text.languages import segmenter
+
+            self._segment = segmenter(language)
         self._forget_spans()
 
     def _forget_spans(self) -> None:
@@ -169,6 +185,8 @@ class Tokenizer:
 
     def span_words(self, span: str) -> list[str]:
         """The words of one span without white space, lower-cased, in order."""
+        if self._segment is not None:
+            return [w for w in (t.lower() for t in self._segment(span)) if self.is_word(w)]
         if self._nlp is None:
             return _REGEX_WORD.findall(span.lower())
         plain = plain_word(span, self._special_cases)

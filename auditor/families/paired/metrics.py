@@ -80,7 +80,7 @@ METRICS = [
         _spec(
             "lang_rare_retention",
             "Language-rare retention",
-            "The same for tokens rare in English at large (wordfreq Zipf frequency below 3).",
+            "The same for tokens rare in the run's --language at large (wordfreq Zipf frequency below 3).",
             unit="share",
             tolerance=0.05,
             kind="absolute",

@@ -118,8 +118,11 @@ class _PairMeasure:
         self.ref_counts = {w: int(c) for w, c in zip(words, reference.counts, strict=False) if c}
         from wordfreq import get_frequency_dict
 
-        self.lang_freq = get_frequency_dict("en")
-        self.tokenizer = Tokenizer(Vocabulary(), settings.tokenizer, settings.clitics)
+        from auditor.text.languages import wordfreq_language
+
+        code, _ = wordfreq_language(settings.language)
+        self.lang_freq = get_frequency_dict(code) if code else None
+        self.tokenizer = Tokenizer(Vocabulary(), settings.tokenizer, settings.clitics, language=settings.language)
         self.settings = settings
         self.embedding_ready, self.embedding_reason = self._embedding_status(settings)
         self._style_reference: np.ndarray | None = None
@@ -138,9 +141,17 @@ class _PairMeasure:
         return [[vocab.words[i] for i in ids] for ids in self.tokenizer.ids(texts)]
 
     def _style(self, texts: list[str]) -> np.ndarray:
-        from auditor.voice.style import style_features
+        from auditor.text.languages import spaced_text
+        from auditor.voice.style import style_features, style_for
 
-        return style_features(texts)[0]
+        language = self.settings.language
+        return style_features([spaced_text(t, language) for t in texts], style=style_for(language))[0]
+
+    def _style_names(self) -> list[str]:
+        """The columns of :meth:`_style` (the run's language decides which features exist)."""
+        from auditor.voice.style import style_feature_names, style_for
+
+        return style_feature_names(style_for(self.settings.language))
 
     def identity(self, originals: list[str]) -> PairDraw:
         """The draw of a perfect copy: the yardstick of the reference row and the null."""
@@ -148,7 +159,7 @@ class _PairMeasure:
         n = len(originals)
         values = {
             "rare_retention": np.ones(n),
-            "lang_rare_retention": np.ones(n),
+            "lang_rare_retention": np.ones(n) if self.lang_freq is not None else np.full(n, np.nan),
             "type_change": np.zeros(n),
             "mtld_change": np.zeros(n),
             "style_shift": np.zeros(n),
@@ -163,7 +174,8 @@ class _PairMeasure:
             kept = set(d)
             introduced.append(_introduced(o, d))
             rare_tokens = [w for w in o if self.ref_counts.get(w, 0) <= self.rare_max]
-            lang_tokens = [w for w in o if self.lang_freq.get(w, 0.0) < 10 ** (LANG_RARE_ZIPF - 9)]
+            freq = self.lang_freq or {}
+            lang_tokens = [w for w in o if freq and freq.get(w, 0.0) < 10 ** (LANG_RARE_ZIPF - 9)]
             rare.append(np.mean([w in kept for w in rare_tokens]) if rare_tokens else np.nan)
             lang_rare.append(np.mean([w in kept for w in lang_tokens]) if lang_tokens else np.nan)
             lost.append(sorted({w for w in rare_tokens if w not in kept}))
@@ -185,6 +197,7 @@ class _PairMeasure:
             "original_style": zo,
             "descendant_style": zd,
             "original_raw": style_o,
+            "style_names": self._style_names(),
             "descendant_raw": style_d,
             "lost": lost,
             "introduced": introduced,
@@ -256,7 +269,7 @@ def _feature_shift(values: dict[str, Any], resamples: list[np.ndarray]) -> list[
     original, descendant = values["original_raw"].mean(axis=0), values["descendant_raw"].mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(original > 0, descendant / original - 1, np.nan)
-    return feature_shift_rows(diff.mean(axis=0), low, high, relative, FEATURE_SHIFT_TOP)
+    return feature_shift_rows(values["style_names"], diff.mean(axis=0), low, high, relative, FEATURE_SHIFT_TOP)
 
 
 def _note(values: dict[str, Any]) -> str:

@@ -63,8 +63,14 @@ def good_turing_unseen(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
 
 
 def lang_rare_share(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
-    """Share of tokens whose wordfreq Zipf frequency is below 3 (rare in English at large)."""
-    rare = data.lang_zipf() < LANG_RARE_ZIPF
+    """Share of tokens whose wordfreq Zipf frequency is below 3 (rare in the run's language at large).
+
+    NaN on every draw (``n/a`` with the reason) when wordfreq has no list for the language.
+    """
+    zipf = data.lang_zipf()
+    if zipf is None:
+        return np.full(len(draws), np.nan)
+    rare = zipf < LANG_RARE_ZIPF
     return np.array([rare[d.tokens].mean() for d in draws], dtype=float)
 
 
@@ -166,7 +172,8 @@ METRICS = [
         _spec(
             "lang_rare_share",
             "Language-rare share",
-            "Share of the draw's tokens whose wordfreq Zipf frequency (English) is below 3.",
+            "Share of the draw's tokens whose wordfreq Zipf frequency (in the run's --language, English by "
+            "default) is below 3.",
             tolerance=0.01,
             citation="Speer 2022, wordfreq (CC-BY-SA 4.0)",
         ),

@@ -100,12 +100,11 @@ def _fit(texts: list[str], settings: Settings) -> dict[str, Any] | None:
         notes.append(f"{len(texts)} fit documents are too few for {k} topics; used k = {k_new}")
         k = k_new
     vectorizer = TfidfVectorizer(
-        stop_words="english",
         max_features=settings.topics_max_features,
         min_df=MIN_DF,
         max_df=MAX_DF,
-        token_pattern=r"(?u)\b[^\W\d_][^\W\d_]+\b",
         sublinear_tf=True,
+        **_words_options(settings),
     )
     try:
         x = vectorizer.fit_transform(texts)
@@ -128,6 +127,25 @@ def _fit(texts: list[str], settings: Settings) -> dict[str, Any] | None:
     vocab = vectorizer.get_feature_names_out()
     top = [[str(vocab[j]) for j in np.argsort(-row, kind="stable")[:TOP_WORDS]] for row in components]
     return {"k": k, "transform": transform, "top_words": top, "warnings": notes}
+
+
+def _words_options(settings: Settings) -> dict[str, Any]:
+    """How TF-IDF finds words: English keeps scikit-learn's stop words and word pattern; another
+    language uses the run's tokenizer for it (so Chinese is segmented) without spaCy's stop words."""
+    language = settings.language
+    if language == "en":
+        return {"stop_words": "english", "token_pattern": r"(?u)\b[^\W\d_][^\W\d_]+\b"}
+    from auditor.text.languages import stop_words
+    from auditor.text.tokenize import Tokenizer, Vocabulary
+
+    tokenizer = Tokenizer(Vocabulary(), settings.tokenizer, language=language)
+    stop = frozenset(stop_words(language))
+    words = tokenizer.vocab.words
+
+    def analyzer(text: str) -> list[str]:
+        return [w for w in (words[i] for i in tokenizer.ids([text])[0]) if w not in stop]
+
+    return {"analyzer": analyzer}
 
 
 def _topic_table(model: dict[str, Any], pools: dict[str, np.ndarray], reference: str) -> list[dict[str, Any]]:

@@ -72,10 +72,11 @@ def compression_ratio(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndarra
 
 
 def pos_compression_ratio(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndarray:
-    """gzip ratio of the draw's POS-tag sequences: repetitive syntax compresses better."""
+    """gzip ratio of the draw's POS-tag sequences: repetitive syntax compresses better (NaN untagged:
+    no POS model for the language)."""
     from auditor.voice.compression import pos_compression_ratio as ratio
 
-    return np.array([ratio(d.tags) for d in draws], dtype=float)
+    return np.array([ratio(d.tags) if any(d.tags) else np.nan for d in draws], dtype=float)
 
 
 def near_duplicate_rate(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndarray:

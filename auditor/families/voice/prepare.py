@@ -16,6 +16,8 @@ Artifact ``style_shift``: per later generation, the named style features that mo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from auditor.draws import DrawSet, Prepared, too_few_documents, unusable_reference
@@ -23,12 +25,19 @@ from auditor.families.base import FamilyInput
 from auditor.families.voice.metrics import VoiceDraw
 from auditor.stats import make_rng
 
+if TYPE_CHECKING:
+    from auditor.voice.style import StyleLanguage
+
 MIN_CHUNKS = 8
 STYLE_SHIFT_TOP = 10
 
 
 def style_shift(
-    raw: dict[str, np.ndarray], scaled: dict[str, np.ndarray], draws: dict[str, list[VoiceDraw]], reference: str
+    raw: dict[str, np.ndarray],
+    scaled: dict[str, np.ndarray],
+    draws: dict[str, list[VoiceDraw]],
+    reference: str,
+    style: StyleLanguage | None = None,
 ) -> dict[str, list[dict]]:
     """Per later generation, the named style features that moved most (largest |standardised mean difference|).
 
@@ -36,10 +45,14 @@ def style_shift(
     ``interval``: the 2.5-97.5 percentiles of the same difference between draw r of the generation and
     draw r of the reference; ``relative``: the change of the raw mean over the reference's raw mean
     (None when that is 0); ``text``: the feature in plain words with the relative change.
+    ``style``: the language's style resources (default English).
     """
+    if style is None:
+        from auditor.voice.style import ENGLISH_STYLE as style
     from auditor.voice.style import feature_shift_rows, style_feature_names
 
-    k = len(style_feature_names())
+    names = style_feature_names(style)
+    k = len(names)
     ref_raw = raw[reference][:, :k].mean(axis=0)
     ref_mean = scaled[reference][:, :k].mean(axis=0)
     out = {}
@@ -53,30 +66,45 @@ def style_shift(
         gen_raw = raw[name][:, :k].mean(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             relative = np.where(ref_raw > 0, gen_raw / ref_raw - 1, np.nan)
-        out[name] = feature_shift_rows(smd, lo, hi, relative, STYLE_SHIFT_TOP)
+        out[name] = feature_shift_rows(names, smd, lo, hi, relative, STYLE_SHIFT_TOP)
     return out
 
 
 def prepare(inputs: FamilyInput) -> Prepared:
     """Build style pools and document pools per generation, then R draws each and the null."""
     profiles, reference, settings, progress = inputs.profiles, inputs.reference, inputs.settings, inputs.progress
-    from auditor.voice.style import chunk_texts, pos_tags, pos_trigram_features, standardize, style_features
+    from auditor.text.languages import pos_model, spaced_text
+    from auditor.voice.style import (
+        chunk_texts,
+        pos_tags,
+        pos_trigram_features,
+        standardize,
+        style_features,
+        style_for,
+    )
 
+    language = settings.language
+    style = style_for(language)
+    tagger, no_tagger = pos_model(language)
     names = [p.name for p in profiles]
     na = too_few_documents(profiles, settings.min_docs, "voice")
     pools: dict[str, dict] = {}
     for p in profiles:
-        texts = p.texts.texts
+        texts = [spaced_text(t, language) for t in p.texts.texts]  # words apart in Chinese, Japanese
         if p.name in na:
             continue
         labels = [f.get(settings.label_field) for f in p.texts.fields] if settings.label_field else None
         groups = [f.get(settings.group_field) for f in p.texts.fields] if settings.group_field else [None] * len(texts)
         chunks = chunk_texts(texts, labels)
-        update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
-        tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens)
-        if update:
-            update(sum(map(len, tags)))
-        tagged = [i for i, t in enumerate(tags) if t]
+        if tagger is not None:
+            update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
+            tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens, model=tagger)
+            if update:
+                update(sum(map(len, tags)))
+            tagged = [i for i, t in enumerate(tags) if t]
+        else:  # no POS model for the language: every chunk, without POS trigrams
+            tags = [[] for _ in chunks]
+            tagged = list(range(len(chunks)))
         if len(tagged) < MIN_CHUNKS:
             na[p.name] = f"too little text for style chunks: {len(tagged)} chunks of ~200 words (need {MIN_CHUNKS})"
             continue
@@ -92,9 +120,9 @@ def prepare(inputs: FamilyInput) -> Prepared:
     _, trigram_vocab = pos_trigram_features(pools[reference]["tags"])
     raw = {}
     for name, pool in pools.items():
-        style, _ = style_features([c.text for c in pool["chunks"]])
+        features, _ = style_features([c.text for c in pool["chunks"]], style=style)
         pos, _ = pos_trigram_features(pool["tags"], vocabulary=trigram_vocab)
-        raw[name] = np.hstack([style, pos])
+        raw[name] = np.hstack([features, pos])
     order = [reference] + [n for n in pools if n != reference]
     scaled = dict(zip(order, standardize(*(raw[n] for n in order)), strict=True))
 
@@ -137,6 +165,8 @@ def prepare(inputs: FamilyInput) -> Prepared:
             )
         )
     reasons = {}
+    if tagger is None:
+        reasons["voice.pos_compression_ratio"] = no_tagger
     if not settings.label_field:
         for metric in ("author_separability", "author_separability_chance", "between_author_spread"):
             reasons[f"voice.{metric}"] = "needs --label-field (which field names each document's writer)"
@@ -151,6 +181,6 @@ def prepare(inputs: FamilyInput) -> Prepared:
     return Prepared(
         DrawSet(names, reference, draws, null_pairs, na),
         {"voice_chunks": n, "voice_documents": m},
-        {"voice": artifacts, "style_shift": style_shift(raw, scaled, draws, reference)},
+        {"voice": artifacts, "style_shift": style_shift(raw, scaled, draws, reference, style)},
         metric_reasons=reasons,
     )
