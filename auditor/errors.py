@@ -128,7 +128,8 @@ class Errors:
     )
     E024 = (
         "{path}: the policy has no rules, so a check would pass whatever was measured. Add rules under "
-        "[check.rules.\"METRIC_ID\"] or no_degraded = [families], or write one with `auditor init-policy`."
+        "[check.rules.\"METRIC_ID\"], no_degraded = [families] or no_degraded_aspects = [aspects], or write "
+        "one with `auditor init-policy`."
     )
     E025 = (
         "{path}: none of the policy's rules applies to this run (they need {needs}; families run: {run}). "
@@ -141,6 +142,10 @@ class Errors:
     E027 = (
         "{flag} '{field}' was not found in any document of any generation ({where}). Field names are "
         "case-sensitive; dotted paths reach nested fields."
+    )
+    E085 = (
+        "{path}: policy key 'no_degraded_aspects': unknown aspect {value!r}; allowed: {allowed} (`auditor "
+        "metrics` shows each metric's aspect)."
     )
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
