@@ -114,7 +114,7 @@ def format_markdown(result: AuditResult) -> str:
             for f in families:
                 sentence = aspect_sentence(result, f, g)
                 if sentence:
-                    lines.append(f"  - {escape_cell(f)}: {escape_cell(sentence)}")
+                    lines.append(f"- {escape_cell(g)} / {escape_cell(f)}: {escape_cell(sentence)}")
     lines += [
         "",
         "## Headline metrics",
