@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.report import plots
-from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
+from auditor.report.reading import aspect_sentence, reading_line
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
 from auditor.stats import Status, worst_status
@@ -176,7 +176,8 @@ def _grid(result: AuditResult, families: list[Family]) -> list[dict[str, Any]]:
             v = result.verdict(f.key, g)
             # the status is in the cell already: "...: degraded" at the end of a reason says it twice
             reasons = [r.removesuffix(f": {v.status}") for r in v.reasons] if f.status != "n/a" else []
-            aspects = verdict_cell(v).removeprefix(str(v.status)).strip()
+            shown = v.aspects if v.status == "degraded" else v.watch_aspects if v.status == "watch" else None
+            aspects = ", ".join(shown or [])
             cells.append({"family": f.key, "status": v.status, "reasons": reasons, "aspects": aspects})
         reading = result.reading(g)
         rows.append(
