@@ -467,12 +467,22 @@ def init_policy_cli(
 
 
 def _verdict_table(result) -> str:
+    """Generations by families: each status with its degraded aspects, then the overall reading."""
+    from auditor.report.reading import verdict_cell
+
     families = list(dict.fromkeys(v.family for v in result.verdicts))
     shown = {g: terminal_safe(g) for g in result.generation_names}
+    cells = {(f, g): verdict_cell(result.verdict(f, g)) for f in families for g in result.generation_names}
+    widths = {f: max(len(f), *(len(cells[f, g]) for g in result.generation_names)) + 2 for f in families}
     width = max(len("generation"), *(len(name) for name in shown.values())) + 2
-    lines = ["generation".ljust(width) + "".join(f.ljust(12) for f in families)]
+    lines = ["generation".ljust(width) + "".join(f.ljust(widths[f]) for f in families) + "reading"]
     for g in result.generation_names:
-        lines.append(shown[g].ljust(width) + "".join(result.verdict(f, g).status.ljust(12) for f in families))
+        reading = result.reading(g)
+        lines.append(
+            shown[g].ljust(width)
+            + "".join(cells[f, g].ljust(widths[f]) for f in families)
+            + (reading.text if reading is not None else "-")
+        )
     from auditor.report.register import register_sentences
 
     lines += [terminal_safe(sentence) for sentence in register_sentences(result).values()]
@@ -484,7 +494,7 @@ def _verdict_table(result) -> str:
 def metrics_cli(
     as_json: bool = typer.Option(False, "--json", help="Print the catalogue as JSON."),
 ) -> None:
-    """List every metric: id, definition, direction, unit, tolerance and citation."""
+    """List every metric: id, definition, aspect, direction, unit, tolerance and citation."""
     from auditor.families import all_specs
 
     specs = all_specs()
@@ -494,9 +504,10 @@ def metrics_cli(
     for s in specs:
         tol = "run default (relative)" if s.tolerance is None else f"{s.tolerance:g} ({s.tolerance_kind})"
         head = " [headline]" if s.headline else ""
+        mixes = f" (mixes {', '.join(s.mixes)})" if s.mixes else ""
         typer.echo(
-            f"{s.id}{head}\n  {s.definition}\n  better: {s.better}; unit: {s.unit or '-'}; "
-            f"tolerance: {tol}\n  source: {s.citation}\n"
+            f"{s.id}{head}\n  {s.definition}\n  aspect: {s.aspect}{mixes}; better: {s.better}; "
+            f"unit: {s.unit or '-'}; tolerance: {tol}\n  source: {s.citation}\n"
         )
 
 

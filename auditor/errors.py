@@ -128,7 +128,8 @@ class Errors:
     )
     E024 = (
         "{path}: the policy has no rules, so a check would pass whatever was measured. Add rules under "
-        "[check.rules.\"METRIC_ID\"] or no_degraded = [families], or write one with `auditor init-policy`."
+        "[check.rules.\"METRIC_ID\"], no_degraded = [families] or no_degraded_aspects = [aspects], or write "
+        "one with `auditor init-policy`."
     )
     E025 = (
         "{path}: none of the policy's rules applies to this run (they need {needs}; families run: {run}). "
@@ -146,6 +147,10 @@ class Errors:
     E081 = "--match '{value}': expected A_NAME=B_NAME (a generation of the first file = one of the second)."
     E082 = "{path}: has no generation '{name}' (named by --match). Its generations: {names}."
     E083 = "{path}: generation '{name}' is named by more than one --match; match each generation once."
+    E085 = (
+        "{path}: policy key 'no_degraded_aspects': unknown aspect {value!r}; allowed: {allowed} (`auditor "
+        "metrics` shows each metric's aspect)."
+    )
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
         "3 = trigrams). Got {value!r} instead."

@@ -22,7 +22,7 @@ from auditor.executors import local_workers, pass_executor
 from auditor.families import get_family
 from auditor.families.base import Family, FamilyInput, MetricData
 from auditor.result import AuditResult, GenerationInfo
-from auditor.scoring import compute_metrics, family_verdicts
+from auditor.scoring import compute_metrics, family_verdicts, generation_readings
 from auditor.stats import stream_label
 from auditor.text.parallel import profile_parallel
 from auditor.text.profile import GenerationProfile, profile_generation
@@ -149,6 +149,7 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         metrics=metric_results,
         verdicts=verdicts,
         artifacts=artifacts_out,
+        readings=generation_readings(metric_results, names),
     )
 
 

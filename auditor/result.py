@@ -6,8 +6,11 @@ Values are Python floats or None (never NaN): undefined values carry a reason in
 
 Schema versions: ``1`` (written as the integer before 1.1; ``"1.0"`` is read as the same) and
 ``"1.1"``, which adds each metric's stated metadata (``definition``, ``kind``, the effective
-``tolerance`` and ``citation``), so a reader of metrics.json alone needs no code. Both are read;
-an entry read from a 1.0 file has no metadata (None) and is written back without it.
+``tolerance`` and ``citation``), so a reader of metrics.json alone needs no code; ``"1.2"`` adds
+how a generation degraded (issue 21): each metric's ``aspect`` and ``mixes``, each family verdict's
+degraded ``aspects`` (and ``watch_aspects``), and a ``readings`` list, one overall reading per
+generation. All are read; an entry read from an older file has none of the newer keys (None) and is
+written back without them.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditor.aspects import Reading
 from auditor.errors import Errors, InputError
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """The version this auditor writes."""
-READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1")
+READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1", "1.2")
 """Versions :func:`read_result` accepts (the schema's ``schema_version`` enum)."""
 
 
@@ -129,6 +133,10 @@ class MetricResult:
     """The effective tolerance the verdict rule applied."""
     citation: str | None = None
     """Where the metric comes from, or None."""
+    aspect: str | None = None
+    """How a worse value degrades the generation: narrowing, drift or loss (schema 1.2; None before)."""
+    mixes: tuple[str, ...] | None = None
+    """Other aspects the metric also moves with (schema 1.2; None before)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,10 @@ class FamilyVerdict:
     generation: str
     status: str
     reasons: list[str]
+    aspects: list[str] | None = None
+    """The aspects of its degraded headline metrics, sorted (schema 1.2; None when read from an older file)."""
+    watch_aspects: list[str] | None = None
+    """The aspects of its headline metrics at ``watch`` that are not also degraded (schema 1.2)."""
 
 
 @dataclass
@@ -167,7 +179,9 @@ class AuditResult:
     verdicts: list[FamilyVerdict]
     artifacts: dict[str, Any]
     schema_version: int | str = SCHEMA_VERSION
-    """``"1.1"`` when computed; as read for a result loaded from a file (``1`` for a 1.0 file)."""
+    """``"1.2"`` when computed; as read for a result loaded from a file (``1`` for a 1.0 file)."""
+    readings: list[Reading] = field(default_factory=list)
+    """One overall reading per generation across families (schema 1.2; empty when read from an older file)."""
 
     @property
     def generation_names(self) -> list[str]:
@@ -187,6 +201,10 @@ class AuditResult:
             if v.family == family and v.generation == generation:
                 return v
         raise KeyError((family, generation))
+
+    def reading(self, generation: str) -> Reading | None:
+        """The overall reading of one generation, or None (a file older than schema 1.2)."""
+        return next((r for r in self.readings if r.generation == generation), None)
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json v1 document."""
@@ -209,10 +227,8 @@ class AuditResult:
                 for g in self.generations
             ],
             "metrics": [_metric_to_dict(m) for m in self.metrics],
-            "verdicts": [
-                {"family": v.family, "generation": v.generation, "status": str(v.status), "reasons": list(v.reasons)}
-                for v in self.verdicts
-            ],
+            "verdicts": [_verdict_to_dict(v) for v in self.verdicts],
+            **({"readings": [r.to_dict() for r in self.readings]} if self.readings else {}),
             "artifacts": self.artifacts,
         }
 
@@ -235,10 +251,26 @@ class AuditResult:
                 for g in data["generations"]
             ],
             metrics=[_metric_from_dict(m) for m in data["metrics"]],
-            verdicts=[FamilyVerdict(v["family"], v["generation"], v["status"], v["reasons"]) for v in data["verdicts"]],
+            verdicts=[
+                FamilyVerdict(
+                    v["family"], v["generation"], v["status"], v["reasons"], v.get("aspects"), v.get("watch_aspects")
+                )
+                for v in data["verdicts"]
+            ],
             artifacts=data["artifacts"],
             schema_version=data["schema_version"],
+            readings=[Reading.from_dict(r) for r in data.get("readings", [])],
         )
+
+
+def _verdict_to_dict(v: FamilyVerdict) -> dict[str, Any]:
+    out: dict[str, Any] = {"family": v.family, "generation": v.generation, "status": str(v.status)}
+    out["reasons"] = list(v.reasons)
+    if v.aspects is not None:
+        out["aspects"] = list(v.aspects)
+    if v.watch_aspects is not None:
+        out["watch_aspects"] = list(v.watch_aspects)
+    return out
 
 
 def _delta_dict(d: Delta) -> dict[str, float | None]:
@@ -266,7 +298,7 @@ def _metric_to_dict(m: MetricResult) -> dict[str, Any]:
 
 
 def _metadata_to_dict(m: MetricResult) -> dict[str, Any]:
-    """The schema 1.1 metadata that is known (none for an entry read from a 1.0 file)."""
+    """The schema 1.1 and 1.2 metadata that is known (none for an entry read from an older file)."""
     out: dict[str, Any] = {}
     if m.definition is not None:
         out["definition"] = m.definition
@@ -276,6 +308,9 @@ def _metadata_to_dict(m: MetricResult) -> dict[str, Any]:
         out["tolerance"] = m.tolerance.to_dict()
     if out or m.citation is not None:
         out["citation"] = m.citation
+    if m.aspect is not None:
+        out["aspect"] = m.aspect
+        out["mixes"] = list(m.mixes or ())
     return out
 
 
@@ -301,25 +336,27 @@ def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
         kind=d.get("kind"),
         tolerance=None if tolerance is None else Tolerance(float(tolerance["value"]), bool(tolerance["relative"])),
         citation=d.get("citation"),
+        aspect=d.get("aspect"),
+        mixes=None if "mixes" not in d else tuple(d["mixes"]),
     )
 
 
 def load_schema() -> dict[str, Any]:
-    """The JSON Schema of metrics.json v1 (versions 1.0 and 1.1) shipped with the package."""
+    """The JSON Schema of metrics.json v1 (versions 1.0 to 1.2) shipped with the package."""
     text = resources.files("auditor.schema").joinpath("metrics.v1.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 def validate(data: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 or 1.1)."""
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 to 1.2)."""
     import jsonschema
 
     jsonschema.validate(data, load_schema())
 
 
 def read_result(path: Path) -> AuditResult:
-    """Load and validate a metrics.json file (schema 1.0 or 1.1)."""
+    """Load and validate a metrics.json file (schema 1.0 to 1.2)."""
     import jsonschema
 
     try:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from auditor.aspects import Reading, sort_aspects
 from auditor.draws import DrawSet
 from auditor.families.base import Metric, MetricData
 from auditor.result import (
@@ -173,11 +174,17 @@ def _compute_one(
         kind=metric.kind,
         tolerance=tolerance,
         citation=spec.citation or None,
+        aspect=spec.aspect,
+        mixes=spec.mixes,
     )
 
 
 def family_verdicts(results: Sequence[MetricResult], family: str, names: Sequence[str]) -> list[FamilyVerdict]:
-    """Per generation: the worst status among the family's headline metrics, with reasons."""
+    """Per generation: the worst status among the family's headline metrics, with reasons and aspects.
+
+    The aspects are those of the degraded headline metrics (a metric that mixes two counts for its
+    primary one); ``watch_aspects`` those of headlines at watch that no degraded headline carries.
+    """
     headlines = [r for r in results if r.family == family and r.headline]
     out = []
     for g in names:
@@ -191,7 +198,36 @@ def family_verdicts(results: Sequence[MetricResult], family: str, names: Sequenc
                 reasons.append(_reason(r, g))
             elif s == Status.NA and status == Status.NA and v.reason:
                 reasons.append(f"{r.title}: {v.reason}")
-        out.append(FamilyVerdict(family, g, status, sorted(set(reasons), key=reasons.index)))
+        degraded = sort_aspects(r.aspect for r in headlines if r.status[g] == Status.DEGRADED and r.aspect)
+        watched = sort_aspects(r.aspect for r in headlines if r.status[g] == Status.WATCH and r.aspect)
+        out.append(
+            FamilyVerdict(
+                family,
+                g,
+                status,
+                sorted(set(reasons), key=reasons.index),
+                degraded,
+                [a for a in watched if a not in degraded],
+            )
+        )
+    return out
+
+
+def generation_readings(results: Sequence[MetricResult], names: Sequence[str]) -> list[Reading]:
+    """Per generation: the degraded aspects over every family's headline metrics, with the ids carrying them."""
+    headlines = [r for r in results if r.headline and r.aspect]
+    out = []
+    for g in names:
+        carriers: dict[str, list[str]] = {}
+        watched: set[str] = set()
+        for r in headlines:
+            if r.status.get(g) == Status.DEGRADED:
+                carriers.setdefault(r.aspect, []).append(r.id)
+            elif r.status.get(g) == Status.WATCH:
+                watched.add(r.aspect)
+        aspects = sort_aspects(carriers)
+        metrics = {a: carriers[a] for a in aspects}
+        out.append(Reading(g, aspects, metrics, sort_aspects(watched - set(aspects))))
     return out
 
 

@@ -39,6 +39,16 @@ def test_demo_rare_words_are_lost_more_with_each_generation(demo_result) -> None
     assert first <= 2
 
 
+def test_demo_reads_narrowing_and_loss_from_gen2_on(demo_result) -> None:
+    """Issue 21: the recursive trigram model narrows its vocabulary and loses the reference's rare words."""
+    for g in LATER[1:]:
+        reading = demo_result.reading(g)
+        assert {"narrowing", "loss"} <= set(reading.aspects), (g, reading.text)
+        assert "vocabulary.types_at_budget" in reading.metrics["narrowing"]
+        assert any(i.startswith("tail.rare_survival") for i in reading.metrics["loss"])
+    assert demo_result.reading("gen0").aspects == []
+
+
 def test_demo_lost_words_grow(demo_result) -> None:
     lost = demo_result.artifacts["lost_words"]
     assert len(lost["gen5"]) == 50

@@ -232,6 +232,19 @@ def test_importing_the_report_does_not_import_matplotlib() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_the_report_says_how_each_generation_degraded(demo: AuditResult, demo_html: str) -> None:
+    """Issue 21: a reading per generation, aspects in the grid, and sentences from the measured changes."""
+    for g in ("gen2", "gen3", "gen4", "gen5"):  # the demo narrows and loses the reference's content
+        reading = demo.reading(g)
+        assert {"narrowing", "loss"} <= set(reading.aspects), (g, reading.text)
+        assert f'data-generation="{g}" data-reading="{reading.text}"' in demo_html
+    assert 'class="readings"' in demo_html and '<th scope="col">reading</th>' in demo_html
+    tail = demo.verdict("tail", "gen5")
+    assert tail.status == "degraded" and tail.aspects == ["loss"]
+    assert '<span class="aspects" data-aspects="loss">loss</span>' in demo_html
+    assert "At gen5 it lost part of the reference&#39;s own rare words (" in demo_html
+
+
 # ---------------------------------------------------------------------------------------------
 # escaping
 

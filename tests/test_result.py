@@ -1,5 +1,5 @@
-"""metrics.json: schema (1.1 and 1.0), metric metadata, round trip, determinism, Python floats,
-atomic and escaped outputs."""
+"""metrics.json: schema (1.2, 1.1 and 1.0), metric metadata, aspects, round trip, determinism, Python
+floats, atomic and escaped outputs."""
 
 from __future__ import annotations
 
@@ -22,11 +22,26 @@ from tests.helpers import LEXICAL
 SNAPSHOT = Path(__file__).with_name("registry_snapshot.json")
 METADATA = ("definition", "kind", "tolerance", "citation")
 """The per-metric fields schema 1.1 added."""
+ASPECT_KEYS = ("aspect", "mixes")
+"""The per-metric fields schema 1.2 added (and each verdict's aspects, watch_aspects, and readings)."""
+
+
+def as_version_1_1(data: dict[str, Any]) -> dict[str, Any]:
+    """A metrics.json document as auditor wrote it before schema 1.2: no aspects, no readings."""
+    old = copy.deepcopy(data)
+    old["schema_version"] = "1.1"
+    for m in old["metrics"]:
+        for key in ASPECT_KEYS:
+            del m[key]
+    for v in old["verdicts"]:
+        del v["aspects"], v["watch_aspects"]
+    del old["readings"]
+    return old
 
 
 def as_version_1_0(data: dict[str, Any], version: Any = 1) -> dict[str, Any]:
     """A metrics.json document as auditor wrote it before schema 1.1: no metric metadata."""
-    old = copy.deepcopy(data)
+    old = as_version_1_1(data)
     old["schema_version"] = version
     for m in old["metrics"]:
         for key in METADATA:
@@ -36,11 +51,11 @@ def as_version_1_0(data: dict[str, Any], version: Any = 1) -> dict[str, Any]:
 
 def test_metrics_json_validates_and_round_trips(small_result) -> None:
     data = json.loads(small_result.to_json())
-    assert data["schema_version"] == SCHEMA_VERSION == "1.1"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.2"
     validate(data)
     assert AuditResult.from_dict(data).to_dict() == data
     for m in data["metrics"]:
-        assert list(m)[6:10] == list(METADATA), m["id"]  # after headline, before values (DESIGN section 4)
+        assert list(m)[6:12] == [*METADATA, *ASPECT_KEYS], m["id"]  # after headline, before values (DESIGN 4)
 
 
 def test_schema_checks_the_metric_metadata(small_result) -> None:
@@ -65,12 +80,30 @@ def test_schema_checks_the_metric_metadata(small_result) -> None:
         del broken["metrics"][0][key]
         with pytest.raises(jsonschema.ValidationError):
             validate(broken)
-    for version in (2, "1.2", "1", True):
+    for version in (2, "1.3", "1", True):
         with pytest.raises(jsonschema.ValidationError):
             validate({**data, "schema_version": version})
     cited = copy.deepcopy(data)
     cited["metrics"][0]["citation"] = None  # a metric that cites nothing
     validate(cited)
+
+
+def test_schema_1_2_requires_the_aspects(small_result) -> None:
+    data = json.loads(small_result.to_json())
+    for drop in (("metrics", "aspect"), ("metrics", "mixes"), ("verdicts", "aspects"), ("verdicts", "watch_aspects")):
+        broken = copy.deepcopy(data)
+        del broken[drop[0]][0][drop[1]]
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
+    for where, key, value in (("metrics", "aspect", "shrinkage"), ("verdicts", "aspects", ["loss", "loss"])):
+        broken = copy.deepcopy(data)
+        broken[where][0][key] = value
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)
+    broken = copy.deepcopy(data)
+    del broken["readings"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate(broken)
 
 
 def test_metadata_equals_the_registry_spec(small_result) -> None:
@@ -84,6 +117,7 @@ def test_metadata_equals_the_registry_spec(small_result) -> None:
         assert m.kind == metrics[m.id].kind and m.kind in ("single", "paired")
         assert m.citation == (spec.citation or None)
         assert m.tolerance == spec.effective_tolerance(default), m.id
+        assert (m.aspect, m.mixes) == (spec.aspect, spec.mixes), m.id
     kinds = {(m.kind, m.tolerance.relative) for m in small_result.metrics if m.tolerance}
     assert {("single", True), ("paired", False)} <= kinds  # both kinds and both tolerance scales are covered
 
@@ -112,9 +146,27 @@ def test_a_schema_1_0_file_loads_and_renders(small_result, tmp_path: Path) -> No
         assert result.to_dict() == old  # written back as it was read: still a valid 1.0 document
         page = format_html(result)
         assert f"metrics.json v{version}," in page and f"metrics.json schema v{version};" in page
-        # the same page otherwise: definitions, tolerances and sources come from this version's registry
-        stated = format_html(small_result).replace("metrics.json v1.1,", f"metrics.json v{version},")
+        # the same page as a 1.1 file's otherwise: definitions, tolerances and sources come from this
+        # version's registry
+        stated = format_html(AuditResult.from_dict(as_version_1_1(current)))
+        stated = stated.replace("metrics.json v1.1,", f"metrics.json v{version},")
         assert page == stated.replace("metrics.json schema v1.1;", f"metrics.json schema v{version};")
+
+
+def test_a_schema_1_1_file_without_aspects_loads_and_renders(small_result, tmp_path: Path) -> None:
+    """A 1.1 file has no aspects or readings: it loads, round-trips and renders without them."""
+    old = as_version_1_1(json.loads(small_result.to_json()))
+    validate(old)
+    path = tmp_path / "metrics-1.1.json"
+    path.write_text(json.dumps(old))
+    result = read_result(path)
+    assert result.readings == [] and all(v.aspects is None for v in result.verdicts)
+    assert all(m.aspect is None and m.mixes is None for m in result.metrics)
+    assert result.to_dict() == old
+    for fmt in OutputFormat:
+        text = fmt.format(result)
+        assert text.strip() and "no sign" not in text and "## Reading" not in text
+    assert 'class="readings"' not in format_html(result) and 'class="readings"' in format_html(small_result)
 
 
 def test_a_metric_this_version_does_not_know_keeps_its_stated_metadata(small_result) -> None:

@@ -10,7 +10,8 @@ Two kinds of computation, both batched over many draws at once for speed:
   half against half, and the reference's own row holds that null value.
 
 Naming: ids are ``family.name``; ``better`` says which direction is good ("higher", "lower" or
-"none" for descriptive metrics, which never get a warning status).
+"none" for descriptive metrics, which never get a warning status). ``aspect`` says how a worse value
+degrades the generation: narrowing, drift or loss (:mod:`auditor.aspects`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from auditor.aspects import ASPECTS, check_aspect
 from auditor.draws import Draw, Prepared
 from auditor.result import Tolerance
 
@@ -54,6 +56,12 @@ class MetricSpec:
     the spec's own ``tolerance`` only (the run's default is always relative)."""
     citation: str
     headline: bool = False
+    aspect: str = ""
+    """How a worse value degrades a generation: ``narrowing``, ``drift`` or ``loss`` (required by
+    :func:`spec_factory`; :mod:`auditor.aspects`)."""
+    mixes: tuple[str, ...] = ()
+    """Other aspects the metric also moves with (PRDC coverage: drift, mixing narrowing and loss);
+    its definition names the metric that separates them."""
 
     @property
     def family(self) -> str:
@@ -83,6 +91,8 @@ class MetricSpec:
             "tolerance_kind": self.tolerance_kind,
             "citation": self.citation,
             "headline": self.headline,
+            "aspect": self.aspect,
+            "mixes": list(self.mixes),
         }
 
 
@@ -90,15 +100,28 @@ def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
     """A ``make(name, title, definition, **options)`` for one family's specs, with family defaults.
 
     Options: ``better`` ("higher"), ``unit`` (""), ``headline`` (False), ``tolerance`` (None: the
-    run's relative tolerance), ``kind`` ("relative"), ``citation`` ("").
+    run's relative tolerance), ``kind`` ("relative"), ``citation`` (""), ``aspect`` (required:
+    narrowing, drift or loss), ``mixes`` (()).
     """
-    base = {"better": "higher", "unit": "", "headline": False, "tolerance": None, "kind": "relative", "citation": ""}
+    base = {
+        "better": "higher",
+        "unit": "",
+        "headline": False,
+        "tolerance": None,
+        "kind": "relative",
+        "citation": "",
+        "aspect": None,
+        "mixes": (),
+    }
 
     def make(name: str, title: str, definition: str, **options: Any) -> MetricSpec:
         unknown = set(options) - set(base)
         if unknown:
             raise TypeError(f"unknown spec options {sorted(unknown)}")
         o = {**base, **defaults, **options}
+        if o["aspect"] is None:
+            raise TypeError(f"{family}.{name}: every metric declares its aspect ({', '.join(ASPECTS)})")
+        check_aspect(o["aspect"], o["mixes"])
         return MetricSpec(
             f"{family}.{name}",
             title,
@@ -109,6 +132,8 @@ def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
             o["kind"],
             o["citation"],
             o["headline"],
+            o["aspect"],
+            tuple(o["mixes"]),
         )
 
     return make

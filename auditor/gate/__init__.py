@@ -2,7 +2,8 @@
 
 A policy is data (TOML, :mod:`auditor.gate.policy`): per metric id, absolute ``min``/``max`` and
 ``max_relative_drop`` (the largest tolerated relative change in the metric's worse direction
-against the reference of the same run), plus ``no_degraded = [families]``. Checks are data too
+against the reference of the same run), plus ``no_degraded = [families]`` and ``no_degraded_aspects``
+(narrowing, drift, loss: how a generation may not degrade). Checks are data too
 (:mod:`auditor.gate.evaluate`): one :class:`CheckResult` per rule and generation, like Evidently's
 test results. The gate never recomputes a metric: it reads the AuditResult, as the report does.
 :mod:`auditor.gate.initial` writes a starting policy from the reference's own null, and

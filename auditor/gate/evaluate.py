@@ -23,7 +23,8 @@ class CheckResult:
     """The outcome of one rule (or one family verdict) for one generation."""
 
     id: str
-    """The metric id, or ``verdict.FAMILY`` for a no_degraded family."""
+    """The metric id, ``verdict.FAMILY`` for a no_degraded family, or ``aspect.ASPECT`` for a
+    no_degraded_aspects entry."""
     generation: str
     status: str
     """``pass``, ``fail`` or ``n/a``."""
@@ -70,7 +71,11 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
     outcome = GateOutcome(result=result, policy=policy)
     computed = {m.id for m in result.metrics}
     run_families = {v.family for v in result.verdicts}
-    if not any(r.metric in computed for r in policy.rules) and not any(f in run_families for f in policy.no_degraded):
+    if (
+        not any(r.metric in computed for r in policy.rules)
+        and not any(f in run_families for f in policy.no_degraded)
+        and not policy.no_degraded_aspects
+    ):
         raise UsageError(
             Errors.E025.format(
                 path=policy.source,
@@ -110,12 +115,59 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
                     f"{family} is {v.status}" + (f": {'; '.join(v.reasons)}" if v.reasons else ""),
                 )
             )
+    for aspect in policy.no_degraded_aspects:
+        outcome.checks.extend(_check_aspect(result, aspect, g, policy.allow_na) for g in generations)
     return outcome
 
 
+def _check_aspect(result: AuditResult, aspect: str, generation: str, allowed: bool) -> CheckResult:
+    """Fail when a family verdict of ``generation`` carries ``aspect`` among its degraded aspects.
+
+    Fails closed like the other checks: the aspect is measured when at least one headline metric of
+    that aspect has a value here; when none has (no family measuring it was run, every one is
+    ``n/a``, or the metrics.json predates aspects), nothing proves the aspect absent, so the check
+    is ``n/a`` and fails unless ``allow_na``.
+    """
+    check_id = f"aspect.{aspect}"
+    carriers = [m for m in result.metrics if m.headline and m.aspect == aspect]
+    degraded = [m for m in carriers if m.status.get(generation) == "degraded"]
+    if degraded:
+        families = sorted({m.family for m in degraded})
+        ids = ", ".join(m.id for m in degraded)
+        return CheckResult(
+            check_id,
+            generation,
+            "fail",
+            ", ".join(families),
+            f"no {aspect}",
+            f"{aspect} degraded in {', '.join(families)} ({ids})",
+        )
+    measured = [m for m in carriers if m.status.get(generation) not in (None, "n/a")]
+    if not measured:
+        if any(v.aspects is None for v in result.verdicts):
+            reason = "this metrics.json predates aspects (schema 1.2)"
+        else:
+            reason = f"no headline metric of aspect {aspect} was measured (families run: " + (
+                ", ".join(sorted({v.family for v in result.verdicts})) or "none"
+            ) + ")"
+        return _na(check_id, generation, reason, allowed)
+    return CheckResult(
+        check_id,
+        generation,
+        "pass",
+        "none",
+        f"no {aspect}",
+        f"no {aspect}: {len(measured)} headline metrics of this aspect measured, none degraded",
+    )
+
+
 def families_in(policy: Policy) -> Iterable[str]:
-    """Families a policy needs: those of its rules and of no_degraded."""
-    return dict.fromkeys([r.metric.split(".")[0] for r in policy.rules] + list(policy.no_degraded))
+    """Families a policy needs: those of its rules, of no_degraded, and those with a headline metric
+    of an aspect in no_degraded_aspects."""
+    from auditor.families import all_specs
+
+    by_aspect = [s.family for s in all_specs() if s.headline and s.aspect in policy.no_degraded_aspects]
+    return dict.fromkeys([r.metric.split(".")[0] for r in policy.rules] + list(policy.no_degraded) + by_aspect)
 
 
 def _na(check_id: str, generation: str, reason: str, allowed: bool) -> CheckResult:

@@ -67,7 +67,12 @@ def initial_policy(calibration: AuditResult) -> str:
         "# The gate fails closed: a rule whose metric is n/a fails unless allow_na = true (per rule or here).",
     ]
     lines += [f"# Not calibrated: {family} ({_comment(why)})." for family, why in uncalibrated.items()]
-    return "\n".join([*lines, "[check]", "allow_na = false", "", *rules])
+    aspects = [
+        "# Uncomment to fail a build whose generation narrowed or lost the reference's content in any family",
+        "# (a degraded headline metric of that aspect; drift alone then passes). See README, 'How it degraded'.",
+        '# no_degraded_aspects = ["narrowing", "loss"]',
+    ]
+    return "\n".join([*lines, "[check]", "allow_na = false", *aspects, "", *rules])
 
 
 def _tolerance(m: MetricResult, config: dict[str, Any]) -> Tolerance:

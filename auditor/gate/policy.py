@@ -2,7 +2,8 @@
 
 A policy is data: per metric id, absolute ``min``/``max`` and ``max_relative_drop`` (the largest
 tolerated relative change in the metric's worse direction against the reference of the same run),
-plus ``no_degraded = [families]`` and ``allow_na``. Every error names the file and the offending
+plus ``no_degraded = [families]``, ``no_degraded_aspects = [aspects]`` (no family verdict may carry
+one of these degraded aspects: narrowing, drift, loss) and ``allow_na``. Every error names the file and the offending
 key, so a typo in a policy is a usage error, never a rule silently ignored. A policy with no rules
 at all is refused: it would pass whatever was measured.
 """
@@ -14,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.aspects import ASPECTS
 from auditor.errors import Errors, UsageError
 from auditor.families import FAMILY_NAMES, all_specs
 from auditor.tomlfile import read_toml
 
 RULE_KEYS = ("min", "max", "max_relative_drop", "allow_na")
-POLICY_KEYS = ("rules", "no_degraded", "allow_na", "fail_on_na")
+POLICY_KEYS = ("rules", "no_degraded", "no_degraded_aspects", "allow_na", "fail_on_na")
 POLICY_FILES = (Path("auditor.toml"), Path("pyproject.toml"))
 """Where :func:`find_policy` looks when no policy file is given (relative to the working folder)."""
 
@@ -45,11 +47,13 @@ class Policy:
     allow_na: bool = False
     """Every rule and family check that is ``n/a`` passes instead of failing (off: fail closed)."""
     source: str = "policy"
+    no_degraded_aspects: tuple[str, ...] = ()
+    """Aspects (narrowing, drift, loss) no generation may show degraded in any family."""
 
     @property
     def empty(self) -> bool:
         """True when the policy checks nothing (a usage error: it would pass whatever was measured)."""
-        return not self.rules and not self.no_degraded
+        return not self.rules and not self.no_degraded and not self.no_degraded_aspects
 
 
 def policy_table(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -117,6 +121,16 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
                     detail=f"unknown family {family!r}; known: {', '.join(FAMILY_NAMES)}",
                 )
             )
+    aspects = table.get("no_degraded_aspects", [])
+    if not isinstance(aspects, list) or not all(isinstance(a, str) for a in aspects):
+        raise UsageError(
+            Errors.E021.format(
+                path=source, key="no_degraded_aspects", detail=f"must be a list of aspects ({', '.join(ASPECTS)})"
+            )
+        )
+    for aspect in aspects:
+        if aspect not in ASPECTS:
+            raise UsageError(Errors.E085.format(path=source, value=aspect, allowed=", ".join(ASPECTS)))
     allow_na = _flag(table, "allow_na", source)
     if "fail_on_na" in table and not _flag(table, "fail_on_na", source):
         raise UsageError(
@@ -127,7 +141,7 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
                 "n/a pass, or delete the line",
             )
         )
-    policy = Policy(tuple(rules), tuple(dict.fromkeys(no_degraded)), allow_na, source)
+    policy = Policy(tuple(rules), tuple(dict.fromkeys(no_degraded)), allow_na, source, tuple(dict.fromkeys(aspects)))
     if policy.empty:
         raise UsageError(Errors.E024.format(path=source))
     return policy

@@ -49,7 +49,8 @@ def check(
         {...}, "no_degraded": [...]}``, or a parsed TOML document holding one).
     families
         The families to run, exactly as given. Default: those of the settings' families that the
-        policy reads (its rules' metric families and ``no_degraded``).
+        policy reads (its rules' metric families, ``no_degraded`` and the families measuring
+        ``no_degraded_aspects``).
     settings
         A :class:`~auditor.config.Settings`; keyword ``overrides`` replace its fields, as in
         :func:`auditor.audit`.

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.report import plots
+from auditor.report.reading import aspect_sentence, reading_line
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
 from auditor.stats import Status, worst_status
@@ -119,6 +120,7 @@ def report_context(result: AuditResult) -> dict[str, Any]:
         "families": families,
         "overall": _overall(result, families),
         "grid": _grid(result, families),
+        "readings": _readings(result),
         "definitions": _definitions(result, families),
         "config": [(k, _setting(v)) for k, v in sorted(result.config.items())],
     }
@@ -148,6 +150,16 @@ def _overall(result: AuditResult, families: list[Family]) -> dict[str, str]:
     return {"status": "ok", "text": text}
 
 
+def _readings(result: AuditResult) -> list[dict[str, str]]:
+    """The overall reading of each later generation (none for a file older than schema 1.2)."""
+    rows = []
+    for g in result.generation_names:
+        reading = result.reading(g)
+        if g != result.reference and reading is not None:
+            rows.append({"name": g, "reading": reading.text, "line": reading_line(result, g)})
+    return rows
+
+
 def _labels(families: list[Family]) -> str:
     return ", ".join(f.label.lower() for f in families)
 
@@ -164,8 +176,18 @@ def _grid(result: AuditResult, families: list[Family]) -> list[dict[str, Any]]:
             v = result.verdict(f.key, g)
             # the status is in the cell already: "...: degraded" at the end of a reason says it twice
             reasons = [r.removesuffix(f": {v.status}") for r in v.reasons] if f.status != "n/a" else []
-            cells.append({"family": f.key, "status": v.status, "reasons": reasons})
-        rows.append({"name": g, "reference": g == result.reference, "cells": cells})
+            shown = v.aspects if v.status == "degraded" else v.watch_aspects if v.status == "watch" else None
+            aspects = ", ".join(shown or [])
+            cells.append({"family": f.key, "status": v.status, "reasons": reasons, "aspects": aspects})
+        reading = result.reading(g)
+        rows.append(
+            {
+                "name": g,
+                "reference": g == result.reference,
+                "cells": cells,
+                "reading": None if reading is None else reading.text,
+            }
+        )
     return rows
 
 
@@ -188,6 +210,9 @@ def family_sentence(result: AuditResult, family: str, phrases: dict[str, str] | 
         when = f"since {hits[0]}" if len(rest) > 1 and hits == rest else f"at {', '.join(hits)}"
         metric = _headline_at(result, family, hits[0], worst)
         detail = _metric_phrase(result, metric, hits[0], later[-1], phrases or {}) if metric else ""
+        how = aspect_sentence(result, family, hits[-1])
+        if how:
+            detail = f"At {hits[-1]} it {how}. {detail}"
         verdict = f"degraded {when}" if worst == Status.DEGRADED else f"not degraded; watch {when}"
         return worst, verdict, detail
     if worst == Status.OK:

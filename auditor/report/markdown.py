@@ -1,4 +1,5 @@
-"""summary.md: the generation x family verdict table and the headline metrics with intervals.
+"""summary.md: the generation x family verdict table (with how each degraded and the overall reading)
+and the headline metrics with intervals.
 
 Every string from the data (generation names, sources, reasons, warnings) goes through
 :func:`escape_cell` (running text, table cells, list items) or :func:`code_span` (inline code), so
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 
+from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
 from auditor.report.register import register_sentences
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls
@@ -82,6 +84,7 @@ def format_markdown(result: AuditResult) -> str:
     """The Markdown summary of a run (also fit for a CI job summary)."""
     families = list(dict.fromkeys(v.family for v in result.verdicts))
     names = result.generation_names
+    readings = bool(result.readings)
     cfg = result.config
     lines = [
         "# auditor summary",
@@ -89,12 +92,30 @@ def format_markdown(result: AuditResult) -> str:
         f"Reference: {code_span(result.reference)}; budget {cfg.get('budget')} tokens per draw, "
         f"{cfg.get('draws')} draws, {cfg.get('splits')} null splits, seed {cfg.get('seed')}.",
         "",
-        "| generation | " + " | ".join(escape_cell(f) for f in families) + " |",
-        "|---|" + "---|" * len(families),
+        "| generation | " + " | ".join(escape_cell(f) for f in families) + (" | reading |" if readings else " |"),
+        "|---|" + "---|" * (len(families) + bool(readings)),
     ]
     for g in names:
-        cells = [STATUS_MARK[result.verdict(f, g).status] for f in families]
+        cells = [_verdict_mark(result, f, g) for f in families]
+        reading = result.reading(g)
+        if readings:
+            cells.append(escape_cell(reading.text) if reading is not None else "n/a")
         lines.append(f"| {escape_cell(g)} | " + " | ".join(cells) + " |")
+    if readings:
+        lines += ["", "## Reading", ""]
+        lines.append(
+            "How each generation degraded: narrowing (less variety within it), drift (farther from the "
+            "reference), loss (the reference's own content gone)."
+        )
+        lines.append("")
+        for g in names:
+            if g == result.reference:
+                continue
+            lines.append(f"- {escape_cell(g)}: {escape_cell(reading_line(result, g))}")
+            for f in families:
+                sentence = aspect_sentence(result, f, g)
+                if sentence:
+                    lines.append(f"- {escape_cell(g)} / {escape_cell(f)}: {escape_cell(sentence)}")
     lines += [
         "",
         "## Headline metrics",
@@ -135,3 +156,10 @@ def format_markdown(result: AuditResult) -> str:
         lines += [f"- {escape_cell(g)}: skipped {n} ({escape_cell(k.replace('_', ' '))})" for g, k, n in skipped]
         lines += [f"- {escape_cell(g)}: {escape_cell(w)}" for g, w in warnings]
     return "\n".join(lines) + "\n"
+
+
+def _verdict_mark(result: AuditResult, family: str, gen: str) -> str:
+    """A verdict cell: the status (bold when degraded) and its aspects, e.g. ``**DEGRADED** (loss)``."""
+    v = result.verdict(family, gen)
+    aspects = verdict_cell(v).removeprefix(str(v.status)).strip()
+    return f"{STATUS_MARK[v.status]} {escape_cell(aspects)}" if aspects else STATUS_MARK[v.status]

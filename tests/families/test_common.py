@@ -14,7 +14,9 @@ import pytest
 
 import auditor.pipeline
 from auditor import audit
+from auditor.aspects import ASPECTS
 from auditor.families import FAMILIES, FAMILY_NAMES, all_metrics, all_specs
+from auditor.families.base import spec_factory
 from tests.conftest import ROOT
 
 DEMO = [str(ROOT / "corpora" / "demo" / f"gen{k}.jsonl") for k in (0, 1, 5)]
@@ -89,6 +91,58 @@ def test_every_spec_states_its_formula(spec) -> None:
     assert spec.definition and spec.title and spec.better in ("higher", "lower", "none")
     assert spec.tolerance_kind in ("relative", "absolute")
     assert spec.tolerance is None or spec.tolerance >= 0
+
+
+@pytest.mark.parametrize("spec", all_specs(), ids=lambda s: s.id)
+def test_every_spec_declares_how_it_degrades(spec) -> None:
+    """Issue 21: one primary aspect; a metric that mixes others names them and what separates them."""
+    assert spec.aspect in ASPECTS
+    assert all(a in ASPECTS and a != spec.aspect for a in spec.mixes) and len(set(spec.mixes)) == len(spec.mixes)
+    if spec.mixes:
+        assert "separate" in spec.definition, spec.id
+    assert spec.to_dict()["aspect"] == spec.aspect and spec.to_dict()["mixes"] == list(spec.mixes)
+
+
+def test_a_spec_without_a_valid_aspect_is_refused() -> None:
+    make = spec_factory("vocabulary")
+    with pytest.raises(TypeError, match="declares its aspect"):
+        make("x", "X", "A formula.")
+    with pytest.raises(ValueError, match=r"aspect must be one of narrowing, drift, loss\. Got 'shrinkage'"):
+        make("x", "X", "A formula.", aspect="shrinkage")
+    with pytest.raises(ValueError, match="cannot also be in mixes"):
+        make("x", "X", "A formula.", aspect="drift", mixes=("drift",))
+
+
+def test_embedding_has_a_headline_for_narrowing_beside_drift() -> None:
+    """Coverage falls both when a generation drifts and when it narrows: Vendi tells them apart."""
+    heads = {s.id: s.aspect for s in all_specs() if s.family == "embedding" and s.headline}
+    assert heads["embedding.vendi"] == "narrowing" and heads["embedding.coverage"] == "drift"
+
+
+def test_verdict_aspects_are_those_of_the_degraded_headlines(run) -> None:
+    result, _ = run
+    for v in result.verdicts:
+        heads = [m for m in result.metrics if m.family == v.family and m.headline]
+        assert v.aspects == sorted({m.aspect for m in heads if m.status[v.generation] == "degraded"})
+        assert set(v.watch_aspects).isdisjoint(v.aspects)
+        assert (v.status == "degraded") == bool(v.aspects)
+    for g in result.generation_names:
+        reading = result.reading(g)
+        families = [result.verdict(f, g) for f in FAMILY_NAMES]
+        assert reading.aspects == sorted({a for v in families for a in v.aspects})
+        for aspect, ids in reading.metrics.items():
+            carriers = [result.metric(i) for i in ids]
+            assert carriers and all(m.aspect == aspect and m.status[g] == "degraded" for m in carriers)
+    assert result.reading("gen0").text == "no sign"
+    # the demo's collapse narrows and loses the reference's content (gen5 of the recursive trigram model)
+    assert {"narrowing", "loss"} <= set(result.reading("gen5").aspects)
+
+
+def test_descriptive_metrics_never_carry_a_degraded_aspect(run) -> None:
+    result, _ = run
+    for r in result.readings:
+        for ids in r.metrics.values():
+            assert all(result.metric(i).better != "none" for i in ids)
 
 
 def test_every_comparison_metric_has_an_identity_value() -> None:
