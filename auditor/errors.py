@@ -142,6 +142,21 @@ class Errors:
         "{flag} '{field}' was not found in any document of any generation ({where}). Field names are "
         "case-sensitive; dotted paths reach nested fields."
     )
+    E070 = "{path}: cannot use this reference profile: {reason}."
+    E071 = (
+        "{path}: the reference profile was made with other settings than this run's: {differences}. "
+        "Run with the profile's settings, or rebuild it with `auditor profile` and this run's settings."
+    )
+    E072 = (
+        "Corpus '{name}' ({corpus}) is the reference the profile {path} was made from. With "
+        "--reference-profile every corpus given is a generation to audit; drop it from the corpora."
+    )
+    E073 = (
+        "--reference '{name}' does not name the profile's reference ('{profile}'). With --reference-profile "
+        "the profile is the reference; drop --reference."
+    )
+    E074 = "init-policy calibrates one reference: give a REFERENCE corpus or --reference-profile FILE, not {given}."
+    E075 = "{command} needs at least one corpus to audit against the reference profile {path}."
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
         "3 = trigrams). Got {value!r} instead."

@@ -51,6 +51,12 @@ def prepare(inputs: FamilyInput) -> Prepared:
             if p.name in na:
                 continue
             texts = p.texts.texts[: settings.sample_docs]
+            stored = p.derived.get("embedding")
+            if stored is not None and stored["model_id"] == loaded.model_id and len(stored["vectors"]) == len(texts):
+                # a reference profile's vectors: the same texts, model and batches embedded them
+                pools[p.name], truncated[p.name] = stored["vectors"], int(stored["truncated"])
+                cache.stats.from_profile += len(texts)
+                continue
             update = progress(f"{p.name}: embedding", len(texts)) if progress else None
             pools[p.name] = embed(
                 loaded,
@@ -62,6 +68,11 @@ def prepare(inputs: FamilyInput) -> Prepared:
                 model_name=settings.embedding_model,
             )
             truncated[p.name] = count_truncated(loaded, texts)
+            p.derived["embedding"] = {
+                "model_id": loaded.model_id,
+                "truncated": truncated[p.name],
+                "vectors": pools[p.name],
+            }
     finally:
         cache.close()
 

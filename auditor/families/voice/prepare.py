@@ -86,10 +86,15 @@ def prepare(inputs: FamilyInput) -> Prepared:
         labels = [f.get(settings.label_field) for f in p.texts.fields] if settings.label_field else None
         groups = [f.get(settings.group_field) for f in p.texts.fields] if settings.group_field else [None] * len(texts)
         chunks = chunk_texts(texts, labels)
-        update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
-        tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens)
-        if update:
-            update(sum(map(len, tags)))
+        stored = p.derived.get("voice")
+        if stored is not None and len(stored["tags"]) == len(chunks):
+            tags = stored["tags"]  # a reference profile's tags of these chunks, at this pos_tokens
+        else:
+            update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
+            tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens)
+            if update:
+                update(sum(map(len, tags)))
+            p.derived["voice"] = {"tags": tags}
         tagged = [i for i, t in enumerate(tags) if t]
         if len(tagged) < MIN_CHUNKS:
             na[p.name] = f"too little text for style chunks: {len(tagged)} chunks of ~200 words (need {MIN_CHUNKS})"
