@@ -9,10 +9,11 @@ families run unchanged on the same inputs, so every value, interval, null and ve
 run on the raw reference with the same settings.
 
 What must match (else exit 2 naming each setting and both values): the settings of the streaming
-pass (:data:`PASS_SETTINGS`), those of a stored result when its family runs
-(:data:`DERIVED_SETTINGS`), and the versions of the code that produced what is read. Settings that
-only act after the profile (draws, splits, budget, tolerance, outputs, workers) are free: the
-draws and the null are recomputed from the stored reservoir, which is cheap.
+pass (:data:`PASS_SETTINGS`; :data:`PAIR_SETTINGS` when the paired family runs), those of a
+stored result when its family runs (:data:`DERIVED_SETTINGS`), and the versions of the code that
+produced what is read. Settings that only act after the profile (draws, splits, budget, tolerance,
+outputs, workers) are free: the draws and the null are recomputed from the stored reservoir, which
+is cheap, and the budget and the null depend on the generations audited, not only the reference.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from auditor.text.profile import GenerationProfile
 
 __all__ = [
     "DERIVED_SETTINGS",
+    "PAIR_SETTINGS",
     "PASS_SETTINGS",
     "BuiltProfile",
     "LoadedReference",
@@ -53,10 +55,10 @@ PASS_SETTINGS = (
     "txt_mode",
     "label_field",
     "group_field",
-    "pair_field",
-    "pair_by_order",
 )
 """Settings that change what the streaming pass keeps of the reference: compared on every load."""
+PAIR_SETTINGS = ("pair_field", "pair_by_order", "pair_docs")
+"""Settings of the linked-document sample: compared when the paired family runs."""
 DERIVED_SETTINGS = {
     "embedding": ("embedding_model", "embedding_batch_size"),
     "voice": ("pos_tokens",),
@@ -181,7 +183,7 @@ def build_profile(
 
 def _recorded_settings(settings: Settings, derived: list[str]) -> dict[str, Any]:
     values = settings.to_dict()
-    names = [*PASS_SETTINGS, "pair_docs", *(n for d in derived for n in DERIVED_SETTINGS.get(d, ()))]
+    names = [*PASS_SETTINGS, *PAIR_SETTINGS, *(n for d in derived for n in DERIVED_SETTINGS.get(d, ()))]
     return {name: values[name] for name in names}
 
 
@@ -208,9 +210,8 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
         raise ProfileError(path, "the manifest records no settings or versions")
     run = settings.to_dict()
     names = list(PASS_SETTINGS)
-    pairing = settings.pair_field is not None or settings.pair_by_order
-    if pairing and "paired" in settings.families:
-        names.append("pair_docs")
+    if "paired" in settings.families:
+        names.extend(PAIR_SETTINGS)
     used = [d for d in profile.derived if d in settings.families]
     for d in used:
         names.extend(DERIVED_SETTINGS.get(d, ()))
@@ -225,12 +226,10 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     for package in dict.fromkeys(packages):
         if versions.get(package) != current[package]:
             out.append(
-                f"{package} version is {_show(versions.get(package))} in the profile "
-                f"but {_show(current[package])} here"
+                f"{package} version is {_show(versions.get(package))} in the profile but {_show(current[package])} here"
             )
     return out
 
 
 def _show(value: Any) -> str:
     return "unset" if value is None else repr(value) if isinstance(value, str) else str(value)
-
