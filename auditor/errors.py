@@ -148,8 +148,9 @@ class Errors:
         "Run with the profile's settings, or rebuild it with `auditor profile` and this run's settings."
     )
     E072 = (
-        "Corpus '{name}' ({corpus}) is the reference the profile {path} was made from. With "
-        "--reference-profile every corpus given is a generation to audit; drop it from the corpora."
+        "Corpus '{name}' ({corpus}) is, or has the name of, the reference the profile {path} was made from. "
+        "With --reference-profile every corpus given is a generation to audit: drop the reference from the "
+        "corpora, or name the generation apart with NAME=PATH."
     )
     E073 = (
         "--reference '{name}' does not name the profile's reference ('{profile}'). With --reference-profile "

@@ -217,7 +217,9 @@ def test_write_archive_refuses_object_arrays_and_its_own_manifest_name() -> None
 
 def test_the_reference_corpus_beside_its_profile_is_a_usage_error(profile_file: Path, corpora, tmp_path) -> None:
     result = run_with(profile_file, corpora[0], tmp_path / "o")
-    assert_one_line_error(result, "is the reference the profile", "drop it from the corpora")
+    assert_one_line_error(result, "is, or has the name of, the reference the profile", "drop the reference")
+    result = run_with(profile_file, corpora[1], tmp_path / "o", "--reference", "human")
+    assert result.exit_code == 0, result.output  # naming the profile's own reference is allowed
     result = run_with(profile_file, corpora[1], tmp_path / "o", "--reference", "gen1")
     assert_one_line_error(result, "--reference 'gen1' does not name the profile's reference ('human')")
 
