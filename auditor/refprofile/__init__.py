@@ -18,7 +18,6 @@ is cheap, and the budget and the null depend on the generations audited, not onl
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -198,8 +197,7 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     differences = _differences(archive.manifest, settings, profile, archive.path)
     if differences:
         raise UsageError(Errors.E071.format(path=path, differences="; ".join(differences)))
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return LoadedReference(str(path), digest, profile, words, archive.manifest)
+    return LoadedReference(str(path), archive.sha256, profile, words, archive.manifest)
 
 
 def _differences(manifest: dict[str, Any], settings: Settings, profile: GenerationProfile, path: str) -> list[str]:

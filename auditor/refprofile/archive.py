@@ -85,6 +85,8 @@ class Archive:
     path: str
     manifest: dict[str, Any]
     members: dict[str, bytes]
+    sha256: str = ""
+    """The digest of the whole file (recorded in metrics.json's ``config.reference_profile``)."""
 
     def json(self, name: str) -> Any:
         """A JSON member."""
@@ -172,4 +174,4 @@ def read_archive(path: Path | str) -> Archive:
             raise ProfileError(path, f"member {name} is missing (the file is truncated or was tampered with)")
         if hashlib.sha256(contents[name]).hexdigest() != digest:
             raise ProfileError(path, f"member {name} does not match its SHA-256 digest (the file was tampered with)")
-    return Archive(str(path), manifest, contents)
+    return Archive(str(path), manifest, contents, hashlib.sha256(data).hexdigest())

@@ -245,3 +245,28 @@ def test_the_profile_command_reports_size_and_time(corpora, tmp_path: Path) -> N
     assert f"Size: {size:,} bytes" in result.stdout
     assert "Time: reading" in result.stdout and "writing" in result.stdout
     load_reference(out, SETTINGS)  # --workers differs (default every core): not a profile setting
+
+
+def test_check_and_init_policy_through_the_cli_equal_the_raw_reference(corpora, profile_file: Path, tmp_path) -> None:
+    shared = ["--families", "vocabulary,tail", "--draws", "4", "--splits", "4", "--workers", "1", "--sample-docs", "60"]
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[check]\nno_degraded = ["vocabulary", "tail"]\n', encoding="utf-8")
+    outcomes = {}
+    for label, corpus in (("raw", [str(corpora[0])]), ("profile", [])):
+        extra = ["--reference-profile", str(profile_file)] if label == "profile" else []
+        out = tmp_path / f"{label}.json"
+        argv = ["check", *corpus, f"gen1={corpora[1]}", "--policy", str(policy), "--json", str(out), *shared, "-q"]
+        result = runner.invoke(app, [*argv, *extra])
+        assert result.exit_code in (0, 1), result.output
+        outcomes[label] = json.loads(out.read_text())
+    assert outcomes["profile"] == outcomes["raw"] and outcomes["raw"]["checks"]
+
+    policies = {}
+    for label, corpus in (("raw", [str(corpora[0])]), ("profile", [])):
+        extra = ["--reference-profile", str(profile_file)] if label == "profile" else []
+        out = tmp_path / f"{label}.toml"
+        argv = ["init-policy", *corpus, "--out", str(out), "--sample-docs", "60", "--families", "vocabulary,tail"]
+        result = runner.invoke(app, [*argv, *extra])
+        assert result.exit_code == 0, result.output
+        policies[label] = out.read_text()
+    assert policies["profile"] == policies["raw"] and "max_relative_drop" in policies["raw"]
