@@ -27,7 +27,22 @@ pytestmark = pytest.mark.slow  # three full audits with the embedding model
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory):
+def one_model_load():
+    """Load the embedding model once for the module (each stage loads it again otherwise: same weights)."""
+    import functools
+
+    import auditor.embed.model
+    import auditor.families.embedding.prepare
+
+    cached = functools.lru_cache(maxsize=None)(auditor.embed.model.load_model)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auditor.embed.model, "load_model", cached)
+        patch.setattr(auditor.families.embedding.prepare, "load_model", cached)
+        yield
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory, one_model_load):
     """(settings, profile path, raw result, profile result) for gen0 vs gen2 and gen5, all families."""
     folder = tmp_path_factory.mktemp("refprofile")
     settings = Settings(
