@@ -239,6 +239,14 @@ Strict = Annotated[Optional[bool], typer.Option("--strict", help="Every skipped 
 Workers = Annotated[Optional[int], typer.Option(help="Processes for the streaming pass (default: every core).")]
 Engine = Annotated[Optional[str], typer.Option(help="local (default) or dask.")]
 Scheduler = Annotated[Optional[str], typer.Option(help="Dask scheduler address for --engine dask (tcp://host:8786).")]
+ReferenceProfileOpt = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--reference-profile",
+        help="A reference profile written by `auditor profile`: it is the reference (generation 0), and every "
+        "corpus given is a later generation audited against it. Its settings must match this run's.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -276,6 +284,7 @@ class SettingsOptions:
     scheduler: Scheduler = None
     config: Config = None
     quiet: Quiet = False
+    reference_profile: ReferenceProfileOpt = None
 
     def settings(self):
         """Settings from the config file, then the flags given (``--config``, ``--quiet`` are not settings)."""
@@ -310,8 +319,14 @@ CALIBRATION_OPTIONS = (
     "no_cache",
     "config",
     "quiet",
+    "reference_profile",
 )
 """The settings flags of `init-policy`: one reference corpus, calibrated alone."""
+
+PROFILE_OPTIONS = tuple(
+    f.name for f in dataclasses.fields(SettingsOptions) if f.name not in ("reference", "reference_profile")
+)
+"""The settings flags of `profile`: every shared one but those naming a reference."""
 
 
 def settings_options(*names: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -358,14 +373,18 @@ def audit_cli(
     *,
     options: SettingsOptions,
 ) -> None:
-    """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html."""
+    """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html.
+
+    With --reference-profile FILE, the profile is generation 0 and the reference, and every corpus
+    given is a later generation (generation 1 first).
+    """
     from auditor.outputs import OutputFormat, check_output_target, write_outputs
     from auditor.pipeline import audit
 
-    check_output_target(out, corpora)
+    check_output_target(out, [*corpora, *_profile_input(options)])
     settings = options.settings()
     with _progress(options.quiet) as progress:
-        result = audit(corpora, settings=settings, progress=progress)
+        result = audit(corpora, settings=settings, progress=progress, reference_profile=options.reference_profile)
     paths = write_outputs(result, out)
     if not options.quiet:
         typer.echo(_verdict_table(result), err=True)
@@ -388,15 +407,19 @@ def check_cli(
     *,
     options: SettingsOptions,
 ) -> None:
-    """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input."""
+    """Audit CORPORA and apply a policy: exit 0 when every rule passes, 1 when one fails, 2 on bad input.
+
+    With --reference-profile FILE, the profile is the reference and every corpus given is a
+    generation checked against it.
+    """
     from auditor.gate import GateFormat, check, find_policy
     from auditor.outputs import atomic_write, check_output_target, write_outputs
 
     try:
         if report is not None:
-            check_output_target(report, corpora)
+            check_output_target(report, [*corpora, *_profile_input(options)])
         the_policy = find_policy(policy)
-        inputs = [*corpora, the_policy.source]
+        inputs = [*corpora, the_policy.source, *_profile_input(options)]
         for target in (junit, json_out, markdown):
             if target is not None:
                 check_output_target(target, inputs, directory=False)
@@ -404,7 +427,14 @@ def check_cli(
         # --families runs exactly those; otherwise check() runs only the families the policy reads
         families = None if options.families is None else settings.families
         with _progress(options.quiet) as progress:
-            outcome = check(corpora, the_policy, families=families, settings=settings, progress=progress)
+            outcome = check(
+                corpora,
+                the_policy,
+                families=families,
+                settings=settings,
+                progress=progress,
+                reference_profile=options.reference_profile,
+            )
         if report is not None:
             write_outputs(outcome.result, report)
         for fmt, target in ((GateFormat.JUNIT, junit), (GateFormat.JSON, json_out), (GateFormat.MARKDOWN, markdown)):
@@ -445,7 +475,9 @@ def _junit_error(junit: Path, exc: BaseException) -> None:
 @_guarded
 @settings_options(*CALIBRATION_OPTIONS)
 def init_policy_cli(
-    corpus: str = typer.Argument(..., help="The reference corpus (human text) to calibrate on."),
+    corpus: Optional[str] = typer.Argument(
+        None, help="The reference corpus (human text) to calibrate on; leave out with --reference-profile."
+    ),
     out: Path = typer.Option(Path("auditor.toml"), "--out", "-o", help="Where to write the policy."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     *,
@@ -458,12 +490,53 @@ def init_policy_cli(
 
     if out.exists() and not force:
         _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
-    check_output_target(out, [corpus], directory=False)
+    check_output_target(out, [*([corpus] if corpus else []), *_profile_input(options)], directory=False)
     settings = options.settings()
     with _progress(options.quiet) as progress:
-        calibration = calibrate(corpus, settings=settings, progress=progress)
+        calibration = calibrate(
+            corpus, settings=settings, progress=progress, reference_profile=options.reference_profile
+        )
     atomic_write(out, initial_policy(calibration))
     typer.echo(f"Policy: {terminal_safe(out)}")
+
+
+def _profile_input(options: SettingsOptions) -> list[Path]:
+    """The reference profile, when given, as an input no output may overwrite."""
+    return [] if options.reference_profile is None else [options.reference_profile]
+
+
+@app.command("profile")
+@_guarded
+@settings_options(*PROFILE_OPTIONS)
+def profile_cli(
+    reference: str = typer.Argument(..., help="The reference corpus (human text): PATH or NAME=PATH."),
+    out: Path = typer.Option(..., "--out", "-o", help="The profile file to write (e.g. human.auditor-profile)."),
+    *,
+    options: SettingsOptions,
+) -> None:
+    """Write a reference profile: what every audit reads from REFERENCE, computed once.
+
+    Pass it to `audit`, `check` or `init-policy` with --reference-profile FILE instead of the
+    reference corpus: the results are those of the raw reference with the same settings. The
+    settings that shape the profile (seed, tokenizer, sample size, embedding model...) must then
+    match; the others (draws, splits, budget, tolerance, outputs) are free.
+    """
+    from auditor.outputs import atomic_write, check_output_target
+    from auditor.refprofile import build_profile
+
+    check_output_target(out, [reference], directory=False)
+    settings = options.settings()
+    with _progress(options.quiet) as progress:
+        built = build_profile(reference, settings=settings, progress=progress)
+    atomic_write(out, built.data)
+    p = built.profile
+    typer.echo(f"Profile: {terminal_safe(out)}")
+    typer.echo(
+        f"Size: {built.size:,} bytes ({built.size / 1e6:.1f} MB); reference '{terminal_safe(p.name)}': "
+        f"{p.documents:,} documents, {p.tokens:,} tokens, {len(p.texts):,} sampled texts"
+    )
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in built.seconds.items())
+    typer.echo(f"Time: {stages} (total {sum(built.seconds.values()):.1f} s)")
 
 
 def _verdict_table(result) -> str:

@@ -151,6 +151,22 @@ class Errors:
         "{path}: policy key 'no_degraded_aspects': unknown aspect {value!r}; allowed: {allowed} (`auditor "
         "metrics` shows each metric's aspect)."
     )
+    E070 = "{path}: cannot use this reference profile: {reason}."
+    E071 = (
+        "{path}: the reference profile was made with other settings than this run's: {differences}. "
+        "Run with the profile's settings, or rebuild it with `auditor profile` and this run's settings."
+    )
+    E072 = (
+        "Corpus '{name}' ({corpus}) is, or has the name of, the reference the profile {path} was made from. "
+        "With --reference-profile every corpus given is a generation to audit: drop the reference from the "
+        "corpora, or name the generation apart with NAME=PATH."
+    )
+    E073 = (
+        "--reference '{name}' does not name the profile's reference ('{profile}'). With --reference-profile "
+        "the profile is the reference; drop --reference."
+    )
+    E074 = "init-policy calibrates one reference: give a REFERENCE corpus or --reference-profile FILE, not {given}."
+    E075 = "{command} needs at least one corpus to audit against the reference profile {path}."
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
         "3 = trigrams). Got {value!r} instead."

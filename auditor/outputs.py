@@ -184,8 +184,8 @@ def outputs_complete(out_dir: Path) -> bool:
     return True
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and a rename.
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
 
     A symlink is written through (its target is replaced), and a character device or pipe
     (``/dev/stdout``) is written to directly. Raises :class:`~auditor.errors.UsageError` naming
@@ -193,7 +193,7 @@ def atomic_write(path: Path, text: str) -> None:
     file left by a killed run is removed.
     """
     path = Path(path)
-    data = _encode(text)
+    data = text if isinstance(text, bytes) else _encode(text)
     try:
         st = os.stat(path)
     except FileNotFoundError:

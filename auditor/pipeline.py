@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.config import Settings, settings_from_mapping
@@ -28,6 +28,9 @@ from auditor.text.parallel import profile_parallel
 from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
+if TYPE_CHECKING:
+    from auditor.refprofile import LoadedReference
+
 ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
 """``factory(label, total)`` returns ``update(done, detail)`` for one stage of one generation
 (reading: documents done and a token count; embedding: documents embedded of ``total``)."""
@@ -37,6 +40,7 @@ def audit(
     *,
     settings: Settings | None = None,
     progress: ProgressFactory | None = None,
+    reference_profile: str | Path | None = None,
     **overrides: Any,
 ) -> AuditResult:
     """Audit an ordered series of corpora (generation 0 first) for signs of model collapse.
@@ -49,6 +53,10 @@ def audit(
         A :class:`~auditor.config.Settings`; keyword ``overrides`` replace its fields.
     progress
         Optional factory of per-generation progress callbacks.
+    reference_profile
+        A file written by ``auditor profile`` (:func:`auditor.refprofile.build_profile`): it is
+        the reference, and every corpus in ``corpora`` is a generation audited against it. Its
+        settings must match the run's (:class:`~auditor.errors.UsageError` naming each one).
 
     Returns
     -------
@@ -65,40 +73,95 @@ def audit(
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="audit() arguments")
     specs = parse_corpus_args(list(corpora))
+    if reference_profile is not None:
+        loaded = _load_reference(reference_profile, settings, specs, "audit")
+        return _run(specs, settings, progress, loaded)
     if len(specs) < 2:
         raise UsageError(Errors.E008.format(count=len(specs)))
     return _run(specs, settings, progress)
 
 
 def calibrate(
-    corpus: str | Path | CorpusSpec, *, settings: Settings | None = None, progress: ProgressFactory | None = None
+    corpus: str | Path | CorpusSpec | None,
+    *,
+    settings: Settings | None = None,
+    progress: ProgressFactory | None = None,
+    reference_profile: str | Path | None = None,
 ) -> AuditResult:
     """Audit the reference alone: its values and its split-half null (for ``auditor init-policy``).
 
+    The reference is ``corpus`` or, when ``corpus`` is None, the ``reference_profile`` file.
     The paired family is left out: one corpus has no descendants to link to.
     """
     settings = settings or Settings()
     families = tuple(f for f in settings.families if f != "paired") or settings.families
-    return _run(parse_corpus_args([corpus]), settings.replace(reference=None, families=families), progress)
+    settings = settings.replace(reference=None, families=families)
+    if reference_profile is not None and corpus is None:
+        return _run([], settings, progress, _load_reference(reference_profile, settings, [], "init-policy"))
+    if corpus is None or reference_profile is not None:
+        raise UsageError(Errors.E074.format(given="both" if corpus is not None else "neither"))
+    return _run(parse_corpus_args([corpus]), settings, progress)
 
 
-def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory | None) -> AuditResult:
-    """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts."""
+def _load_reference(path: str | Path, settings: Settings, specs: list[CorpusSpec], command: str) -> LoadedReference:
+    """Read a reference profile for a run of ``specs`` (the generations) and check it fits them."""
+    from auditor.refprofile import load_reference
+
+    loaded = load_reference(path, settings)
+    name = loaded.profile.name
+    if settings.reference is not None and settings.reference != name:
+        raise UsageError(Errors.E073.format(name=settings.reference, profile=name))
+    if not specs and command != "init-policy":
+        raise UsageError(Errors.E075.format(command=command, path=path))
+    for spec in specs:
+        if spec.name == name or _same_file(spec.path, loaded.profile.source):
+            raise UsageError(Errors.E072.format(name=spec.name, corpus=spec.path, path=path))
+    return loaded
+
+
+def _same_file(path: Path | str, source: str) -> bool:
+    """Whether a corpus argument is the file or folder a profile was made from (as far as can be told)."""
+    try:
+        return str(path) != "-" and Path(path).resolve() == Path(source).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
+def _run(
+    specs: list[CorpusSpec],
+    settings: Settings,
+    progress: ProgressFactory | None,
+    loaded: LoadedReference | None = None,
+) -> AuditResult:
+    """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts.
+
+    With ``loaded`` (a reference profile), the profile is generation 0 and the reference, and
+    ``specs`` are the later generations: their positions (random streams) are those they would
+    have after the raw reference.
+    """
     started = time.perf_counter()
-    names = [s.name for s in specs]
+    first = [loaded.profile.name] if loaded else []
+    names = first + [s.name for s in specs]
     reference = settings.reference or names[0]
     if reference not in names:
         raise UsageError(Errors.E009.format(name=reference, names=", ".join(names)))
 
     requested = settings.language
-    language = _resolve_language(specs, names.index(reference), settings)
+    if loaded is not None:  # the profile's reference: its recorded language (checked against the run's)
+        recorded = loaded.manifest["settings"].get("language", "en")
+        language = recorded if settings.language == "auto" else settings.language
+    else:
+        language = _resolve_language(specs, names.index(reference), settings)
     settings = settings.replace(language=language)
     vocab = Vocabulary()
+    if loaded is not None:
+        for word in loaded.words:  # the profile's ids are its vocabulary's: 0..n-1 here too
+            vocab.add(word)
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics, language=language)
     with pass_executor(settings) as (executor, workers):
-        profiles = [
+        profiles = ([loaded.profile] if loaded else []) + [
             _profile(spec, stream_label(i, spec.name == reference), tokenizer, settings, progress, executor, workers)
-            for i, spec in enumerate(specs)
+            for i, spec in enumerate(specs, start=len(first))
         ]
         _check_fields(profiles, settings)
         cluster = executor if settings.engine == "dask" else None
@@ -122,6 +185,8 @@ def _run(specs: list[CorpusSpec], settings: Settings, progress: ProgressFactory 
         config.update(reference=reference, budget=None, budget_source="none")
         if requested != language:
             config["language_requested"] = requested
+        if loaded is not None:
+            config.update(reference_profile=loaded.describe())
         families = [get_family(name) for name in settings.families]
         inputs = FamilyInput(profiles, reference, settings, vocab.words, _stage_progress(progress), cluster)
         drawsets, artifacts_out, cache_stats = _prepare_families(families, inputs, data, config)

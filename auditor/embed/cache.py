@@ -66,6 +66,8 @@ class CacheStats:
     warning: str | None = None
     """Why the cache was not used, or stopped being written to, in this run (None: it worked)."""
     extra: dict[str, int] = field(default_factory=dict)
+    from_profile: int = 0
+    """Texts whose vectors a reference profile brought (neither looked up nor embedded)."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON form."""
@@ -77,6 +79,7 @@ class CacheStats:
             "embedded_on_cluster": self.remote,
             "corrupt_rows": self.corrupt,
             "warning": self.warning,
+            "from_reference_profile": self.from_profile,
         }
 
 

@@ -34,6 +34,7 @@ def check(
     families: str | Iterable[str] | None = None,
     settings: Settings | None = None,
     progress: ProgressFactory | None = None,
+    reference_profile: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> GateOutcome:
     """Audit ``corpora`` (generation 0 first) and apply ``policy`` to every generation but the reference.
@@ -56,6 +57,9 @@ def check(
         :func:`auditor.audit`.
     progress
         Optional factory of per-generation progress callbacks.
+    reference_profile
+        A file written by ``auditor profile``: the reference; ``corpora`` are then the
+        generations checked against it (see :func:`auditor.audit`).
 
     Returns
     -------
@@ -93,7 +97,7 @@ def check(
         settings = settings.replace(families=needed or settings.families)
     from auditor.pipeline import audit  # at call time: the pipeline imports every family's code
 
-    result = audit(corpora, settings=settings, progress=progress)
+    result = audit(corpora, settings=settings, progress=progress, reference_profile=reference_profile)
     return evaluate(result, the_policy)
 
 

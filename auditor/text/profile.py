@@ -116,6 +116,10 @@ class GenerationProfile:
     stream: str = "generation"
     """The label of this generation's random streams (reservoir keys, draws): its role and
     position in the series, never its user-chosen name."""
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Costly results that depend only on this generation and the settings, by family (the
+    reference sample's embeddings and POS tags): a family computes one when it is absent and
+    stores it here, so a reference profile (``auditor profile``) can carry it to later runs."""
 
     @property
     def types(self) -> int:

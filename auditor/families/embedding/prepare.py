@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from auditor.draws import DrawSet, Prepared, pool_drawset, too_few_documents, unusable_reference
-from auditor.embed.cache import EmbeddingCache, default_cache_dir
+from auditor.embed.cache import EmbeddingCache, default_cache_dir, text_key
 from auditor.embed.model import count_truncated, embed, load_model, missing_dependency
 from auditor.families.base import FamilyInput
 from auditor.families.embedding.metrics import EmbeddingDraw
@@ -51,6 +51,13 @@ def prepare(inputs: FamilyInput) -> Prepared:
             if p.name in na:
                 continue
             texts = p.texts.texts[: settings.sample_docs]
+            stored = p.derived.get("embedding")
+            if stored is not None and stored["model_id"] == loaded.model_id and len(stored["vectors"]) == len(texts):
+                # a reference profile's vectors: the same texts, model and batches embedded them
+                pools[p.name], truncated[p.name] = stored["vectors"], int(stored["truncated"])
+                cache.stats.from_profile += len(texts)
+                _seed_cache(cache, loaded.model_id, loaded.dimension, texts, pools[p.name])
+                continue
             update = progress(f"{p.name}: embedding", len(texts)) if progress else None
             pools[p.name] = embed(
                 loaded,
@@ -62,6 +69,11 @@ def prepare(inputs: FamilyInput) -> Prepared:
                 model_name=settings.embedding_model,
             )
             truncated[p.name] = count_truncated(loaded, texts)
+            p.derived["embedding"] = {
+                "model_id": loaded.model_id,
+                "truncated": truncated[p.name],
+                "vectors": pools[p.name],
+            }
     finally:
         cache.close()
 
@@ -79,6 +91,18 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "projection": _projection(pools, reference, settings.seed, streams),
     }
     return Prepared(drawset, {"embedding_n": n}, {"embedding": artifacts}, cache.stats.to_dict())
+
+
+def _seed_cache(cache: EmbeddingCache, model_id: str, dimension: int, texts: list[str], vectors: np.ndarray) -> None:
+    """Put a profile's vectors in the cache where it lacks them, as embedding them would have.
+
+    Later stages (the paired family) embed through the cache: they must find what they would
+    have found after embedding the raw reference, so that a run with a profile equals one without.
+    """
+    keys = [text_key(model_id, t) for t in texts]
+    have = cache.get_many(keys, dim=dimension)
+    fresh = {key: vector for key, vector in zip(keys, vectors, strict=True) if key not in have}
+    cache.put_many(list(fresh.items()))
 
 
 def _projection(pools: dict[str, np.ndarray], reference: str, seed: int, streams: dict[str, str]) -> dict[str, Any]:

@@ -97,10 +97,15 @@ def prepare(inputs: FamilyInput) -> Prepared:
         groups = [f.get(settings.group_field) for f in p.texts.fields] if settings.group_field else [None] * len(texts)
         chunks = chunk_texts(texts, labels)
         if tagger is not None:
-            update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
-            tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens, model=tagger)
-            if update:
-                update(sum(map(len, tags)))
+            stored = p.derived.get("voice")
+            if stored is not None and len(stored["tags"]) == len(chunks):
+                tags = stored["tags"]  # a reference profile's tags of these chunks, at this pos_tokens
+            else:
+                update = progress(f"{p.name}: tagging", settings.pos_tokens) if progress else None
+                tags = pos_tags([c.text for c in chunks], max_tokens=settings.pos_tokens, model=tagger)
+                if update:
+                    update(sum(map(len, tags)))
+                p.derived["voice"] = {"tags": tags}
             tagged = [i for i, t in enumerate(tags) if t]
         else:  # no POS model for the language: every chunk, without POS trigrams
             tags = [[] for _ in chunks]

@@ -1,0 +1,162 @@
+"""A reference's :class:`GenerationProfile` (and what families derived from it) <-> archive members.
+
+The profile is what every family reads from the reference (counts over the reference's own
+vocabulary, the token reservoir, the text sample, the linked-document sample), so a run that
+loads it reproduces a run that read the raw reference. ``derived`` holds the expensive results
+that depend only on the reference and the settings (the sample's embeddings, its POS tags): the
+families find them there instead of computing them again.
+
+Reading checks every array's kind and every length against the others, so a crafted file whose
+digests were recomputed still fails as one line (exit 2), never as a crash deep in a family.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from auditor.corpus.readers import ReadLog
+from auditor.refprofile.archive import Archive, ProfileError, json_bytes, npy_bytes
+from auditor.text.profile import DocumentSample, GenerationProfile, PairingInfo, TextSample
+
+DERIVED_JSON = {"embedding": "derived/embedding.json", "voice": "derived/voice.json"}
+EMBEDDING_VECTORS = "derived/embedding_vectors.npy"
+
+
+def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, bytes]:
+    """The members that hold ``profile`` (its ids index ``words``) and its derived results."""
+    doc: dict[str, Any] = {
+        "name": profile.name,
+        "source": profile.source,
+        "documents": profile.documents,
+        "tokens": profile.tokens,
+        "stream": profile.stream,
+        "log": {"skipped": dict(profile.log.skipped), "warnings": profile.log.warnings, "files": profile.log.files},
+        "sample_fields": profile.sample.fields,
+        "texts": _text_doc(profile.texts),
+        "pairs": None if profile.pairs is None else _text_doc(profile.pairs.sample),
+    }
+    sample = profile.sample
+    arrays = {
+        "counts": profile.counts.astype(np.int64),
+        "sample_tokens": sample.tokens.astype(np.int32),
+        "sample_offsets": sample.offsets.astype(np.int64),
+        "sample_keys": _or_empty(sample.keys, np.float64),
+        "sample_positions": _or_empty(sample.positions, np.int64),
+        "text_keys": profile.texts.keys.astype(np.float64),
+    }
+    if profile.pairs is not None:
+        arrays["pair_keys"] = profile.pairs.sample.keys.astype(np.float64)
+        arrays["pair_hashes"] = profile.pairs.hashes.astype(np.uint64)
+    members = {f"arrays/{name}.npy": npy_bytes(a) for name, a in arrays.items()}
+    members["profile.json"] = json_bytes(doc)
+    members["words.json"] = json_bytes(words)
+    embedding = profile.derived.get("embedding")
+    if embedding is not None:
+        members[DERIVED_JSON["embedding"]] = json_bytes({k: v for k, v in embedding.items() if k != "vectors"})
+        members[EMBEDDING_VECTORS] = npy_bytes(np.asarray(embedding["vectors"], dtype=np.float32))
+    if "voice" in profile.derived:
+        members[DERIVED_JSON["voice"]] = json_bytes(profile.derived["voice"])
+    return members
+
+
+def profile_from_archive(archive: Archive) -> tuple[GenerationProfile, list[str]]:
+    """The profile and its vocabulary, every array and length checked (else :class:`ProfileError`)."""
+    try:
+        return _profile(archive)
+    except ProfileError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ProfileError(archive.path, f"malformed content ({type(exc).__name__}: {exc})") from None
+
+
+def _profile(archive: Archive) -> tuple[GenerationProfile, list[str]]:
+    doc = archive.json("profile.json")
+    words = archive.json("words.json")
+    if not isinstance(doc, dict) or not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+        raise ProfileError(archive.path, "profile.json or words.json has the wrong shape")
+
+    def arr(name: str, kind: str) -> np.ndarray:
+        a = archive.array(f"arrays/{name}.npy", kind)
+        if a.ndim != 1:
+            raise ProfileError(archive.path, f"member arrays/{name}.npy is not one-dimensional")
+        return a
+
+    counts = arr("counts", "i").astype(np.int64)
+    tokens = arr("sample_tokens", "i").astype(np.int32)
+    offsets = arr("sample_offsets", "i").astype(np.int64)
+    keys = arr("sample_keys", "f").astype(np.float64)
+    positions = arr("sample_positions", "i").astype(np.int64)
+    n_docs = len(offsets) - 1
+    problems = [
+        (len(counts) != len(words), "the counts and the vocabulary differ in length"),
+        (n_docs < 0 or (n_docs >= 0 and (offsets[0] != 0 or offsets[-1] != len(tokens))), "bad reservoir offsets"),
+        (bool(np.any(np.diff(offsets) < 0)), "bad reservoir offsets"),
+        (len(tokens) > 0 and (int(tokens.min()) < 0 or int(tokens.max()) >= len(words)), "token ids out of range"),
+        (len(keys) != n_docs or len(positions) != n_docs, "reservoir keys do not match its documents"),
+        (len(doc["sample_fields"]) not in (0, n_docs), "reservoir fields do not match its documents"),
+        (bool(np.any(counts < 0)), "negative counts"),
+    ]
+    for bad, reason in problems:
+        if bad:
+            raise ProfileError(archive.path, reason)
+    log = ReadLog(Counter({str(k): int(v) for k, v in doc["log"]["skipped"].items()}), list(doc["log"]["warnings"]))
+    log.files = int(doc["log"]["files"])
+    pairs = None
+    if doc["pairs"] is not None:
+        pairs = PairingInfo(_text_sample(archive, doc["pairs"], arr("pair_keys", "f")), arr("pair_hashes", "u"))
+    profile = GenerationProfile(
+        name=str(doc["name"]),
+        source=str(doc["source"]),
+        documents=int(doc["documents"]),
+        tokens=int(doc["tokens"]),
+        counts=counts,
+        sample=DocumentSample(tokens, offsets, _fields(doc["sample_fields"]), keys, positions),
+        log=log,
+        texts=_text_sample(archive, doc["texts"], arr("text_keys", "f")),
+        pairs=pairs,
+        stream=str(doc["stream"]),
+    )
+    profile.derived.update(_derived(archive, len(profile.texts)))
+    return profile, words
+
+
+def _derived(archive: Archive, n_texts: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if archive.has(DERIVED_JSON["embedding"]):
+        meta = archive.json(DERIVED_JSON["embedding"])
+        vectors = archive.array(EMBEDDING_VECTORS, "f").astype(np.float32)
+        if vectors.ndim != 2 or len(vectors) > n_texts or not np.isfinite(vectors).all():
+            raise ProfileError(archive.path, "the embedding vectors do not match the text sample")
+        out["embedding"] = {**meta, "vectors": vectors}
+    if archive.has(DERIVED_JSON["voice"]):
+        voice = archive.json(DERIVED_JSON["voice"])
+        if not isinstance(voice, dict) or not all(isinstance(t, list) for t in voice.get("tags", None) or [None]):
+            raise ProfileError(archive.path, "derived/voice.json has the wrong shape")
+        out["voice"] = voice
+    return out
+
+
+def _text_doc(sample: TextSample) -> dict[str, Any]:
+    return {"texts": sample.texts, "fields": sample.fields, "ids": sample.ids}
+
+
+def _text_sample(archive: Archive, doc: dict[str, Any], keys: np.ndarray) -> TextSample:
+    texts, fields, ids = doc["texts"], _fields(doc["fields"]), doc["ids"]
+    if not all(isinstance(t, str) for t in texts) or not all(isinstance(i, str) for i in ids):
+        raise ProfileError(archive.path, "a text sample holds something other than text")
+    if len(fields) != len(texts) or len(keys) != len(texts) or len(ids) not in (0, len(texts)):
+        raise ProfileError(archive.path, "a text sample's texts, fields and keys differ in length")
+    return TextSample(list(texts), fields, keys.astype(np.float64), list(ids))
+
+
+def _fields(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list) or not all(isinstance(f, dict) for f in value):
+        raise TypeError("document fields must be a list of objects")
+    return [{str(k): str(v) for k, v in f.items()} for f in value]
+
+
+def _or_empty(array: np.ndarray | None, dtype: type) -> np.ndarray:
+    return np.zeros(0, dtype=dtype) if array is None else np.asarray(array, dtype=dtype)

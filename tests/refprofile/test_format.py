@@ -1,0 +1,272 @@
+"""The profile file: round trip, determinism, and every kind of bad file refused in one line (exit 2).
+
+A lexical-only profile (no model to load) of 300 real paragraphs keeps these tests fast; the
+costly members (embeddings, POS tags) are covered by test_equality.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from auditor import audit
+from auditor.cli import app
+from auditor.config import Settings
+from auditor.errors import UsageError
+from auditor.refprofile import ProfileError, build_profile, load_reference
+from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, read_archive, write_archive
+from auditor.refprofile.codec import profile_from_archive
+from tests.conftest import write_jsonl
+from tests.helpers import LEXICAL
+
+runner = CliRunner()
+SETTINGS = Settings(families=LEXICAL, draws=4, splits=4, workers=1, sample_docs=60)
+
+
+@pytest.fixture(scope="module")
+def corpora(shuffled: list[dict], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("refprofile_format")
+    return write_jsonl(folder / "human.jsonl", shuffled[:300]), write_jsonl(folder / "gen1.jsonl", shuffled[300:500])
+
+
+@pytest.fixture(scope="module")
+def profile_file(corpora: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("profile") / "human.auditor-profile"
+    path.write_bytes(build_profile(str(corpora[0]), settings=SETTINGS).data)
+    return path
+
+
+def members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def rezip(path: Path, contents: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in contents.items():
+            z.writestr(name, data)
+    return path
+
+
+def with_manifest(contents: dict[str, bytes], **changes) -> dict[str, bytes]:
+    manifest = json.loads(contents[MANIFEST])
+    manifest.update(changes)
+    return {**contents, MANIFEST: json_bytes(manifest)}
+
+
+def redigest(contents: dict[str, bytes]) -> dict[str, bytes]:
+    """Recompute the manifest's digests: a crafted file that passes the digest check."""
+    import hashlib
+
+    listed = {n: hashlib.sha256(d).hexdigest() for n, d in contents.items() if n != MANIFEST}
+    return with_manifest(contents, members=listed)
+
+
+def run_with(profile: Path, corpus: Path, out: Path, *extra: str):
+    common = ["--families", "vocabulary,tail", "--draws", "4", "--splits", "4", "--workers", "1", "--sample-docs", "60"]
+    return runner.invoke(
+        app, ["audit", str(corpus), "--reference-profile", str(profile), "--out", str(out), *common, "-q", *extra]
+    )
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("auditor: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_the_archive_round_trips_the_profile(corpora, profile_file: Path) -> None:
+    built = build_profile(str(corpora[0]), settings=SETTINGS)
+    profile, words = profile_from_archive(read_archive(profile_file))
+    original = built.profile
+    assert (profile.name, profile.source, profile.documents, profile.tokens, profile.stream) == (
+        original.name,
+        original.source,
+        original.documents,
+        original.tokens,
+        "reference",
+    )
+    assert words == sorted(words) and len(words) == len(profile.counts) == len(original.counts)
+    np.testing.assert_array_equal(profile.counts, original.counts)
+    np.testing.assert_array_equal(profile.sample.tokens, original.sample.tokens)
+    np.testing.assert_array_equal(profile.sample.offsets, original.sample.offsets)
+    np.testing.assert_array_equal(profile.sample.keys, original.sample.keys)
+    assert profile.texts.texts == original.texts.texts and len(profile.texts) == 60
+    assert profile.derived == {}  # the lexical families store nothing costly
+
+
+def test_the_same_inputs_give_a_byte_identical_file(corpora, profile_file: Path) -> None:
+    assert build_profile(str(corpora[0]), settings=SETTINGS).data == profile_file.read_bytes()
+    with zipfile.ZipFile(profile_file) as z:
+        infos = z.infolist()
+    assert [i.filename for i in infos] == [MANIFEST, *sorted(i.filename for i in infos[1:])]
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_lexical_results_equal_the_raw_reference(corpora, profile_file: Path) -> None:
+    raw = audit([str(corpora[0]), f"gen1={corpora[1]}"], settings=SETTINGS).to_dict()
+    profiled = audit([f"gen1={corpora[1]}"], settings=SETTINGS, reference_profile=profile_file).to_dict()
+    assert profiled["metrics"] == raw["metrics"] and profiled["verdicts"] == raw["verdicts"]
+
+
+def test_a_setting_that_shapes_the_profile_must_match_and_both_values_are_named(profile_file: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_reference(profile_file, SETTINGS.replace(seed=3, tokenizer="regex", sample_docs=80))
+    message = str(caught.value)
+    assert str(profile_file) in message and "\n" not in message
+    assert "seed is 0 in the profile but 3 in this run" in message
+    assert "tokenizer is 'spacy' in the profile but 'regex' in this run" in message
+    assert "sample_docs is 60 in the profile but 80 in this run" in message
+
+
+def test_settings_that_do_not_shape_the_profile_are_free(profile_file: Path) -> None:
+    free = SETTINGS.replace(draws=7, splits=9, budget=5_000, tolerance=0.2, workers=2, min_docs=20)
+    assert load_reference(profile_file, free).profile.name == "human"
+
+
+def test_the_embedding_model_is_compared_only_when_the_profile_holds_embeddings(profile_file: Path) -> None:
+    # this profile holds no vectors: another model is free (the family embeds the reference itself)
+    load_reference(profile_file, SETTINGS.replace(embedding_model="some/other-model"))
+
+
+def test_a_mismatch_through_the_cli_is_one_line_and_writes_nothing(profile_file: Path, corpora, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_with(profile_file, corpora[1], out, "--seed", "5")
+    assert_one_line_error(result, str(profile_file), "seed is 0 in the profile but 5 in this run")
+    assert not out.exists()
+
+
+def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
+    """Each kind of bad file, and a fragment of the reason its error must give."""
+    contents = members(profile_file)
+    data = profile_file.read_bytes()
+    obj = io.BytesIO()
+    np.save(obj, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
+    tampered = dict(contents)
+    tampered["words.json"] = contents["words.json"].replace(b'"the"', b'"thy"')
+    out = {
+        "truncated": (folder / "truncated", "truncated"),
+        "tampered": (rezip(folder / "tampered", tampered), "does not match its SHA-256 digest"),
+        "newer": (
+            rezip(folder / "newer", with_manifest(contents, format_version=FORMAT_VERSION + 1)),
+            f"format version {FORMAT_VERSION + 1} is newer",
+        ),
+        "random": (folder / "random", "not an auditor reference profile"),
+        "plain zip": (rezip(folder / "plain.zip", {"notes.txt": b"hello"}), "not an auditor reference profile"),
+        "object array": (
+            rezip(folder / "object", redigest({**contents, "arrays/counts.npy": obj.getvalue()})),
+            "arrays/counts.npy is not a plain numeric array",
+        ),
+        "extra member": (
+            rezip(folder / "extra", {**contents, "evil.py": b"import os"}),
+            "evil.py is not in the manifest",
+        ),
+        "inconsistent": (
+            rezip(folder / "inconsistent", redigest({**contents, "words.json": json_bytes(["a", "b"])})),
+            "the counts and the vocabulary differ in length",
+        ),
+    }
+    (folder / "truncated").write_bytes(data[: len(data) // 2])
+    (folder / "random").write_bytes(np.random.default_rng(0).bytes(4096))
+    return out
+
+
+@pytest.mark.parametrize(
+    "kind", ["truncated", "tampered", "newer", "random", "plain zip", "object array", "extra member", "inconsistent"]
+)
+def test_a_bad_profile_is_one_line_exit_2_and_nothing_is_written(
+    kind: str, profile_file: Path, corpora, tmp_path: Path
+) -> None:
+    path, reason = bad_files(profile_file, tmp_path)[kind]
+    out = tmp_path / "report"
+    result = run_with(path, corpora[1], out)
+    assert_one_line_error(result, str(path), reason)
+    assert not out.exists()
+
+
+def test_an_object_array_is_never_unpickled(profile_file: Path, tmp_path: Path, monkeypatch) -> None:
+    import pickle
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a profile must never unpickle")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    path, _ = bad_files(profile_file, tmp_path)["object array"]
+    with pytest.raises(ProfileError, match="not a plain numeric array"):
+        profile_from_archive(read_archive(path))
+
+
+def test_write_archive_refuses_object_arrays_and_its_own_manifest_name() -> None:
+    from auditor.refprofile.archive import npy_bytes
+
+    with pytest.raises(TypeError, match="numeric arrays only"):
+        npy_bytes(np.array(["a"], dtype=object))
+    with pytest.raises(ValueError, match="manifest"):
+        write_archive({MANIFEST: b"{}"}, {})
+
+
+def test_the_reference_corpus_beside_its_profile_is_a_usage_error(profile_file: Path, corpora, tmp_path) -> None:
+    result = run_with(profile_file, corpora[0], tmp_path / "o")
+    assert_one_line_error(result, "is, or has the name of, the reference the profile", "drop the reference")
+    result = run_with(profile_file, corpora[1], tmp_path / "o", "--reference", "human")
+    assert result.exit_code == 0, result.output  # naming the profile's own reference is allowed
+    result = run_with(profile_file, corpora[1], tmp_path / "o", "--reference", "gen1")
+    assert_one_line_error(result, "--reference 'gen1' does not name the profile's reference ('human')")
+
+
+def test_init_policy_takes_a_corpus_or_a_profile_not_both(profile_file: Path, corpora, tmp_path: Path) -> None:
+    out = tmp_path / "auditor.toml"
+    result = runner.invoke(
+        app, ["init-policy", str(corpora[0]), "--reference-profile", str(profile_file), "--out", str(out)]
+    )
+    assert_one_line_error(result, "give a REFERENCE corpus or --reference-profile FILE, not both")
+    result = runner.invoke(app, ["init-policy", "--out", str(out)])
+    assert_one_line_error(result, "not neither")
+    assert not out.exists()
+
+
+def test_the_profile_command_reports_size_and_time(corpora, tmp_path: Path) -> None:
+    out = tmp_path / "p.auditor-profile"
+    result = runner.invoke(
+        app, ["profile", str(corpora[0]), "--out", str(out), "--families", "vocabulary,tail", "--sample-docs", "60"]
+    )
+    assert result.exit_code == 0, result.output
+    size = out.stat().st_size
+    assert f"Size: {size:,} bytes" in result.stdout
+    assert "Time: reading" in result.stdout and "writing" in result.stdout
+    load_reference(out, SETTINGS)  # --workers differs (default every core): not a profile setting
+
+
+def test_check_and_init_policy_through_the_cli_equal_the_raw_reference(corpora, profile_file: Path, tmp_path) -> None:
+    shared = ["--families", "vocabulary,tail", "--draws", "4", "--splits", "4", "--workers", "1", "--sample-docs", "60"]
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[check]\nno_degraded = ["vocabulary", "tail"]\n', encoding="utf-8")
+    outcomes = {}
+    for label, corpus in (("raw", [str(corpora[0])]), ("profile", [])):
+        extra = ["--reference-profile", str(profile_file)] if label == "profile" else []
+        out = tmp_path / f"{label}.json"
+        argv = ["check", *corpus, f"gen1={corpora[1]}", "--policy", str(policy), "--json", str(out), *shared, "-q"]
+        result = runner.invoke(app, [*argv, *extra])
+        assert result.exit_code in (0, 1), result.output
+        outcomes[label] = json.loads(out.read_text())
+    assert outcomes["profile"] == outcomes["raw"] and outcomes["raw"]["checks"]
+
+    policies = {}
+    for label, corpus in (("raw", [str(corpora[0])]), ("profile", [])):
+        extra = ["--reference-profile", str(profile_file)] if label == "profile" else []
+        out = tmp_path / f"{label}.toml"
+        argv = ["init-policy", *corpus, "--out", str(out), "--sample-docs", "60", "--families", "vocabulary,tail"]
+        result = runner.invoke(app, [*argv, *extra])
+        assert result.exit_code == 0, result.output
+        policies[label] = out.read_text()
+    assert policies["profile"] == policies["raw"] and "max_relative_drop" in policies["raw"]
