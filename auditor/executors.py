@@ -41,6 +41,9 @@ WATCHDOG_INTERVAL = 0.5
 """Seconds between a worker's checks that its parent is alive, where ``PR_SET_PDEATHSIG`` is missing."""
 TERMINATE_GRACE = 2.0
 """Seconds terminated workers get to exit before they are killed."""
+KILL_WAIT = 10.0
+"""Seconds to wait for a killed worker to be reaped (SIGKILL cannot be ignored, but a loaded machine
+can take more than a second to deliver it)."""
 
 
 def local_workers(settings: Settings) -> int:
@@ -145,7 +148,7 @@ def _terminate_pool(executor: ProcessPoolExecutor) -> None:
     for process in processes:
         if process.is_alive():
             process.kill()
-            process.join(1.0)
+            process.join(KILL_WAIT)
 
 
 @contextmanager
