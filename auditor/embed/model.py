@@ -15,6 +15,7 @@ recomputed whole, so identical inputs and settings give identical vectors whatev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -53,9 +54,17 @@ class LoadedModel:
 def load_model(name: str) -> LoadedModel:
     """Load ``name`` offline: the packaged default, a local folder, or a locally cached name.
 
-    ``local_files_only`` keeps the load off the network without touching the process's
-    environment (the CLI sets the Hugging Face offline switches for its own process).
+    Loaded once per process: the embedding and paired families both need it, and a load costs
+    seconds (a profile or an audit with both families loaded it two or three times).
     """
+    key = str(Path(name).resolve()) if name != DEFAULT_MODEL and Path(name).exists() else name
+    return _load_model(key, name)
+
+
+@functools.lru_cache(maxsize=2)
+def _load_model(key: str, name: str) -> LoadedModel:
+    """:func:`load_model`'s work. ``local_files_only`` keeps the load off the network without touching
+    the process's environment (the CLI sets the Hugging Face offline switches for its own process)."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
