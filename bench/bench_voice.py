@@ -4,7 +4,8 @@ Prints (1) spaCy tagging speed (tokens/s, model load excluded) up to the 50,000-
 State of the Union paragraphs, and checks the cap holds; (2) the time of a voice audit of three
 generations of 2,000 paragraphs (reference, another sample, the same sample again); (3) the time of
 the style-drift test (``voice.style_drift`` and ``voice.style_centroid_distance``, one shared
-computation) on that audit's own draws and null pairs, and its share of the voice audit's time.
+computation) on that audit's own draws and null pairs, and its share of the voice audit's time;
+(4) the style features of 2,000 chunks (target 4 s).
 
 Usage: python bench/bench_voice.py
 """
@@ -33,6 +34,13 @@ def main() -> None:
     tagged = sum(map(len, tags))
     assert tagged <= 50_000, tagged
     print(f"POS tagging: {tagged:,} tokens (cap 50,000) in {seconds:.2f} s: {tagged / seconds:,.0f} tokens/s")
+
+    from auditor.voice.style import chunk_texts, style_features
+
+    chunks = [c.text for c in chunk_texts(texts * 2)[:2000]]
+    start = time.perf_counter()
+    style_features(chunks)
+    print(f"Style features: 2,000 chunks of ~200 words in {time.perf_counter() - start:.2f} s (target 4 s)")
 
     OUT.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections import Counter
 from itertools import combinations
 
@@ -245,15 +244,6 @@ def test_collapsed_generation_has_a_smaller_style_spread(paragraphs: list[dict])
     # a third of the collapsed pairs are re-writes of one source; the other pairs are as far apart as any
     assert mean_pairwise_distance(zc) < 0.9 * spread
     assert mean_pairwise_distance(zc[::3]) < 0.5 * spread  # rewrites of source 0 only
-
-
-def test_style_features_speed(paragraphs: list[dict]) -> None:
-    texts = [p["text"] for p in paragraphs] * 2
-    chunks = chunk_texts(texts)[:2000]
-    assert len(chunks) == 2000
-    start = time.perf_counter()
-    style_features([c.text for c in chunks])
-    assert time.perf_counter() - start < 4.0  # typically ~0.7 s; generous for slow machines
 
 
 # --- POS trigrams -------------------------------------------------------------------------------
