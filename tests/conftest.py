@@ -64,14 +64,19 @@ def small_result(small_pair: tuple[Path, Path]):
 # workers in collection order (--dist loadscope); starting with the longest ones keeps one worker
 # from finishing a long module alone at the end while the other idles.
 HEAVY_FIRST = (
-    "tests/test_snapshot.py",
-    "tests/families/voice/test_register_shift.py",
     "tests/families/embedding/test_embedding_family.py",
     "tests/gate/test_initial.py",
-    "tests/test_pipeline_real.py",
-    "tests/families/likelihood/test_likelihood.py",
-    "tests/families/test_common.py",
+    "tests/test_snapshot.py",
     "tests/test_executors.py",
+    "tests/families/voice/test_register_shift.py",
+    "tests/test_pipeline_real.py",
+    "tests/families/voice/test_voice_family.py",
+    "tests/refprofile/test_equality.py",
+    "tests/families/test_common.py",
+    "tests/test_report.py",
+    "tests/test_aspects.py",
+    "tests/families/likelihood/test_likelihood.py",
+    "tests/test_hardening.py",
 )
 
 

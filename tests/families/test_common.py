@@ -20,7 +20,7 @@ from auditor.families.base import spec_factory
 from tests.conftest import ROOT
 
 DEMO = [str(ROOT / "corpora" / "demo" / f"gen{k}.jsonl") for k in (0, 1, 5)]
-SETTINGS = {"sample_docs": 120, "draws": 4, "splits": 4, "pair_by_order": True, "min_docs": 50}
+SETTINGS = {"sample_docs": 120, "draws": 4, "splits": 4, "pair_by_order": True, "pair_docs": 120, "min_docs": 50}
 
 SHARE_METRICS = [s.id for s in all_specs() if s.unit == "share"]
 DIRECTED_METRICS = [s.id for s in all_specs() if s.better != "none"]

@@ -19,6 +19,8 @@ from tests.conftest import ROOT, write_jsonl
 DEMO = [ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)]
 LATER = ["gen1", "gen2", "gen3", "gen4", "gen5"]
 EMBEDDING = ("embedding",)
+SAMPLE = 400
+"""Sampled documents per demo generation (the comparison uses half: 200 against the null's halves)."""
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def demo_embedded(cache_dir: Path):
-    return audit(DEMO, families=EMBEDDING, sample_docs=700, cache_dir=str(cache_dir))
+    return audit(DEMO, families=EMBEDDING, sample_docs=SAMPLE, cache_dir=str(cache_dir))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def model():
 
 def test_demo_generations_lose_recall_and_coverage(demo_embedded) -> None:
     result = demo_embedded
-    assert result.config["embedding_n"] == 350
+    assert result.config["embedding_n"] == SAMPLE // 2
     for metric_id in ("embedding.recall", "embedding.coverage"):
         m = result.metric(metric_id)
         for g in LATER:
@@ -65,12 +67,12 @@ def test_projection_and_stage_artifacts(demo_embedded) -> None:
     # files repeat a text (within or across generations)
     texts = [json.loads(line)["text"] for path in DEMO for line in path.read_text(encoding="utf-8").splitlines()]
     repeats = len(texts) - len(set(texts))
-    assert repeats > 0 and 6 * 700 - repeats <= stats["embedded"] <= 6 * 700
+    assert repeats > 0 and 6 * SAMPLE - repeats <= stats["embedded"] <= 6 * SAMPLE
     assert (stats["hits"], stats["corrupt_rows"], stats["warning"]) == (0, 0, None)
 
 
 def test_second_run_embeds_nothing_and_gives_the_same_numbers(demo_embedded, cache_dir: Path) -> None:
-    again = audit(DEMO, families=EMBEDDING, sample_docs=700, cache_dir=str(cache_dir))
+    again = audit(DEMO, families=EMBEDDING, sample_docs=SAMPLE, cache_dir=str(cache_dir))
     assert again.run["cache"]["embedding"]["embedded"] == 0
     assert again.run["cache"]["embedding"]["hits"] == demo_embedded.run["cache"]["embedding"]["embedded"]
     first, second = demo_embedded.to_dict(), again.to_dict()
