@@ -143,3 +143,15 @@ def replace_rare_words(
         return synonym.capitalize() if word[0].isupper() else synonym
 
     return re.sub(r"[A-Za-z]+", swap, text)
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    """A CLI usage or input error: exit 2 and one stderr line "auditor: error: ..." holding every
+    fragment, with no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("auditor: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from auditor.result import validate
 from tests.conftest import DATA, write_jsonl
+from tests.helpers import assert_one_line_error
 
 runner = CliRunner()
 
@@ -27,15 +28,6 @@ def run(*args: str):
         argv += ["--families", "vocabulary,tail"]
     return runner.invoke(app, argv)
 
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("auditor: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in result.output
 
 
 def test_audit_writes_three_valid_outputs(small_corpora, tmp_path: Path) -> None:

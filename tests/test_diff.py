@@ -22,7 +22,7 @@ from auditor.diff import BETTER, MEASURED, SAME, WORSE, diff_files, diff_results
 from auditor.result import AuditResult, read_result
 from auditor.stats import Status
 from tests.conftest import ROOT, write_jsonl
-from tests.helpers import LEXICAL
+from tests.helpers import LEXICAL, assert_one_line_error
 from tests.test_markdown_safety import HOSTILE, parser, rendered_text, shown, walk
 
 DEMO = ROOT / "corpora" / "demo"
@@ -102,14 +102,6 @@ def as_version_1_0(data: dict[str, Any], version: Any = 1) -> None:
 def invoke(*args: str):
     return runner.invoke(app, ["diff", *map(str, args)])
 
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("auditor: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from auditor.refprofile import ProfileError, build_profile, load_reference
 from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, read_archive, write_archive
 from auditor.refprofile.codec import profile_from_archive
 from tests.conftest import write_jsonl
-from tests.helpers import LEXICAL
+from tests.helpers import LEXICAL, assert_one_line_error
 
 runner = CliRunner()
 SETTINGS = Settings(families=LEXICAL, draws=4, splits=4, workers=1, sample_docs=60)
@@ -74,14 +74,6 @@ def run_with(profile: Path, corpus: Path, out: Path, *extra: str):
         app, ["audit", str(corpus), "--reference-profile", str(profile), "--out", str(out), *common, "-q", *extra]
     )
 
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("auditor: error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def test_the_archive_round_trips_the_profile(corpora, profile_file: Path) -> None:
