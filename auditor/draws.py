@@ -24,6 +24,7 @@ from auditor.text.profile import DocumentSample, GenerationProfile
 if TYPE_CHECKING:
     from auditor.config import Settings
 
+
 @dataclass
 class Draw:
     """``budget`` tokens of whole documents drawn at random without replacement.
@@ -94,6 +95,10 @@ class DrawSet:
     """One (half A, half B) pair of draws per split of the reference."""
     na_reasons: dict[str, str]
     """Why a generation has no draws."""
+    null_sizes: dict[str, int] = field(default_factory=dict)
+    """The sizes the null pairs were drawn at (``budget``, ``n``...). With the reference's settings
+    and seed they determine the null draws, so a reference profile's null values, computed at the
+    same sizes, are this run's (:mod:`auditor.refprofile.nulls`). Empty: not reusable."""
 
 
 @dataclass
@@ -184,7 +189,7 @@ def build_drawset(profiles: list[GenerationProfile], reference: str, settings: S
         )
         for s, (a, b) in enumerate(halves)
     ]
-    return DrawSet(names, reference, draws, null_pairs, na), BudgetPlan(budget, source, na)
+    return DrawSet(names, reference, draws, null_pairs, na, {"budget": budget}), BudgetPlan(budget, source, na)
 
 
 def _check_budget(budget: int, eligible: list[GenerationProfile], smallest_half: int, reference: str) -> None:
@@ -227,4 +232,4 @@ def pool_drawset(
     for s in range(settings.splits):
         order = make_rng(settings.seed, label, "split", s).permutation(len(ref_pool))
         null_pairs.append((wrap(ref_pool[order[:n]]), wrap(ref_pool[order[n : 2 * n]])))
-    return DrawSet(names, reference, draws, null_pairs, na_reasons)
+    return DrawSet(names, reference, draws, null_pairs, na_reasons, {"n": n})

@@ -35,6 +35,7 @@ ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
 """``factory(label, total)`` returns ``update(done, detail)`` for one stage of one generation
 (reading: documents done and a token count; embedding: documents embedded of ``total``)."""
 
+
 def audit(
     corpora: Sequence[str | Path | CorpusSpec],
     *,
@@ -172,15 +173,7 @@ def _run(
             profile.renumber(new_id)
 
         language_artifact = _language_checks(profiles, reference, settings, requested)
-        data = MetricData(
-            vocab.words,
-            settings.segment_tokens,
-            settings.max_segments,
-            settings.knn_k,
-            settings.pair_budget,
-            language=language,
-        )
-        data.na_reasons.update(_language_reasons(language))
+        data = metric_data(vocab.words, settings)
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")
         if requested != language:
@@ -189,15 +182,21 @@ def _run(
             config.update(reference_profile=loaded.describe())
         families = [get_family(name) for name in settings.families]
         inputs = FamilyInput(profiles, reference, settings, vocab.words, _stage_progress(progress), cluster)
-        drawsets, artifacts_out, cache_stats = _prepare_families(families, inputs, data, config)
+        drawsets, artifacts_out, cache_stats = prepare_families(families, inputs, data, config)
         artifacts_out["language"] = language_artifact
 
+    nulls = _profile_nulls(loaded, families, drawsets, settings, config)
     metric_results = []
     verdicts = []
     with ThreadPoolExecutor(max_workers=local_workers(settings)) as threads:
         for family in families:
             results = compute_metrics(
-                family.metrics, drawsets[family.name], data, default_tolerance=settings.tolerance, executor=threads
+                family.metrics,
+                drawsets[family.name],
+                data,
+                default_tolerance=settings.tolerance,
+                executor=threads,
+                nulls=nulls.get(family.name),
             )
             metric_results.extend(results)
             verdicts.extend(family_verdicts(results, family.name, names))
@@ -218,19 +217,40 @@ def _run(
     )
 
 
-def _prepare_families(
-    families: list[Family], inputs: FamilyInput, data: MetricData, config: dict[str, Any]
+def metric_data(words: list[str], settings: Settings) -> MetricData:
+    """What every metric function reads besides its draws: the vocabulary and the metric settings."""
+    data = MetricData(
+        words,
+        settings.segment_tokens,
+        settings.max_segments,
+        settings.knn_k,
+        settings.pair_budget,
+        language=settings.language,
+    )
+    data.na_reasons.update(_language_reasons(settings.language))
+    return data
+
+
+def prepare_families(
+    families: list[Family],
+    inputs: FamilyInput,
+    data: MetricData,
+    config: dict[str, Any],
+    seconds: dict[str, float] | None = None,
 ) -> tuple[dict[str, DrawSet], dict[str, Any], dict[str, Any]]:
     """Each family's draws, from its ``prepare``; families that share one (vocabulary and tail)
     share its result. What the preparations decide goes into ``config``, the artifacts, the cache
-    statistics (by family) and ``data.na_reasons``."""
+    statistics (by family) and ``data.na_reasons``; each preparation's time into ``seconds``."""
     done: dict[object, Prepared] = {}
     drawsets: dict[str, DrawSet] = {}
     artifacts: dict[str, Any] = {}
     cache_stats: dict[str, Any] = {}
     for family in families:
         if family.prepare not in done:
+            started = time.perf_counter()
             prepared = done[family.prepare] = family.prepare(inputs)
+            if seconds is not None:
+                seconds[family.name] = time.perf_counter() - started
             config.update(prepared.config)
             artifacts.update(prepared.artifacts)
             data.na_reasons.update(prepared.metric_reasons)
@@ -239,6 +259,35 @@ def _prepare_families(
         if prepared.cache:
             cache_stats[family.name] = prepared.cache
     return drawsets, artifacts, cache_stats
+
+
+def _profile_nulls(
+    loaded: LoadedReference | None,
+    families: list[Family],
+    drawsets: dict[str, DrawSet],
+    settings: Settings,
+    config: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Each family's null values from the reference profile, where its null draws are the profile's;
+    ``config.reference_profile.nulls`` records which families reused them and why the others did not."""
+    if loaded is None:
+        return {}
+    from auditor.refprofile.nulls import reusable
+
+    stored = loaded.profile.derived.get("nulls")
+    out: dict[str, dict[str, Any]] = {}
+    recomputed: dict[str, str] = {}
+    for family in families:
+        drawset = drawsets[family.name]
+        if not drawset.null_pairs or not drawset.null_sizes:
+            continue  # no null, or one not drawn from the reference's halves (the paired family's)
+        values, why = reusable(stored, family.name, drawset.null_sizes, settings)
+        if values is None:
+            recomputed[family.name] = why
+        else:
+            out[family.name] = values
+    config["reference_profile"]["nulls"] = {"reused": sorted(out), "recomputed": recomputed}
+    return out
 
 
 def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Callable[[int], None]] | None:

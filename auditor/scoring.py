@@ -7,7 +7,7 @@ change vs the reference, step vs the previous generation, and status by the verd
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
@@ -35,6 +35,7 @@ def compute_metrics(
     *,
     default_tolerance: float,
     executor: Executor | None = None,
+    nulls: Mapping[str, np.ndarray] | None = None,
 ) -> list[MetricResult]:
     """Evaluate each metric on the draw set and summarise it (see module docstring).
 
@@ -42,38 +43,74 @@ def compute_metrics(
     their shared function. With a thread ``executor`` the computations run side by side: their
     heavy parts (sorts, bincounts, matrix products) are NumPy calls that release the GIL. Each
     metric seeds its own randomness, so the results do not depend on the order threads finish in.
+
+    ``nulls``: null values already computed on these null pairs (by metric id, as
+    :func:`null_values` returns them, e.g. from a reference profile); a computation whose every
+    metric has one is evaluated on the generations' draws only.
     """
+    groups = _groups(metrics)
+
+    def run(group: list[Metric]) -> list[MetricResult]:
+        known = nulls is not None and all(m.spec.id in nulls for m in group)
+        raw = _raw_values(group[0], drawset, data, with_null=not known)
+        by_metric = {m.spec.id: nulls[m.spec.id] for m in group} if known else _null_by_metric(group, raw[1])
+        return [_compute_one(m, drawset, data, default_tolerance, raw[0], by_metric[m.spec.id]) for m in group]
+
+    if executor is None:
+        done = [run(group) for group in groups]
+    else:
+        done = [f.result() for f in [executor.submit(run, group) for group in groups]]
+    by_id = {r.id: r for results in done for r in results}
+    return [by_id[m.spec.id] for m in metrics]
+
+
+def null_values(metrics: Sequence[Metric], drawset: DrawSet, data: MetricData) -> dict[str, np.ndarray]:
+    """Each metric's values on the reference's null pairs alone (what a reference profile stores)."""
+    out: dict[str, np.ndarray] = {}
+    for group in _groups(metrics):
+        batch = _null_batch(group[0], drawset)
+        computed = group[0].fn(batch, data) if batch else None
+        out.update(_null_by_metric(group, _part(computed, slice(0, None))))
+    return out
+
+
+def _groups(metrics: Sequence[Metric]) -> list[list[Metric]]:
+    """Metrics grouped by computation: one group per shared function (``Metric.output``), else alone."""
     groups: dict[object, list[Metric]] = {}
     for m in metrics:
         groups.setdefault((m.fn, m.kind) if m.output is not None else m, []).append(m)
+    return list(groups.values())
 
-    def run(group: list[Metric]) -> list[MetricResult]:
-        raw = _raw_values(group[0], drawset, data)
-        return [_compute_one(m, drawset, data, default_tolerance, raw) for m in group]
 
-    if executor is None:
-        done = [run(group) for group in groups.values()]
-    else:
-        done = [f.result() for f in [executor.submit(run, group) for group in groups.values()]]
-    by_id = {r.id: r for results in done for r in results}
-    return [by_id[m.spec.id] for m in metrics]
+def _null_by_metric(group: list[Metric], null: Any) -> dict[str, np.ndarray]:
+    return {m.spec.id: _select(null, m) for m in group}
 
 
 RawValues = tuple[dict[str, Any], Any]
 """Per-generation draw values and the null values: arrays, or dicts of arrays for a shared computation."""
 
 
-def _raw_values(metric: Metric, ds: DrawSet, data: MetricData) -> RawValues:
-    """Per-generation draw values and the null values, from one batched call of ``metric.fn``."""
+def _null_batch(metric: Metric, ds: DrawSet) -> list[Any]:
+    """The metric function's inputs for the null: each split's halves (both orders for a comparison)."""
+    if metric.kind == "single":
+        return [d for pair in ds.null_pairs for d in pair]
+    if ds.draws.get(ds.reference) is None:
+        return []
+    return [p for a, b in ds.null_pairs for p in ((a, b), (b, a))]
+
+
+def _raw_values(metric: Metric, ds: DrawSet, data: MetricData, *, with_null: bool = True) -> RawValues:
+    """Per-generation draw values and (``with_null``) the null values, from one batched call of ``metric.fn``."""
     ref_draws = ds.draws.get(ds.reference)
     if metric.kind == "single":
         gens = [g for g in ds.names if g in ds.draws]
-        batch = [d for g in gens for d in ds.draws[g]] + [d for pair in ds.null_pairs for d in pair]
+        batch = [d for g in gens for d in ds.draws[g]]
     else:
         # a comparison needs reference draws; without them every generation stays n/a
         gens = [g for g in ds.names if g in ds.draws and g != ds.reference] if ref_draws is not None else []
         batch = [(r, d) for g in gens for r, d in zip(ref_draws, ds.draws[g], strict=True)]
-        batch += [p for a, b in ds.null_pairs for p in ((a, b), (b, a))]
+    if with_null:
+        batch += _null_batch(metric, ds)
     computed = metric.fn(batch, data) if batch else None
     out: dict[str, Any] = {}
     pos = 0
@@ -81,9 +118,7 @@ def _raw_values(metric: Metric, ds: DrawSet, data: MetricData) -> RawValues:
         n = len(ds.draws[g])
         out[g] = _part(computed, slice(pos, pos + n))
         pos += n
-    null = _part(computed, slice(pos, None))
-    if metric.kind == "paired" and ref_draws is not None:
-        out[ds.reference] = null
+    null = _part(computed, slice(pos, None)) if with_null else None
     return out, null
 
 
@@ -114,11 +149,17 @@ def _delta(value: float | None, base: float | None) -> Delta:
 
 
 def _compute_one(
-    metric: Metric, ds: DrawSet, data: MetricData, default_tolerance: float, computed: RawValues
+    metric: Metric,
+    ds: DrawSet,
+    data: MetricData,
+    default_tolerance: float,
+    computed: dict[str, Any],
+    null: np.ndarray,
 ) -> MetricResult:
     spec = metric.spec
-    raw = {g: _select(values, metric) for g, values in computed[0].items()}
-    null = _select(computed[1], metric)
+    raw = {g: _select(values, metric) for g, values in computed.items()}
+    if metric.kind == "paired" and ds.draws.get(ds.reference) is not None:
+        raw[ds.reference] = null  # a comparison's reference row: the reference against itself, the null
     finite_null = null[np.isfinite(null)]
     values: dict[str, GenerationValue] = {}
     for g in ds.names:

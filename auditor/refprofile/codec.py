@@ -21,8 +21,9 @@ from auditor.corpus.readers import ReadLog
 from auditor.refprofile.archive import Archive, ProfileError, json_bytes, npy_bytes
 from auditor.text.profile import DocumentSample, GenerationProfile, PairingInfo, TextSample
 
-DERIVED_JSON = {"embedding": "derived/embedding.json", "voice": "derived/voice.json"}
+DERIVED_JSON = {"embedding": "derived/embedding.json", "voice": "derived/voice.json", "nulls": "derived/nulls.json"}
 EMBEDDING_VECTORS = "derived/embedding_vectors.npy"
+NULL_VALUES = "derived/nulls/{metric}.npy"
 
 
 def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, bytes]:
@@ -59,6 +60,13 @@ def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, b
         members[EMBEDDING_VECTORS] = npy_bytes(np.asarray(embedding["vectors"], dtype=np.float32))
     if "voice" in profile.derived:
         members[DERIVED_JSON["voice"]] = json_bytes(profile.derived["voice"])
+    nulls = profile.derived.get("nulls")
+    if nulls is not None:
+        families = {f: {"sizes": e["sizes"], "metrics": sorted(e["values"])} for f, e in nulls["families"].items()}
+        members[DERIVED_JSON["nulls"]] = json_bytes({"settings": nulls["settings"], "families": families})
+        for entry in nulls["families"].values():
+            for metric, values in entry["values"].items():
+                members[NULL_VALUES.format(metric=metric)] = npy_bytes(np.asarray(values, dtype=np.float64))
     return members
 
 
@@ -136,7 +144,28 @@ def _derived(archive: Archive, n_texts: int) -> dict[str, Any]:
         if not isinstance(voice, dict) or not all(isinstance(t, list) for t in voice.get("tags", None) or [None]):
             raise ProfileError(archive.path, "derived/voice.json has the wrong shape")
         out["voice"] = voice
+    if archive.has(DERIVED_JSON["nulls"]):
+        out["nulls"] = _nulls(archive)
     return out
+
+
+def _nulls(archive: Archive) -> dict[str, Any]:
+    """The stored null values: per family its sizes and one 1-D float array per metric."""
+    doc = archive.json(DERIVED_JSON["nulls"])
+    if not isinstance(doc, dict) or not all(isinstance(doc.get(k), dict) for k in ("settings", "families")):
+        raise ProfileError(archive.path, f"{DERIVED_JSON['nulls']} has the wrong shape")
+    families = {}
+    for name, entry in doc["families"].items():
+        sizes, metrics = entry.get("sizes"), entry.get("metrics")
+        if not isinstance(sizes, dict) or not all(isinstance(v, int) for v in sizes.values()):
+            raise ProfileError(archive.path, f"the null sizes of {name} are not whole numbers")
+        if not isinstance(metrics, list) or not all(isinstance(m, str) and "/" not in m for m in metrics):
+            raise ProfileError(archive.path, f"the null metrics of {name} are not metric ids")
+        values = {m: archive.array(NULL_VALUES.format(metric=m), "f").astype(np.float64) for m in metrics}
+        if any(v.ndim != 1 for v in values.values()):
+            raise ProfileError(archive.path, f"the null values of {name} are not one-dimensional")
+        families[str(name)] = {"sizes": sizes, "values": values}
+    return {"settings": doc["settings"], "families": families}
 
 
 def _text_doc(sample: TextSample) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory, one_model_load):
 def test_every_family_ran_and_the_profile_held_its_costly_parts(setup) -> None:
     _, _, built, raw, profiled = setup
     assert {m["id"].split(".")[0] for m in raw["metrics"]} == set(FAMILY_NAMES)
-    assert sorted(built.profile.derived) == ["embedding", "voice"]
+    assert sorted(built.profile.derived) == ["embedding", "nulls", "voice"]
     assert profiled["run"]["cache"]["embedding"]["from_reference_profile"] == SAMPLE
     assert raw["run"]["cache"]["embedding"]["from_reference_profile"] == 0
 
@@ -99,3 +99,12 @@ def test_a_rebuilt_profile_is_byte_identical(setup) -> None:
     settings, path, _, _, _ = setup
     again = build_profile(str(DEMO / "gen0.jsonl"), settings=settings)  # embeddings now come from the cache
     assert again.data == path.read_bytes()
+
+
+def test_the_profile_s_null_values_were_reused_and_equal_the_recomputed_ones(setup) -> None:
+    """No generation is smaller than the reference's halves: every family with a split-half null
+    took it from the profile (the equality above then covers the reused values)."""
+    _, _, built, _, profiled = setup
+    nulls = profiled["config"]["reference_profile"]["nulls"]
+    assert nulls == {"reused": ["embedding", "likelihood", "tail", "topics", "vocabulary", "voice"], "recomputed": {}}
+    assert set(built.profile.derived["nulls"]["families"]) == set(nulls["reused"])

@@ -93,7 +93,15 @@ def test_the_archive_round_trips_the_profile(corpora, profile_file: Path) -> Non
     np.testing.assert_array_equal(profile.sample.offsets, original.sample.offsets)
     np.testing.assert_array_equal(profile.sample.keys, original.sample.keys)
     assert profile.texts.texts == original.texts.texts and len(profile.texts) == 60
-    assert profile.derived == {}  # the lexical families store nothing costly
+    assert set(profile.derived) == {"nulls"}  # the lexical families store nothing costly but their nulls
+    nulls, kept = profile.derived["nulls"], original.derived["nulls"]
+    assert nulls["settings"] == kept["settings"] and set(nulls["families"]) == {"vocabulary", "tail"}
+    for family, entry in kept["families"].items():
+        assert nulls["families"][family]["sizes"] == entry["sizes"] and set(entry["sizes"]) == {"budget"}
+        assert nulls["families"][family]["values"].keys() == entry["values"].keys()
+        for metric, values in entry["values"].items():
+            assert len(values) == 2 * SETTINGS.splits  # a value per half of each split (or per order)
+            np.testing.assert_array_equal(nulls["families"][family]["values"][metric], values)
 
 
 def test_the_same_inputs_give_a_byte_identical_file(corpora, profile_file: Path) -> None:
@@ -108,6 +116,33 @@ def test_lexical_results_equal_the_raw_reference(corpora, profile_file: Path) ->
     raw = audit([str(corpora[0]), f"gen1={corpora[1]}"], settings=SETTINGS).to_dict()
     profiled = audit([f"gen1={corpora[1]}"], settings=SETTINGS, reference_profile=profile_file).to_dict()
     assert profiled["metrics"] == raw["metrics"] and profiled["verdicts"] == raw["verdicts"]
+    nulls = profiled["config"]["reference_profile"]["nulls"]
+    assert nulls == {"reused": ["tail", "vocabulary"], "recomputed": {}}  # gen1 is no smaller than a half
+
+
+@pytest.mark.parametrize(
+    ("change", "generation", "reason"),
+    [
+        ({"splits": 3}, slice(300, 500), "settings differ: splits 4 in the profile, 3 here"),
+        ({"segment_tokens": 500}, slice(300, 500), "segment_tokens 1000 in the profile, 500 here"),
+        ({}, slice(300, 330), "a generation smaller than the reference"),
+    ],
+    ids=["splits", "a metric setting", "a smaller generation"],
+)
+def test_nulls_drawn_otherwise_than_the_profile_s_are_recomputed_and_still_equal_the_raw_run(
+    change: dict, generation: slice, reason: str, shuffled: list[dict], corpora, profile_file: Path, tmp_path: Path
+) -> None:
+    """Settings that are free for the profile can still change its nulls, and so can a generation
+    smaller than the reference's halves (it lowers the budget): the run computes those nulls itself
+    and says why, and its values are the raw reference's."""
+    gen = write_jsonl(tmp_path / "gen.jsonl", shuffled[generation])
+    settings = SETTINGS.replace(**change)
+    raw = audit([str(corpora[0]), f"gen1={gen}"], settings=settings).to_dict()
+    profiled = audit([f"gen1={gen}"], settings=settings, reference_profile=profile_file).to_dict()
+    assert profiled["metrics"] == raw["metrics"] and profiled["verdicts"] == raw["verdicts"]
+    nulls = profiled["config"]["reference_profile"]["nulls"]
+    assert nulls["reused"] == [] and set(nulls["recomputed"]) == {"vocabulary", "tail"}
+    assert all(reason in why for why in nulls["recomputed"].values()), nulls
 
 
 def test_a_setting_that_shapes_the_profile_must_match_and_both_values_are_named(profile_file: Path) -> None:
@@ -166,6 +201,17 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
             rezip(folder / "inconsistent", redigest({**contents, "words.json": json_bytes(["a", "b"])})),
             "the counts and the vocabulary differ in length",
         ),
+        "bad nulls": (
+            rezip(folder / "nulls", redigest({**contents, "derived/nulls.json": json_bytes({"families": []})})),
+            "derived/nulls.json has the wrong shape",
+        ),
+        "missing null values": (
+            rezip(
+                folder / "null-values",
+                redigest({k: v for k, v in contents.items() if k != "derived/nulls/vocabulary.mtld.npy"}),
+            ),
+            "member derived/nulls/vocabulary.mtld.npy is missing",
+        ),
     }
     (folder / "truncated").write_bytes(data[: len(data) // 2])
     (folder / "random").write_bytes(np.random.default_rng(0).bytes(4096))
@@ -173,7 +219,19 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.mark.parametrize(
-    "kind", ["truncated", "tampered", "newer", "random", "plain zip", "object array", "extra member", "inconsistent"]
+    "kind",
+    [
+        "truncated",
+        "tampered",
+        "newer",
+        "random",
+        "plain zip",
+        "object array",
+        "extra member",
+        "inconsistent",
+        "bad nulls",
+        "missing null values",
+    ],
 )
 def test_a_bad_profile_is_one_line_exit_2_and_nothing_is_written(
     kind: str, profile_file: Path, corpora, tmp_path: Path

@@ -184,7 +184,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
     }
 
     return Prepared(
-        DrawSet(names, reference, draws, null_pairs, na),
+        DrawSet(names, reference, draws, null_pairs, na, {"chunks": n, "documents": m}),
         {"voice_chunks": n, "voice_documents": m},
         {"voice": artifacts, "style_shift": style_shift(raw, scaled, draws, reference, style)},
         metric_reasons=reasons,
