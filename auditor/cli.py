@@ -523,6 +523,7 @@ def profile_cli(
     """
     from auditor.outputs import atomic_write, check_output_target
     from auditor.refprofile import build_profile
+    from auditor.refprofile.nulls import describe_stored
 
     check_output_target(out, [reference], directory=False)
     settings = options.settings()
@@ -535,6 +536,7 @@ def profile_cli(
         f"Size: {built.size:,} bytes ({built.size / 1e6:.1f} MB); reference '{terminal_safe(p.name)}': "
         f"{p.documents:,} documents, {p.tokens:,} tokens, {len(p.texts):,} sampled texts"
     )
+    typer.echo(f"Nulls: {describe_stored(p.derived.get('nulls'))} (reused by runs drawn at these sizes)")
     stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in built.seconds.items())
     typer.echo(f"Time: {stages} (total {sum(built.seconds.values()):.1f} s)")
 

@@ -7,6 +7,7 @@ progress through an optional callback; the CLI decides what a user sees.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -272,7 +273,7 @@ def _profile_nulls(
     ``config.reference_profile.nulls`` records which families reused them and why the others did not."""
     if loaded is None:
         return {}
-    from auditor.refprofile.nulls import reusable
+    from auditor.refprofile.nulls import RecomputedNullWarning, reusable
 
     stored = loaded.profile.derived.get("nulls")
     out: dict[str, dict[str, Any]] = {}
@@ -287,6 +288,17 @@ def _profile_nulls(
         else:
             out[family.name] = values
     config["reference_profile"]["nulls"] = {"reused": sorted(out), "recomputed": recomputed}
+    if recomputed:
+        reasons: dict[str, list[str]] = {}
+        for name, why in recomputed.items():
+            reasons.setdefault(why, []).append(name)
+        detail = "; ".join(f"{', '.join(names)}: {why}" for why, names in reasons.items())
+        warnings.warn(
+            f"the reference profile's null values do not fit this run, so they were computed again (same "
+            f"results, more time) for {detail}",
+            RecomputedNullWarning,
+            stacklevel=2,
+        )
     return out
 
 

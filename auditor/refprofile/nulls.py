@@ -40,6 +40,22 @@ Every other setting must equal the profile's for its nulls to be reused: a setti
 compared until it is listed here."""
 
 
+class RecomputedNullWarning(UserWarning):
+    """A run with a reference profile computed some nulls itself: same results, more time (the
+    message says why, so a CI job that got slower can pin what changed)."""
+
+
+def describe_stored(nulls: dict[str, Any] | None) -> str:
+    """The families whose null a profile holds and the sizes it was drawn at, for `auditor profile`."""
+    if not nulls or not nulls["families"]:
+        return "none"
+    by_sizes: dict[str, list[str]] = {}
+    for family, entry in nulls["families"].items():
+        sizes = ", ".join(f"{k} {v:,}" for k, v in sorted(entry["sizes"].items()))
+        by_sizes.setdefault(sizes, []).append(family)
+    return "; ".join(f"{', '.join(families)} at {sizes}" for sizes, families in by_sizes.items())
+
+
 def null_settings(settings: Settings) -> dict[str, Any]:
     """The settings a profile's null values depend on (recorded with them)."""
     return {k: v for k, v in settings.to_dict().items() if k not in FREE_SETTINGS}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from auditor.errors import UsageError
 from auditor.refprofile import ProfileError, build_profile, load_reference
 from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, read_archive, write_archive
 from auditor.refprofile.codec import profile_from_archive
+from auditor.refprofile.nulls import RecomputedNullWarning
 from tests.conftest import write_jsonl
 from tests.helpers import LEXICAL, assert_one_line_error
 
@@ -114,7 +116,9 @@ def test_the_same_inputs_give_a_byte_identical_file(corpora, profile_file: Path)
 
 def test_lexical_results_equal_the_raw_reference(corpora, profile_file: Path) -> None:
     raw = audit([str(corpora[0]), f"gen1={corpora[1]}"], settings=SETTINGS).to_dict()
-    profiled = audit([f"gen1={corpora[1]}"], settings=SETTINGS, reference_profile=profile_file).to_dict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RecomputedNullWarning)  # every null reused: no note
+        profiled = audit([f"gen1={corpora[1]}"], settings=SETTINGS, reference_profile=profile_file).to_dict()
     assert profiled["metrics"] == raw["metrics"] and profiled["verdicts"] == raw["verdicts"]
     nulls = profiled["config"]["reference_profile"]["nulls"]
     assert nulls == {"reused": ["tail", "vocabulary"], "recomputed": {}}  # gen1 is no smaller than a half
@@ -138,7 +142,9 @@ def test_nulls_drawn_otherwise_than_the_profile_s_are_recomputed_and_still_equal
     gen = write_jsonl(tmp_path / "gen.jsonl", shuffled[generation])
     settings = SETTINGS.replace(**change)
     raw = audit([str(corpora[0]), f"gen1={gen}"], settings=settings).to_dict()
-    profiled = audit([f"gen1={gen}"], settings=settings, reference_profile=profile_file).to_dict()
+    note = r"computed again \(same results, more time\) for vocabulary, tail: "
+    with pytest.warns(RecomputedNullWarning, match=note):
+        profiled = audit([f"gen1={gen}"], settings=settings, reference_profile=profile_file).to_dict()
     assert profiled["metrics"] == raw["metrics"] and profiled["verdicts"] == raw["verdicts"]
     nulls = profiled["config"]["reference_profile"]["nulls"]
     assert nulls["reused"] == [] and set(nulls["recomputed"]) == {"vocabulary", "tail"}
@@ -294,6 +300,10 @@ def test_the_profile_command_reports_size_and_time(corpora, tmp_path: Path) -> N
     size = out.stat().st_size
     assert f"Size: {size:,} bytes" in result.stdout
     assert "Time: reading" in result.stdout and "writing" in result.stdout
+    stored = read_archive(out).manifest  # the stored null's sizes are named in the output
+    nulls = json.loads(zipfile.ZipFile(out).read("derived/nulls.json"))["families"]
+    assert stored["members"] and nulls["tail"]["sizes"] == nulls["vocabulary"]["sizes"]
+    assert f"Nulls: vocabulary, tail at budget {nulls['tail']['sizes']['budget']:,} (reused by runs" in result.stdout
     load_reference(out, SETTINGS)  # --workers differs (default every core): not a profile setting
 
 
