@@ -50,7 +50,7 @@ def describe_stored(nulls: dict[str, Any] | None) -> str:
     if not nulls or not nulls["families"]:
         return "none"
     by_sizes: dict[str, list[str]] = {}
-    for family, entry in nulls["families"].items():
+    for family, entry in sorted(nulls["families"].items()):
         sizes = ", ".join(f"{k} {v:,}" for k, v in sorted(entry["sizes"].items()))
         by_sizes.setdefault(sizes, []).append(family)
     return "; ".join(f"{', '.join(families)} at {sizes}" for sizes, families in by_sizes.items())

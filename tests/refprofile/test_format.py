@@ -303,7 +303,7 @@ def test_the_profile_command_reports_size_and_time(corpora, tmp_path: Path) -> N
     stored = read_archive(out).manifest  # the stored null's sizes are named in the output
     nulls = json.loads(zipfile.ZipFile(out).read("derived/nulls.json"))["families"]
     assert stored["members"] and nulls["tail"]["sizes"] == nulls["vocabulary"]["sizes"]
-    assert f"Nulls: vocabulary, tail at budget {nulls['tail']['sizes']['budget']:,} (reused by runs" in result.stdout
+    assert f"Nulls: tail, vocabulary at budget {nulls['tail']['sizes']['budget']:,} (reused by runs" in result.stdout
     load_reference(out, SETTINGS)  # --workers differs (default every core): not a profile setting
 
 
