@@ -154,6 +154,9 @@ def _nulls(archive: Archive) -> dict[str, Any]:
     doc = archive.json(DERIVED_JSON["nulls"])
     if not isinstance(doc, dict) or not all(isinstance(doc.get(k), dict) for k in ("settings", "families")):
         raise ProfileError(archive.path, f"{DERIVED_JSON['nulls']} has the wrong shape")
+    splits = doc["settings"].get("splits")
+    if not isinstance(splits, int) or splits < 1:
+        raise ProfileError(archive.path, f"{DERIVED_JSON['nulls']} records no number of splits")
     families = {}
     for name, entry in doc["families"].items():
         sizes, metrics = entry.get("sizes"), entry.get("metrics")
@@ -162,8 +165,8 @@ def _nulls(archive: Archive) -> dict[str, Any]:
         if not isinstance(metrics, list) or not all(isinstance(m, str) and "/" not in m for m in metrics):
             raise ProfileError(archive.path, f"the null metrics of {name} are not metric ids")
         values = {m: archive.array(NULL_VALUES.format(metric=m), "f").astype(np.float64) for m in metrics}
-        if any(v.ndim != 1 for v in values.values()):
-            raise ProfileError(archive.path, f"the null values of {name} are not one-dimensional")
+        if any(v.shape != (2 * splits,) for v in values.values()):  # a value per half (or order) per split
+            raise ProfileError(archive.path, f"the null values of {name} are not two per split")
         families[str(name)] = {"sizes": sizes, "values": values}
     return {"settings": doc["settings"], "families": families}
 

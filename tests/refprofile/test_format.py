@@ -21,7 +21,7 @@ from auditor.cli import app
 from auditor.config import Settings
 from auditor.errors import UsageError
 from auditor.refprofile import ProfileError, build_profile, load_reference
-from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, read_archive, write_archive
+from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, npy_bytes, read_archive, write_archive
 from auditor.refprofile.codec import profile_from_archive
 from auditor.refprofile.nulls import RecomputedNullWarning
 from tests.conftest import write_jsonl
@@ -211,6 +211,13 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
             rezip(folder / "nulls", redigest({**contents, "derived/nulls.json": json_bytes({"families": []})})),
             "derived/nulls.json has the wrong shape",
         ),
+        "short null values": (
+            rezip(
+                folder / "short-null",
+                redigest({**contents, "derived/nulls/vocabulary.mtld.npy": npy_bytes(np.zeros(3))}),
+            ),
+            "the null values of vocabulary are not two per split",
+        ),
         "missing null values": (
             rezip(
                 folder / "null-values",
@@ -236,6 +243,7 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
         "extra member",
         "inconsistent",
         "bad nulls",
+        "short null values",
         "missing null values",
     ],
 )
