@@ -100,6 +100,11 @@ class DrawSet:
     and seed they determine the null draws, so a reference profile's null values, computed at the
     same sizes, are this run's (:mod:`auditor.refprofile.nulls`). Empty: not reusable."""
 
+    @property
+    def storable_null(self) -> bool:
+        """Whether the null is the reference's split halves drawn at known sizes (a profile may keep it)."""
+        return bool(self.null_pairs) and bool(self.null_sizes)
+
 
 @dataclass
 class Prepared:

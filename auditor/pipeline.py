@@ -280,7 +280,7 @@ def _profile_nulls(
     recomputed: dict[str, str] = {}
     for family in families:
         drawset = drawsets[family.name]
-        if not drawset.null_pairs or not drawset.null_sizes:
+        if not drawset.storable_null:
             continue  # no null, or one not drawn from the reference's halves (the paired family's)
         values, why = reusable(stored, family.name, drawset.null_sizes, settings)
         if values is None:

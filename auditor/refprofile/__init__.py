@@ -12,8 +12,9 @@ What must match (else exit 2 naming each setting and both values): the settings 
 pass (:data:`PASS_SETTINGS`; :data:`PAIR_SETTINGS` when the paired family runs), those of a
 stored result when its family runs (:data:`DERIVED_SETTINGS`), and the versions of the code that
 produced what is read. Settings that only act after the profile (draws, splits, budget, tolerance,
-outputs, workers) are free: the draws and the null are recomputed from the stored reservoir, which
-is cheap, and the budget and the null depend on the generations audited, not only the reference.
+outputs, workers) are free: the draws are recomputed from the stored reservoir, which is cheap. The
+stored null values are reused only where this run draws its null as the profile did (same sizes and
+settings, :mod:`auditor.refprofile.nulls`); elsewhere the null is recomputed, with the same result.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def build_profile(
         "families": {
             f.name: stored_nulls(drawsets[f.name].null_sizes, null_values(f.metrics, drawsets[f.name], data))
             for f in families
-            if drawsets[f.name].null_pairs and drawsets[f.name].null_sizes
+            if drawsets[f.name].storable_null
         },
     }
     seconds["nulls"] = time.perf_counter() - started

@@ -73,7 +73,7 @@ def reusable(
     if nulls is None:
         return None, "the profile holds no null values"
     entry = nulls["families"].get(family)
-    if entry is None or not sizes:
+    if entry is None:
         return None, "the profile holds none for this family"
     differs = [
         f"{name} {show_setting(recorded)} in the profile, {show_setting(current)} here"
