@@ -130,6 +130,7 @@ def main(
 def _collect_settings(config: Optional[Path], cli_values: dict[str, Any]):
     """Config file values (explicit --config, else ./auditor.toml, else ./pyproject.toml), then flags."""
     from auditor.config import load_config_file, settings_from_mapping
+    from auditor.families import resolve_settings
 
     values: dict[str, Any] = {}
     source = "settings"
@@ -142,9 +143,9 @@ def _collect_settings(config: Optional[Path], cli_values: dict[str, Any]):
                 values = load_config_file(candidate)
                 source = str(candidate)
                 break
-    settings = settings_from_mapping(values, source=source)
+    settings = resolve_settings(settings_from_mapping(values, source=source), source=source)
     overrides = {k: v for k, v in cli_values.items() if v is not None}
-    return settings.replace(**overrides) if overrides else settings
+    return resolve_settings(settings.replace(**overrides)) if overrides else settings
 
 
 def _interactive(quiet: bool) -> bool:

@@ -8,110 +8,131 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import Errors, UsageError
-from auditor.families import FAMILY_NAMES
 from auditor.tomlfile import read_toml
-
-FAMILIES: tuple[str, ...] = FAMILY_NAMES
-"""Metric families this version computes, in report order (the registry's names)."""
 
 TXT_MODES = ("line", "paragraph", "file")
 TOKENIZERS = ("spacy", "regex")
 CLITIC_MODES = ("drop", "keep")
 ENGINES = ("local", "dask")
+AUTO = "auto"
+"""``language = "auto"``: the reference's detected main language."""
+LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
+"""An ISO 639-1 code, lower case."""
+
+EFFECTS = ("pass", "stored", "values", "sizes", "verdicts", "selection", "none")
+"""What a setting changes, declared once on its field (``metadata["effect"]``); every list of
+"settings that change results" is derived from these declarations:
+
+* ``pass``: what the streaming pass keeps of a corpus (a reference profile stores it);
+* ``stored``: a family's costly reference-only result that a profile stores (embeddings, POS tags);
+* ``values``: metric values, computed after the pass (a metric's null included);
+* ``sizes``: how much is drawn (draws, budget): values, but a null drawn at given sizes is the same;
+* ``verdicts``: statuses only (the tolerance), never a value;
+* ``selection``: which generations and families are scored (a family's values do not depend on it);
+* ``none``: where and how the run works (workers, cache, strictness, how many lost words are listed).
+"""
+
+
+def _setting(default: Any, effect: str) -> Any:
+    """A settings field that declares what it changes (:data:`EFFECTS`)."""
+    return dataclasses.field(default=default, metadata={"effect": effect})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every effective setting of an audit."""
 
-    seed: int = 0
+    seed: int = _setting(0, "pass")
     """Seed for every random choice (draws, splits, reservoir keys)."""
-    draws: int = 20
+    draws: int = _setting(20, "sizes")
     """R: seeded budget draws per generation."""
-    splits: int = 20
+    splits: int = _setting(20, "values")
     """S: random half-vs-half splits of the reference, the null."""
-    budget: int | None = None
+    budget: int | None = _setting(None, "sizes")
     """Tokens per draw for the lexical families; None = the smallest generation or reference half."""
-    max_budget: int = 200_000
+    max_budget: int = _setting(200_000, "sizes")
     """The automatic budget never exceeds this: draws of more tokens cost time and memory but add
     little precision. Set ``budget`` to go beyond it."""
-    reservoir_tokens: int = 1_000_000
+    reservoir_tokens: int = _setting(1_000_000, "pass")
     """Tokens of whole documents kept per generation for draws (about 4 bytes each): a few times
     the budget, so draws from the reservoir vary like draws from the whole corpus."""
-    min_tokens: int = 1_000
+    min_tokens: int = _setting(1_000, "values")
     """Generations with fewer word tokens get ``n/a`` for the lexical families."""
-    segment_tokens: int = 1_000
+    segment_tokens: int = _setting(1_000, "values")
     """Segment length for MTLD, HD-D and MATTR (DESIGN section 3)."""
-    max_segments: int = 20
+    max_segments: int = _setting(20, "values")
     """At most this many segments per draw feed MTLD, HD-D and MATTR (they are averages over
     segments, and R draws already average over documents)."""
-    sample_docs: int = 2_000
+    sample_docs: int = _setting(2_000, "pass")
     """Documents per generation whose text is kept for the sampled families (embedded, tagged...)."""
-    min_docs: int = 50
+    min_docs: int = _setting(50, "values")
     """Generations with fewer documents get ``n/a`` for the sampled families."""
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_model: str = _setting("all-MiniLM-L6-v2", "stored")
     """The packaged all-MiniLM-L6-v2, a local model folder, or a sentence-transformers name cached offline."""
-    embedding_batch_size: int = 64
-    cache: bool = True
+    embedding_batch_size: int = _setting(64, "stored")
+    cache: bool = _setting(True, "none")
     """Keep embeddings on disk (``--no-cache`` turns it off)."""
-    cache_dir: str | None = None
+    cache_dir: str | None = _setting(None, "none")
     """Where the embedding cache lives; None = ``$XDG_CACHE_HOME/auditor`` or ``~/.cache/auditor``."""
-    knn_k: int = 5
+    knn_k: int = _setting(5, "values")
     """k of the k-NN manifolds (precision, recall, density, coverage)."""
-    topics_k: int = 20
+    topics_k: int = _setting(20, "values")
     """Topics in the NMF model of the reference (lowered, with a warning, for small references)."""
-    likelihood_order: int = 3
+    likelihood_order: int = _setting(3, "values")
     """n of the likelihood family's Kneser-Ney model of the reference (3: a word trigram model)."""
-    likelihood_model: str | None = None
+    likelihood_model: str | None = _setting(None, "values")
     """A local Hugging Face causal LM folder (e.g. a saved GPT-2) that scores the likelihood family's
     sampled documents instead of the n-gram model; None = the n-gram model. Checked (exists, is a
     causal LM) when the settings are read, if the likelihood family runs."""
-    pos_tokens: int = 50_000
+    pos_tokens: int = _setting(50_000, "stored")
     """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
-    voice_docs: int = 150
+    voice_docs: int = _setting(150, "values")
     """Documents per draw for homogenization, compression and near duplicates."""
-    pair_budget: int = 50_000
+    pair_budget: int = _setting(50_000, "values")
     """Homogenization uses all document pairs up to this many, else this many random pairs."""
-    topics_max_features: int = 5_000
+    topics_max_features: int = _setting(5_000, "values")
     """TF-IDF vocabulary size of the topic model (English stop words removed, min_df 2, max_df 0.5)."""
-    pair_field: str | None = None
+    pair_field: str | None = _setting(None, "pass")
     """Field linking a document to its counterpart in every generation (a text and its rewrite)."""
-    pair_by_order: bool = False
+    pair_by_order: bool = _setting(False, "pass")
     """Link documents by position instead (the i-th document of each generation)."""
-    pair_docs: int = 500
+    pair_docs: int = _setting(500, "pass")
     """Linked documents sampled per generation for the paired family (the same ids everywhere)."""
-    strict: bool = False
+    strict: bool = _setting(False, "none")
     """Every skipped document (missing field, empty text, no word tokens...) is an error instead."""
-    workers: int = 0
+    workers: int = _setting(0, "none")
     """Processes for the streaming pass; 0 = every core. 1 runs it in this process."""
-    engine: str = "local"
+    engine: str = _setting("local", "none")
     """``local`` (processes on this machine) or ``dask`` (a dask.distributed cluster at ``scheduler``)."""
-    scheduler: str | None = None
+    scheduler: str | None = _setting(None, "none")
     """Address of the Dask scheduler (``tcp://host:8786``) for ``engine = "dask"``."""
-    families: tuple[str, ...] = FAMILIES
-    reference: str | None = None
+    families: tuple[str, ...] | None = _setting(None, "selection")
+    """Families to run, in report order; None = every registered family. The registry resolves and
+    checks the names (:func:`auditor.families.resolve_settings`): settings know no family."""
+    reference: str | None = _setting(None, "selection")
     """Name of the reference generation; None = the first."""
-    text_field: str = "text"
-    label_field: str | None = None
-    group_field: str | None = None
-    txt_mode: str = "line"
+    text_field: str = _setting("text", "pass")
+    label_field: str | None = _setting(None, "pass")
+    group_field: str | None = _setting(None, "pass")
+    txt_mode: str = _setting("line", "pass")
     """How a .txt file splits into documents: one per non-empty line, per paragraph, or per file."""
-    tokenizer: str = "spacy"
+    tokenizer: str = _setting("spacy", "pass")
     """``spacy`` (spaCy's blank tokenizer for ``language``) or ``regex`` (letters and inner apostrophes)."""
-    clitics: str = "drop"
+    clitics: str = _setting("drop", "pass")
     """``drop`` removes clitic tokens such as "n't" and "'s" that spaCy splits off (English only)."""
-    language: str = "en"
+    language: str = _setting("en", "pass")
     """ISO 639-1 code of the corpora's language: it picks the tokenizer rules, wordfreq's list, stop
     words, function words and POS model; ``auto`` uses the reference's detected language."""
-    tolerance: float = 0.05
+    tolerance: float = _setting(0.05, "verdicts")
     """Default relative tolerance for ratio-scale metrics (metrics may set their own)."""
-    lost_words: int = 50
+    lost_words: int = _setting(50, "none")
     """How many lost words the artifact keeps per generation."""
 
     def __post_init__(self) -> None:
@@ -128,26 +149,11 @@ class Settings:
             raise SettingError("scheduler", "a Dask scheduler address with --engine dask", None)
         if self.knn_k >= self.min_docs // 2:
             raise SettingError("knn_k", f"smaller than min_docs / 2 ({self.min_docs // 2})", self.knn_k)
-        if not self.families:
-            raise UsageError(Errors.E051.format(available=", ".join(FAMILIES)))
-        unknown = [f for f in self.families if f not in FAMILIES]
-        if unknown:
-            raise UsageError(
-                Errors.E010.format(
-                    plural="ies" if len(unknown) > 1 else "y",
-                    unknown=", ".join(repr(u) for u in unknown),
-                    available=", ".join(FAMILIES),
-                )
-            )
-        if self.likelihood_model is not None and "likelihood" in self.families:
-            from auditor.families.likelihood.neural import check_folder
-
-            check_folder(self.likelihood_model)  # before the long pass: a wrong path is a usage error now
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON values (for ``metrics.json``'s ``config``)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        out["families"] = list(self.families)
+        out["families"] = None if self.families is None else list(self.families)
         return out
 
     def replace(self, **changes: Any) -> Settings:
@@ -210,8 +216,6 @@ def _text(*, optional: bool) -> Callable[[str, Any], None]:
 
 
 def _language(name: str, value: Any) -> None:
-    from auditor.text.languages import AUTO, LANGUAGE_RE
-
     if not isinstance(value, str) or not (value == AUTO or LANGUAGE_RE.match(value)):
         raise SettingError(name, "an ISO 639-1 code in lower case (en, de, zh, ...) or auto", value)
 
@@ -222,10 +226,8 @@ def _tolerance(name: str, value: Any) -> None:
 
 
 def _family_list(name: str, value: Any) -> None:
-    if not isinstance(value, tuple):
-        raise SettingError(
-            name, f"a list of family names or a comma-separated string of them ({', '.join(FAMILIES)})", value
-        )
+    if value is not None and not isinstance(value, tuple):
+        raise SettingError(name, "a list of family names or a comma-separated string of them", value)
 
 
 _CHECKS: dict[str, Callable[[str, Any], None]] = {
@@ -274,6 +276,18 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
 """The type and range check of every setting (a test asserts each field has one)."""
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+
+
+def settings_with_effect(*effects: str) -> tuple[str, ...]:
+    """The settings declaring one of ``effects`` (:data:`EFFECTS`), in declaration order."""
+    unknown = set(effects) - set(EFFECTS)
+    if unknown:
+        raise ValueError(f"unknown setting effects {sorted(unknown)}; known: {', '.join(EFFECTS)}")
+    return tuple(f.name for f in dataclasses.fields(Settings) if f.metadata["effect"] in effects)
+
+
+RESULT_SETTINGS = settings_with_effect("pass", "stored", "values", "sizes", "verdicts")
+"""Settings that change a value or a verdict: two runs that differ in one are not read alike."""
 
 
 def settings_from_mapping(values: dict[str, Any], *, source: str = "settings") -> Settings:

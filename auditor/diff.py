@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.config import RESULT_SETTINGS
 from auditor.errors import Errors, InputError, UsageError
 from auditor.result import AuditResult, clean_float, format_number, read_result
 from auditor.stats import Status
@@ -36,8 +37,9 @@ DIFF_VERSION = "1"
 WORSE, BETTER, SAME, MEASURED = "worse", "better", "same", "measured"
 """How a verdict moved from A to B (:func:`verdict_change`)."""
 
-_CONFIG_KEYS = ("budget", "draws", "splits", "seed", "tokenizer", "sample_docs", "embedding_model", "topics_k")
-"""Settings that change what a value means: a diff notes each that differs between the runs."""
+_CONFIG_KEYS = RESULT_SETTINGS
+"""Settings that change what a value means (as each setting declares): a diff notes each that
+differs between the runs."""
 
 
 @dataclass(frozen=True)

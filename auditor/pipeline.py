@@ -8,33 +8,40 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from auditor import __version__
 from auditor.config import Settings, settings_from_mapping
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, parse_corpus_args, read_documents
-from auditor.draws import DrawSet, Prepared
-from auditor.errors import Errors, InputError, UsageError
+from auditor.corpus import CorpusSpec, parse_corpus_args
+from auditor.draws import DrawSet
+from auditor.errors import Errors, UsageError
 from auditor.executors import local_workers, pass_executor
-from auditor.families import get_family
-from auditor.families.base import Family, FamilyInput, MetricData
-from auditor.result import AuditResult, GenerationInfo
+from auditor.families import chosen, resolve_settings
+from auditor.families.base import Family, FamilyInput
+from auditor.refprofile import LoadedReference, load_reference
+from auditor.refprofile.nulls import RecomputedNullWarning, reusable
+from auditor.result import AuditResult
 from auditor.scoring import compute_metrics, family_verdicts, generation_readings
+from auditor.stages import (
+    ProgressFactory,
+    check_fields,
+    generation_info,
+    language_checks,
+    language_use,
+    metric_data,
+    prepare_families,
+    profile_corpus,
+    resolve_language,
+    stage_progress,
+)
 from auditor.stats import stream_label
-from auditor.text.parallel import profile_parallel
-from auditor.text.profile import GenerationProfile, profile_generation
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
-if TYPE_CHECKING:
-    from auditor.refprofile import LoadedReference
-
-ProgressFactory = Callable[[str, "int | None"], Callable[[int, str], None]]
-"""``factory(label, total)`` returns ``update(done, detail)`` for one stage of one generation
-(reading: documents done and a token count; embedding: documents embedded of ``total``)."""
+__all__ = ["ProgressFactory", "audit", "calibrate"]
 
 
 def audit(
@@ -74,6 +81,8 @@ def audit(
     settings = settings or Settings()
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="audit() arguments")
+        settings = resolve_settings(settings, source="audit() arguments")
+    settings = resolve_settings(settings)
     specs = parse_corpus_args(list(corpora))
     if reference_profile is not None:
         loaded = _load_reference(reference_profile, settings, specs, "audit")
@@ -93,10 +102,10 @@ def calibrate(
     """Audit the reference alone: its values and its split-half null (for ``auditor init-policy``).
 
     The reference is ``corpus`` or, when ``corpus`` is None, the ``reference_profile`` file.
-    The paired family is left out: one corpus has no descendants to link to.
+    Families that need linked documents are left out: one corpus has no descendants to link to.
     """
-    settings = settings or Settings()
-    families = tuple(f for f in settings.families if f != "paired") or settings.families
+    settings = resolve_settings(settings or Settings())
+    families = tuple(f.name for f in chosen(settings) if not f.links) or settings.families
     settings = settings.replace(reference=None, families=families)
     if reference_profile is not None and corpus is None:
         return _run([], settings, progress, _load_reference(reference_profile, settings, [], "init-policy"))
@@ -107,8 +116,6 @@ def calibrate(
 
 def _load_reference(path: str | Path, settings: Settings, specs: list[CorpusSpec], command: str) -> LoadedReference:
     """Read a reference profile for a run of ``specs`` (the generations) and check it fits them."""
-    from auditor.refprofile import load_reference
-
     loaded = load_reference(path, settings)
     name = loaded.profile.name
     if settings.reference is not None and settings.reference != name:
@@ -153,19 +160,22 @@ def _run(
         recorded = loaded.manifest["settings"].get("language", "en")
         language = recorded if settings.language == "auto" else settings.language
     else:
-        language = _resolve_language(specs, names.index(reference), settings)
+        language = resolve_language(specs, names.index(reference), settings)
     settings = settings.replace(language=language)
     vocab = Vocabulary()
     if loaded is not None:
         for word in loaded.words:  # the profile's ids are its vocabulary's: 0..n-1 here too
             vocab.add(word)
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics, language=language)
+    families = chosen(settings)
     with pass_executor(settings) as (executor, workers):
-        profiles = ([loaded.profile] if loaded else []) + [
-            _profile(spec, stream_label(i, spec.name == reference), tokenizer, settings, progress, executor, workers)
+        read = [
+            profile_corpus(spec, stream_label(i, spec.name == reference), tokenizer, settings, progress, families,
+                           executor, workers)
             for i, spec in enumerate(specs, start=len(first))
-        ]
-        _check_fields(profiles, settings)
+        ]  # fmt: skip
+        profiles = ([loaded.profile] if loaded else []) + read
+        check_fields(profiles, settings, families)
         cluster = executor if settings.engine == "dask" else None
         if cluster is None and executor is not None:
             executor.shutdown()  # local workers are done; a Dask cluster also embeds (below)
@@ -173,16 +183,16 @@ def _run(
         for profile in profiles:
             profile.renumber(new_id)
 
-        language_artifact = _language_checks(profiles, reference, settings, requested)
-        data = metric_data(vocab.words, settings)
+        uses = language_use(families, settings)
+        language_artifact = language_checks(profiles, reference, settings, requested, uses)
+        data = metric_data(vocab.words, settings, uses)
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")
         if requested != language:
             config["language_requested"] = requested
         if loaded is not None:
             config.update(reference_profile=loaded.describe())
-        families = [get_family(name) for name in settings.families]
-        inputs = FamilyInput(profiles, reference, settings, vocab.words, _stage_progress(progress), cluster)
+        inputs = FamilyInput(profiles, reference, settings, vocab.words, stage_progress(progress), cluster)
         drawsets, artifacts_out, cache_stats = prepare_families(families, inputs, data, config)
         artifacts_out["language"] = language_artifact
 
@@ -210,56 +220,12 @@ def _run(
         },
         config=config,
         reference=reference,
-        generations=[_info(p) for p in profiles],
+        generations=[generation_info(p) for p in profiles],
         metrics=metric_results,
         verdicts=verdicts,
         artifacts=artifacts_out,
         readings=generation_readings(metric_results, names),
     )
-
-
-def metric_data(words: list[str], settings: Settings) -> MetricData:
-    """What every metric function reads besides its draws: the vocabulary and the metric settings."""
-    data = MetricData(
-        words,
-        settings.segment_tokens,
-        settings.max_segments,
-        settings.knn_k,
-        settings.pair_budget,
-        language=settings.language,
-    )
-    data.na_reasons.update(_language_reasons(settings.language))
-    return data
-
-
-def prepare_families(
-    families: list[Family],
-    inputs: FamilyInput,
-    data: MetricData,
-    config: dict[str, Any],
-    seconds: dict[str, float] | None = None,
-) -> tuple[dict[str, DrawSet], dict[str, Any], dict[str, Any]]:
-    """Each family's draws, from its ``prepare``; families that share one (vocabulary and tail)
-    share its result. What the preparations decide goes into ``config``, the artifacts, the cache
-    statistics (by family) and ``data.na_reasons``; each preparation's time into ``seconds``."""
-    done: dict[object, Prepared] = {}
-    drawsets: dict[str, DrawSet] = {}
-    artifacts: dict[str, Any] = {}
-    cache_stats: dict[str, Any] = {}
-    for family in families:
-        if family.prepare not in done:
-            started = time.perf_counter()
-            prepared = done[family.prepare] = family.prepare(inputs)
-            if seconds is not None:
-                seconds[family.name] = time.perf_counter() - started
-            config.update(prepared.config)
-            artifacts.update(prepared.artifacts)
-            data.na_reasons.update(prepared.metric_reasons)
-        prepared = done[family.prepare]
-        drawsets[family.name] = prepared.drawset
-        if prepared.cache:
-            cache_stats[family.name] = prepared.cache
-    return drawsets, artifacts, cache_stats
 
 
 def _profile_nulls(
@@ -273,8 +239,6 @@ def _profile_nulls(
     ``config.reference_profile.nulls`` records which families reused them and why the others did not."""
     if loaded is None:
         return {}
-    from auditor.refprofile.nulls import RecomputedNullWarning, reusable
-
     stored = loaded.profile.derived.get("nulls")
     out: dict[str, dict[str, Any]] = {}
     recomputed: dict[str, str] = {}
@@ -300,156 +264,3 @@ def _profile_nulls(
             stacklevel=2,
         )
     return out
-
-
-def _stage_progress(progress: ProgressFactory | None) -> Callable[[str, int], Callable[[int], None]] | None:
-    """Adapt the run's progress factory to a stage that counts done of a known total."""
-    if progress is None:
-        return None
-
-    def factory(label: str, total: int) -> Callable[[int], None]:
-        update = progress(label, total)
-        return lambda done: update(done, "")
-
-    return factory
-
-
-def _check_fields(profiles: list[GenerationProfile], settings: Settings) -> None:
-    """A field the run asked for must exist somewhere: a usage error when no generation has it,
-    a warning on each generation without it (a synthetic generation may carry no writer labels)."""
-    asked = [
-        ("--label-field", settings.label_field, "voice"),
-        ("--group-field", settings.group_field, "voice"),
-        ("--pair-field", settings.pair_field, "paired"),
-    ]
-    for flag, name, family in asked:
-        if not name or family not in settings.families:
-            continue
-        if flag == "--pair-field":
-            lacking = [p for p in profiles if p.pairs is None or len(p.pairs.hashes) == 0]
-        else:
-            lacking = [p for p in profiles if not any(name in f for f in p.texts.fields)]
-        if len(lacking) == len(profiles):
-            where = ", ".join(f"{p.name}: {p.source}" for p in profiles)
-            raise UsageError(Errors.E027.format(flag=flag, field=name, where=where))
-        for p in lacking:
-            p.log.warnings.append(f"{flag} '{name}' was not found in any sampled document of this generation")
-
-
-def _profile(
-    spec: CorpusSpec,
-    stream: str,
-    tokenizer: Tokenizer,
-    settings: Settings,
-    progress: ProgressFactory | None,
-    executor: Executor | None = None,
-    workers: int = 1,
-) -> GenerationProfile:
-    log = ReadLog(strict=settings.strict)
-    extra = tuple(f for f in (settings.label_field, settings.group_field, settings.pair_field) if f)
-    common: dict[str, Any] = dict(
-        seed=settings.seed,
-        reservoir_tokens=settings.reservoir_tokens,
-        text_docs=settings.sample_docs,
-        progress=_reading_progress(progress, spec.name),
-        pair_field=settings.pair_field,
-        pair_by_order=settings.pair_by_order,
-        pair_docs=settings.pair_docs if "paired" in settings.families else 0,
-        stream=stream,
-    )
-    options = ReadOptions(settings.text_field, settings.txt_mode, extra)
-    documents = read_documents(spec.path, options, log)
-    if executor is None:
-        profile = profile_generation(spec.name, str(spec.path), documents, tokenizer, log, **common)
-    else:
-        profile = profile_parallel(
-            spec.name,
-            str(spec.path),
-            documents,
-            tokenizer.vocab,
-            log,
-            executor,
-            workers,
-            tokenizer=settings.tokenizer,
-            clitics=settings.clitics,
-            language=settings.language,
-            **common,
-        )
-    if profile.documents == 0:
-        skipped = ", ".join(f"{n} {reason.replace('_', ' ')}" for reason, n in sorted(log.skipped.items()) if n)
-        detail = f" (skipped: {skipped})" if skipped else " (the input is empty)"
-        raise InputError(Errors.E006.format(name=spec.name, path=spec.path, detail=detail))
-    return profile
-
-
-def _resolve_language(specs: list[CorpusSpec], reference: int, settings: Settings) -> str:
-    """The run's language: the setting, or with ``auto`` the main language of the reference's first
-    documents (read once more, so standard input cannot be the reference: E092)."""
-    from auditor.text.langid import LANGID_DOCS, language_shares
-    from auditor.text.languages import AUTO, check_code
-
-    language = settings.language
-    if language == AUTO:
-        spec = specs[reference]
-        if str(spec.path) == "-":
-            raise UsageError(Errors.E092.format(name=spec.name))
-        options = ReadOptions(settings.text_field, settings.txt_mode, ())
-        documents = read_documents(spec.path, options, ReadLog())
-        texts = [d.text for d, _ in zip(documents, range(LANGID_DOCS), strict=False)]
-        language = language_shares(texts).main or "en"
-        try:
-            check_code(language)
-        except UsageError:
-            raise UsageError(Errors.E094.format(name=spec.name, language=language)) from None
-    elif language != "en":
-        check_code(language)
-    return language
-
-
-def _language_reasons(language: str) -> dict[str, str]:
-    """Metrics undefined for ``language`` whatever the data, and why (wordfreq has no list for it)."""
-    from auditor.text.languages import wordfreq_language
-
-    code, why = wordfreq_language(language)
-    if code is not None:
-        return {}
-    return {"tail.lang_rare_share": why, "paired.lang_rare_retention": why}
-
-
-def _language_checks(
-    profiles: list[GenerationProfile], reference: str, settings: Settings, requested: str
-) -> dict[str, Any]:
-    """Detect each generation's languages on its text sample, warn on mismatches, and describe what
-    every family uses (metrics.json ``artifacts.language``)."""
-    from auditor.text.langid import DETECTOR, LANGID_DOCS, language_shares, language_warnings
-    from auditor.text.languages import describe
-
-    shares = {p.name: language_shares(p.texts.texts) for p in profiles}
-    warnings = language_warnings(shares, reference, settings.language, requested)
-    for p in profiles:
-        p.log.warnings.extend(warnings[p.name])
-    families = describe(settings.language, settings)
-    notes = [w for w in (families.get("embedding", {}).get("warning"),) if w]
-    ref = next(p for p in profiles if p.name == reference)
-    ref.log.warnings.extend(notes)
-    return {
-        "requested": requested,
-        "used": settings.language,
-        "detector": f"{DETECTOR} on up to {LANGID_DOCS} sampled documents per generation",
-        "generations": {name: found.to_dict() for name, found in shares.items()},
-        "families": families,
-        "warnings": notes,
-    }
-
-
-def _reading_progress(progress: ProgressFactory | None, name: str) -> Callable[[int, int], None] | None:
-    if progress is None:
-        return None
-    update = progress(name, None)
-    return lambda docs, tokens: update(docs, f"{tokens:,} tokens")
-
-
-def _info(p: GenerationProfile) -> GenerationInfo:
-    return GenerationInfo(
-        p.name, p.source, p.documents, p.tokens, p.types, {k: v for k, v in p.log.skipped.items() if v}, p.log.warnings
-    )

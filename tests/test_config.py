@@ -10,8 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from auditor.cli import app
-from auditor.config import _CHECKS, FAMILIES, SETTING_NAMES, Settings, load_config_file, settings_from_mapping
+from auditor.config import _CHECKS, SETTING_NAMES, Settings, load_config_file, settings_from_mapping
 from auditor.errors import UsageError
+from auditor.families import FAMILY_NAMES as FAMILIES
+from auditor.families import resolve_settings
 from tests.conftest import write_jsonl
 
 # One row per setting: a bad value as written in auditor.toml, what the message must say is
@@ -126,16 +128,16 @@ def test_cross_setting_errors_name_the_file_too(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"my\.toml: setting 'knn_k' must be smaller than min_docs / 2 \(25\)"):
         settings_from_mapping({"knn_k": 30}, source="my.toml")
     with pytest.raises(UsageError, match=r"my\.toml: Unknown family 'vibes'"):
-        settings_from_mapping({"families": "vocabulary,vibes"}, source="my.toml")
+        resolve_settings(settings_from_mapping({"families": "vocabulary,vibes"}, source="my.toml"), source="my.toml")
 
 
 @pytest.mark.parametrize("families", ["", " , ", [], ()])
 def test_an_empty_families_list_is_a_usage_error(families: object) -> None:
     available = re.escape(", ".join(FAMILIES))
     with pytest.raises(UsageError, match=f"auditor.toml: No family chosen.*Available: {available}"):
-        settings_from_mapping({"families": families}, source="auditor.toml")
+        resolve_settings(settings_from_mapping({"families": families}, source="auditor.toml"), source="auditor.toml")
     with pytest.raises(UsageError, match=f"^No family chosen.*Available: {available}"):
-        Settings().replace(families=families)
+        resolve_settings(Settings().replace(families=families))
 
 
 def test_an_empty_families_flag_is_a_usage_error(tmp_path: Path) -> None:

@@ -234,11 +234,25 @@ class FamilyInput:
 
 
 @dataclass(frozen=True)
+class LanguageUse:
+    """What a family uses for the run's language, and what it cannot measure in it."""
+
+    notes: dict[str, Any]
+    """Its resources in words (metrics.json ``artifacts.language.families[name]``)."""
+    unavailable: dict[str, str] = field(default_factory=dict)
+    """Metric id -> why it is n/a in this language whatever the data (no wordfreq list)."""
+    warning: str | None = None
+    """Said on the reference generation (an English-only embedding model on German text)."""
+
+
+@dataclass(frozen=True)
 class Family:
     """One metric family: what it asks, what it needs, how it draws, what it measures and shows.
 
     Adding a family is one folder under ``auditor/families/`` with such a record in its
-    ``__init__.py``, and one line in :data:`auditor.families.FAMILIES`.
+    ``__init__.py``, and one line in ``auditor/families/__init__.py``. The record says all that the
+    pipeline, reference profiles, the language table and the gate need to know of the family, so
+    no module outside ``families/`` names one.
     """
 
     name: str
@@ -254,6 +268,30 @@ class Family:
     """The family's own pictures and report section, from metrics.json alone."""
     extra: str | None = None
     """The pip extra the family needs beyond the core install, for its ``n/a`` reason."""
+    subject: str = ""
+    """What it measures, for sentences such as "drifted from the reference in {subject}"."""
+    settings: tuple[str, ...] = ()
+    """The settings its numbers depend on beyond those every family shares (the streaming pass's,
+    the seed, the draws): a reference profile compares those it stores only when the family runs,
+    and a diff notes them (with :data:`auditor.config.RESULT_SETTINGS`)."""
+    fields: tuple[str, ...] = ()
+    """The settings naming document fields it reads (``label_field``, ``group_field``,
+    ``pair_field``): a run that asks for one checks that some generation has it."""
+    links: bool = False
+    """True when it needs documents linked across generations: left out of a run on the reference
+    alone (``init-policy``), and the pass samples linked documents only when it runs."""
+    sampled: bool = False
+    """True when its draws are documents of the text sample, so a generation needs ``min_docs``
+    documents (False: word-token budgets, ``min_tokens``)."""
+    language: Callable[[str, Settings], LanguageUse] | None = None
+    """What it uses for a language (``language(code, settings)``); None: nothing language-specific."""
+    check: Callable[[Settings], None] | None = None
+    """Early checks of its settings, run before any corpus is read (a model folder that is not one)."""
+    packages: tuple[str, ...] = ()
+    """Packages whose versions the result it stores on a reference profile depends on."""
+    check_stored: Callable[[dict[str, Any], int], str | None] | None = None
+    """Validates its stored reference result as read from a profile (given the text sample's size):
+    what is wrong with it, or None."""
 
     @property
     def specs(self) -> tuple[MetricSpec, ...]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from auditor.config import Settings, settings_from_mapping
 from auditor.errors import UsageError
+from auditor.families import resolve_settings
 from auditor.gate.evaluate import GateOutcome, evaluate, families_in
 from auditor.gate.policy import Policy, load_policy, parse_policy, policy_table
 
@@ -93,8 +94,9 @@ def check(
     if families is not None:
         settings = settings.replace(families=families if isinstance(families, str) else tuple(families))
     else:
-        needed = tuple(f for f in settings.families if f in families_in(the_policy))
-        settings = settings.replace(families=needed or settings.families)
+        resolved = resolve_settings(settings).families or ()
+        needed = tuple(f for f in resolved if f in families_in(the_policy))
+        settings = settings.replace(families=needed or resolved)
     from auditor.pipeline import audit  # at call time: the pipeline imports every family's code
 
     result = audit(corpora, settings=settings, progress=progress, reference_profile=reference_profile)

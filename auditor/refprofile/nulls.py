@@ -16,28 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from auditor.config import Settings
+from auditor.config import Settings, settings_with_effect
 
-FREE_SETTINGS = frozenset(
-    {
-        "draws",
-        "budget",
-        "max_budget",
-        "cache",
-        "cache_dir",
-        "workers",
-        "engine",
-        "scheduler",
-        "families",
-        "reference",
-        "tolerance",
-        "lost_words",
-        "strict",
-    }
-)
-"""Settings that cannot change a null value at given sizes (the budget acts through the sizes).
-Every other setting must equal the profile's for its nulls to be reused: a setting added later is
-compared until it is listed here."""
+FREE_SETTINGS = frozenset(settings_with_effect("sizes", "verdicts", "selection", "none"))
+"""Settings that cannot change a null value at given sizes (the budget acts through the sizes), as
+the settings declare (:data:`auditor.config.EFFECTS`). Every other setting must equal the
+profile's for its nulls to be reused, so a setting added later is compared unless it says otherwise."""
 
 
 class RecomputedNullWarning(UserWarning):

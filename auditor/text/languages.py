@@ -2,27 +2,23 @@
 sentence splitter, POS model and embedding model each family uses for ``--language``.
 
 One place maps an ISO 639-1 code to its resources, so every family asks the same question and
-``metrics.json`` can say what was used (:func:`describe`). English keeps exactly the resources it
-always had (spaCy's blank English tokenizer with clitic handling, scikit-learn's English stop
-words, the hand-listed English function words, the English POS model), so English numbers do not
-move. Other languages use spaCy's rules and lists for that language; Chinese and Japanese need a
-word segmenter (the ``cjk`` extra): without it the run stops with an error naming the extra,
-rather than counting runs of characters as words.
+``metrics.json`` can say what was used (each family's ``language`` says which it uses). English
+keeps exactly the resources it always had (spaCy's blank English tokenizer with clitic handling,
+scikit-learn's English stop words, the hand-listed English function words, the English POS
+model), so English numbers do not move. Other languages use spaCy's rules and lists for that
+language; Chinese and Japanese need a word segmenter (the ``cjk`` extra): without it the run
+stops with an error naming the extra, rather than counting runs of characters as words.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from importlib import util
 from typing import Any
 
 from auditor.errors import Errors, UsageError
 
 ENGLISH = "en"
-AUTO = "auto"
-LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
-"""An ISO 639-1 code, lower case."""
 
 CJK_EXTRA = "pip install 'corpus-auditor[cjk]'"
 SEGMENTERS: dict[str, tuple[str, ...]] = {"zh": ("jieba",), "ja": ("sudachipy", "sudachidict_core")}
@@ -268,36 +264,3 @@ def embedding_note(model: str, language: str) -> dict[str, Any]:
     elif language != ENGLISH and coverage == "unknown":
         note["warning"] = f"cannot tell whether the embedding model {model} reads '{language}'"
     return note
-
-
-def describe(language: str, settings: Any) -> dict[str, dict[str, Any]]:
-    """What each family of the run uses for ``language`` (metrics.json ``artifacts.language.families``)."""
-    families = set(settings.families)
-    tokenizer = tokenizer_name(language, settings.tokenizer)
-    out: dict[str, dict[str, Any]] = {}
-    if "vocabulary" in families:
-        out["vocabulary"] = {"tokenizer": tokenizer}
-    if "tail" in families:
-        code, what = wordfreq_language(language)
-        out["tail"] = {"tokenizer": tokenizer, "wordfreq": code, "rare_in_language": what if code else f"n/a: {what}"}
-    if "topics" in families:
-        out["topics"] = {"tokenizer": tokenizer if language != ENGLISH else "scikit-learn word pattern",
-                         "stop_words": stop_word_source(language)}  # fmt: skip
-    if "voice" in families:
-        _, fw_source = function_words(language)
-        model, reason = pos_model(language)
-        out["voice"] = {
-            "function_words": fw_source,
-            "sentence_splitter": sentence_splitter(language),
-            "english_only_features": "contraction and first-person rates" if language == ENGLISH else None,
-            "pos_model": model,
-            "pos": reason if model else f"n/a: {reason}",
-        }
-    if "embedding" in families:
-        out["embedding"] = embedding_note(settings.embedding_model, language)
-    if "likelihood" in families:
-        out["likelihood"] = {"tokenizer": tokenizer}
-    if "paired" in families:
-        code, what = wordfreq_language(language)
-        out["paired"] = {"tokenizer": tokenizer, "wordfreq": code}
-    return out

@@ -306,7 +306,7 @@ def test_japanese_is_segmented_when_sudachi_is_installed() -> None:
 
 def test_every_family_says_what_it_uses() -> None:
     from auditor.families import FAMILY_NAMES
-    from auditor.text.languages import describe
+    from auditor.stages import describe_languages as describe
 
     assert set(describe("de", Settings())) == set(FAMILY_NAMES)
     assert set(describe("de", Settings(families="vocabulary,topics"))) == {"vocabulary", "topics"}

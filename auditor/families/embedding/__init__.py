@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
-from auditor.families.base import Family, Lazy
+from typing import Any
+
+import numpy as np
+
+from auditor.config import Settings
+from auditor.families.base import Family, LanguageUse, Lazy
 from auditor.families.embedding.metrics import METRICS
+
+
+def _language(language: str, settings: Settings) -> LanguageUse:
+    from auditor.text.languages import embedding_note
+
+    note = embedding_note(settings.embedding_model, language)
+    return LanguageUse(note, warning=note["warning"])
+
+
+def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
+    """The stored vectors: one finite row per embedded text of the sample, at most."""
+    vectors = stored.get("vectors")
+    if not isinstance(vectors, np.ndarray) or vectors.dtype.kind != "f" or vectors.ndim != 2:
+        return "the embedding vectors do not match the text sample"
+    if len(vectors) > texts or not np.isfinite(vectors).all():
+        return "the embedding vectors do not match the text sample"
+    return None
 
 FAMILY = Family(
     name="embedding",
@@ -13,4 +35,10 @@ FAMILY = Family(
     prepare=Lazy("auditor.families.embedding.prepare:prepare"),
     views=Lazy("auditor.families.embedding.views:views"),
     extra="embedding",
+    subject="meaning",
+    settings=("embedding_model", "embedding_batch_size", "min_docs", "knn_k"),
+    sampled=True,
+    language=_language,
+    packages=("torch", "transformers", "sentence-transformers"),
+    check_stored=_check_stored,
 )

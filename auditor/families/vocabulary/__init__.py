@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from auditor.families.base import Family, Lazy
+from auditor.config import Settings
+from auditor.families.base import Family, LanguageUse, Lazy
 from auditor.families.vocabulary.metrics import METRICS
+
+
+def _language(language: str, settings: Settings) -> LanguageUse:
+    from auditor.text.languages import tokenizer_name
+
+    return LanguageUse({"tokenizer": tokenizer_name(language, settings.tokenizer)})
 
 FAMILY = Family(
     name="vocabulary",
@@ -12,4 +19,7 @@ FAMILY = Family(
     metrics=tuple(METRICS),
     prepare=Lazy("auditor.families.lexical:prepare"),
     views=Lazy("auditor.families.vocabulary.views:views"),
+    subject="words",
+    settings=("budget", "max_budget", "min_tokens", "segment_tokens", "max_segments"),
+    language=_language,
 )

