@@ -56,7 +56,9 @@ The design
 
 :func:`check_output_target` lets the CLI refuse, before the audit runs, an output path that
 would overwrite an input (``auditor report m.json --out m.json``) or write into an input corpus
-folder. :func:`atomic_write` writes one file (JUnit XML, a policy) by temporary file and rename.
+folder. :func:`atomic_write` writes one file (JUnit XML, a policy) by temporary file and rename;
+it lives in :mod:`auditor.atomic`, with the temporary files, locks and fsync this module builds
+the set on, and is importable from here as well.
 """
 
 from __future__ import annotations
@@ -75,19 +77,43 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from auditor.atomic import (
+    _TOKEN,
+    _encode,
+    _fsync_dir,
+    _locked,
+    _locked_dir,
+    _read_only,
+    _reason,
+    _remove_stale_files,
+    _replace,
+    _stale_file_pattern,
+    _temp_file,
+    _token,
+    _umask,
+    atomic_write,
+)
 from auditor.errors import Errors, UsageError
 
 if TYPE_CHECKING:
     from auditor.result import AuditResult
 
-try:  # advisory locks tell a concurrent run's temporaries from a killed run's
-    import fcntl
-except ImportError:  # pragma: no cover (Windows)
-    fcntl = None  # type: ignore[assignment]
+__all__ = [
+    "MANIFEST",
+    "MANIFEST_KIND",
+    "OUTPUT_NAMES",
+    "OutputFormat",
+    "assert_never",
+    "atomic_write",
+    "check_output_target",
+    "outputs_complete",
+    "write_output_set",
+    "write_outputs",
+]
 
 
 def assert_never(value: NoReturn) -> NoReturn:
@@ -121,7 +147,6 @@ OUTPUT_NAMES = tuple(fmt.value for fmt in OutputFormat)
 MANIFEST = ".auditor-outputs.json"
 """Written last into the output folder: run id and SHA-256 of every file of the set."""
 MANIFEST_KIND = "auditor-outputs"
-_TOKEN = "[a-z0-9_]{8}"  # what tempfile's names and _token() are made of
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _UNSUPPORTED = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
@@ -182,49 +207,6 @@ def outputs_complete(out_dir: Path) -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return True
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write ``text`` (or bytes) to ``path`` via a temporary file in the same folder and a rename.
-
-    A symlink is written through (its target is replaced), and a character device or pipe
-    (``/dev/stdout``) is written to directly. Raises :class:`~auditor.errors.UsageError` naming
-    the path when it is a folder, read-only or cannot be written; a stale temporary of the same
-    file left by a killed run is removed.
-    """
-    path = Path(path)
-    data = text if isinstance(text, bytes) else _encode(text)
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UsageError(Errors.E043.format(path=path, kind="folder"))
-    if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-        try:
-            with open(path, "wb") as f:
-                f.write(data)
-        except OSError as exc:
-            raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
-        return
-    if st is not None and not stat.S_ISREG(st.st_mode):
-        raise UsageError(Errors.E043.format(path=path, kind="special file"))
-    real = Path(os.path.realpath(path))
-    if st is not None and _read_only(real, st):
-        raise UsageError(Errors.E042.format(path=path))
-    try:
-        real.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
-    _remove_stale_files(real.parent, {real.name})
-    try:
-        with _temp_file(real.parent, real.name, data) as tmp:
-            _replace(tmp, real)
-        _fsync_dir(real.parent)
-    except OSError as exc:
-        raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
 
 
 def check_output_target(out: Path, inputs: Iterable[object], *, directory: bool = True) -> None:
@@ -463,24 +445,6 @@ def _recover_and_clean(target: Path, names: frozenset[str]) -> None:
     _remove_stale_files(target, names)
 
 
-def _remove_stale_files(folder: Path, names: Iterable[str]) -> None:
-    """Delete ``.<name>.XXXXXXXX.tmp`` files of a killed run (regular files, not locked by a live one)."""
-    pattern = _stale_file_pattern(names)
-    try:
-        entries = [p for p in folder.iterdir() if pattern.fullmatch(p.name)]
-    except OSError:
-        return
-    for path in entries:
-        if path.is_file() and not path.is_symlink() and not _locked(path):
-            with contextlib.suppress(OSError):
-                path.unlink()
-
-
-def _stale_file_pattern(names: Iterable[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(n) for n in sorted(names))
-    return re.compile(rf"\.(?:{alternatives})\.{_TOKEN}\.tmp")
-
-
 def _only_ours(folder: Path, names: frozenset[str], stale: re.Pattern[str]) -> bool:
     """Whether a leftover folder holds nothing but auditor files (else it is not ours to delete)."""
     try:
@@ -490,11 +454,6 @@ def _only_ours(folder: Path, names: frozenset[str], stale: re.Pattern[str]) -> b
         )
     except OSError:
         return False
-
-
-def _read_only(path: Path, st: os.stat_result, mode: int = os.W_OK) -> bool:
-    """No write permission bit at all (a deliberate read-only mark, even for root), or no access."""
-    return not st.st_mode & 0o222 or not os.access(path, mode)
 
 
 def _input_path(given: object) -> Path | None:
@@ -520,12 +479,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# File system steps (module-level so tests can make any of them fail)
+# File system steps (module-level so tests can make any of them fail; _replace and _fsync_dir,
+# imported from auditor.atomic, are called through this module's names too)
 # ---------------------------------------------------------------------------------------------
-
-
-def _replace(src: Path, dst: Path) -> None:
-    os.replace(src, dst)
 
 
 def _rename(src: Path, dst: Path) -> None:
@@ -574,95 +530,12 @@ def _write_new(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-@contextlib.contextmanager
-def _temp_file(folder: Path, name: str, data: bytes) -> Iterator[Path]:
-    """``.<name>.XXXXXXXX.tmp`` in ``folder`` holding ``data``, locked while in use, removed unless renamed."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
-        _write_all(fd, data)
-        os.fsync(fd)
-        yield Path(tmp)
-    finally:
-        os.close(fd)
-        Path(tmp).unlink(missing_ok=True)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-@contextlib.contextmanager
-def _locked_dir(path: Path) -> Iterator[None]:
-    """Hold an advisory lock on a folder, so a concurrent run does not take it for a stale one."""
-    fd = None
-    if fcntl is not None:
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    try:
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-def _locked(path: Path) -> bool:
-    """Whether another open file (a live run) holds the advisory lock on ``path``."""
-    if fcntl is None:
-        return False
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make renames in ``path`` durable (a no-op where folders cannot be fsync'ed)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------------
-
-
-def _encode(text: str) -> bytes:
-    """UTF-8; a lone surrogate (from a file name that is not UTF-8) as ``\\udcff``, valid in JSON strings."""
-    return text.encode("utf-8", errors="backslashreplace")
 
 
 def _manifest(run_id: str, created: str | None, payload: Mapping[str, bytes]) -> bytes:
     files = {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)} for name, data in payload.items()}
     doc = {"kind": MANIFEST_KIND, "version": 1, "run_id": run_id, "created": created, "files": files}
     return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
-
-
-def _token() -> str:
-    return secrets.token_hex(4)
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror or exc.__class__.__name__
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -1,0 +1,61 @@
+"""``auditor audit``: audit a series of corpora, write the run's outputs, print the verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from auditor.cli.console import _guarded, _progress
+from auditor.cli.options import CORPORA_HELP, SettingsOptions, _profile_input, settings_options
+from auditor.text.terminal import terminal_safe
+
+
+@_guarded
+@settings_options()
+def audit_cli(
+    corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
+    out: Path = typer.Option(Path("reports"), "--out", "-o", help="Folder for metrics.json, summary.md, report.html."),
+    *,
+    options: SettingsOptions,
+) -> None:
+    """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html.
+
+    With --reference-profile FILE, the profile is generation 0 and the reference, and every corpus
+    given is a later generation (generation 1 first).
+    """
+    from auditor.outputs import OutputFormat, check_output_target, write_outputs
+    from auditor.pipeline import audit
+
+    check_output_target(out, [*corpora, *_profile_input(options)])
+    settings = options.settings()
+    with _progress(options.quiet) as progress:
+        result = audit(corpora, settings=settings, progress=progress, reference_profile=options.reference_profile)
+    paths = write_outputs(result, out)
+    if not options.quiet:
+        typer.echo(_verdict_table(result), err=True)
+    typer.echo(f"Report: {terminal_safe(paths[OutputFormat.HTML])}")
+    typer.echo(f"Metrics: {terminal_safe(paths[OutputFormat.JSON])}")
+
+
+def _verdict_table(result) -> str:
+    """Generations by families: each status with its degraded aspects, then the overall reading."""
+    from auditor.report.reading import verdict_cell
+
+    families = list(dict.fromkeys(v.family for v in result.verdicts))
+    shown = {g: terminal_safe(g) for g in result.generation_names}
+    cells = {(f, g): verdict_cell(result.verdict(f, g)) for f in families for g in result.generation_names}
+    widths = {f: max(len(f), *(len(cells[f, g]) for g in result.generation_names)) + 2 for f in families}
+    width = max(len("generation"), *(len(name) for name in shown.values())) + 2
+    lines = ["generation".ljust(width) + "".join(f.ljust(widths[f]) for f in families) + "reading"]
+    for g in result.generation_names:
+        reading = result.reading(g)
+        lines.append(
+            shown[g].ljust(width)
+            + "".join(cells[f, g].ljust(widths[f]) for f in families)
+            + (reading.text if reading is not None else "-")
+        )
+    from auditor.report.register import register_sentences
+
+    lines += [terminal_safe(sentence) for sentence in register_sentences(result).values()]
+    return "\n".join(lines)
