@@ -30,6 +30,7 @@ build-check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests bench
+	$(BIN)/lint-imports  # the layers ([tool.importlinter] in pyproject.toml)
 	$(BIN)/mypy    # strict on the public API and auditor/result.py ([tool.mypy] in pyproject.toml)
 
 bench: $(STAMP)

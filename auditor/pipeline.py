@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.config import Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.draws import DrawSet

@@ -15,7 +15,7 @@ import numpy as np
 
 from auditor.aspects import Reading, sort_aspects
 from auditor.draws import DrawSet
-from auditor.families.base import Metric, MetricData
+from auditor.families.base import COMPARISON, SINGLE, Metric, MetricData
 from auditor.result import (
     Delta,
     FamilyVerdict,
@@ -92,7 +92,7 @@ RawValues = tuple[dict[str, Any], Any]
 
 def _null_batch(metric: Metric, ds: DrawSet) -> list[Any]:
     """The metric function's inputs for the null: each split's halves (both orders for a comparison)."""
-    if metric.kind == "single":
+    if metric.kind == SINGLE:
         return [d for pair in ds.null_pairs for d in pair]
     if ds.draws.get(ds.reference) is None:
         return []
@@ -102,7 +102,7 @@ def _null_batch(metric: Metric, ds: DrawSet) -> list[Any]:
 def _raw_values(metric: Metric, ds: DrawSet, data: MetricData, *, with_null: bool = True) -> RawValues:
     """Per-generation draw values and (``with_null``) the null values, from one batched call of ``metric.fn``."""
     ref_draws = ds.draws.get(ds.reference)
-    if metric.kind == "single":
+    if metric.kind == SINGLE:
         gens = [g for g in ds.names if g in ds.draws]
         batch = [d for g in gens for d in ds.draws[g]]
     else:
@@ -158,7 +158,7 @@ def _compute_one(
 ) -> MetricResult:
     spec = metric.spec
     raw = {g: _select(values, metric) for g, values in computed.items()}
-    if metric.kind == "paired" and ds.draws.get(ds.reference) is not None:
+    if metric.kind == COMPARISON and ds.draws.get(ds.reference) is not None:
         raw[ds.reference] = null  # a comparison's reference row: the reference against itself, the null
     finite_null = null[np.isfinite(null)]
     values: dict[str, GenerationValue] = {}

@@ -23,7 +23,7 @@ from typing import Any, Optional, TypeVar
 import click
 import typer
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.errors import AuditorError
 from auditor.text.terminal import terminal_safe
 

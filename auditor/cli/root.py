@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from auditor import __version__
+from auditor._version import __version__
 
 FAMILIES_HELP = (
     "Families: vocabulary, tail, topics, voice, paired and likelihood run on the core install (pip install "

@@ -26,7 +26,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.config import AUTO, Settings, settings_with_effect
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.errors import Errors, UsageError

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor import __version__
+from auditor._version import __version__
 from auditor.corpus import ReadLog, ReadOptions, read_documents
 from auditor.errors import Errors, InputError, UsageError
 from auditor.outputs import atomic_write
