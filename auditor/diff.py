@@ -28,8 +28,8 @@ from typing import Any
 
 from auditor.config import RESULT_SETTINGS
 from auditor.errors import Errors, InputError, UsageError
-from auditor.result import AuditResult, clean_float, format_number, read_result
-from auditor.stats import Status
+from auditor.result import AuditResult, format_number, read_result
+from auditor.stats import Status, change
 
 DIFF_VERSION = "1"
 """The version of ``auditor diff --json``'s document."""
@@ -73,7 +73,8 @@ class MetricChange:
     absolute: float | None
     """``after - before``; None when either value is missing."""
     relative: float | None
-    """``absolute / |before|``; None when undefined (a missing value, or ``before`` is 0)."""
+    """``absolute / |before|``; None when undefined (a missing value, or ``before`` is 0): both from
+    :func:`auditor.stats.change`, as metrics.json's ``change``."""
     status_before: str
     status_after: str
     verdict: str
@@ -287,14 +288,6 @@ def verdict_change(before: str, after: str) -> str:
     return WORSE if Status(after).rank > Status(before).rank else BETTER
 
 
-def _change(before: float | None, after: float | None) -> tuple[float | None, float | None]:
-    if before is None or after is None:
-        return None, None
-    absolute = after - before
-    relative = absolute / abs(before) if before != 0 else None
-    return clean_float(absolute), clean_float(relative)  # rounded like metrics.json: reruns print alike
-
-
 def diff_results(
     a: AuditResult,
     b: AuditResult,
@@ -330,11 +323,11 @@ def diff_results(
             before = None if va is None else va.value
             after = None if vb is None else vb.value
             sa, sb = ma.status.get(p.a, str(Status.NA)), mb.status.get(p.b, str(Status.NA))
-            absolute, relative = _change(before, after)
+            moved = change(after, before)  # metrics.json's convention, rounded like it: reruns print alike
             rows.append(
                 MetricChange(
-                    ma.id, mb.family, mb.title, mb.better, mb.headline, p, before, after, absolute, relative,
-                    str(sa), str(sb), verdict_change(str(sa), str(sb)),
+                    ma.id, mb.family, mb.title, mb.better, mb.headline, p, before, after,
+                    moved.absolute, moved.relative, str(sa), str(sb), verdict_change(str(sa), str(sb)),
                 )
             )  # fmt: skip
     rows.sort(key=lambda r: order.get(r.family, len(order)))

@@ -25,7 +25,7 @@ from auditor.result import (
     clean_float,
     format_number,
 )
-from auditor.stats import Status, percentile_interval, verdict, worst_status
+from auditor.stats import Status, change, percentile_interval, verdict, worst_status
 
 
 def compute_metrics(
@@ -141,13 +141,6 @@ def _mean(values: np.ndarray) -> float | None:
     return clean_float(finite.mean()) if len(finite) else None
 
 
-def _delta(value: float | None, base: float | None) -> Delta:
-    if value is None or base is None:
-        return Delta(None, None)
-    absolute = value - base
-    return Delta(clean_float(absolute), clean_float(absolute / abs(base)) if base != 0 else None)
-
-
 def _compute_one(
     metric: Metric,
     ds: DrawSet,
@@ -194,9 +187,9 @@ def _compute_one(
         if len(finite_null)
         else None
     )
-    change = {g: _delta(values[g].value, ref_value) for g in ds.names}
+    changes = {g: change(values[g].value, ref_value) for g in ds.names}
     step = {
-        g: _delta(values[g].value, values[ds.names[i - 1]].value) if i > 0 else Delta(None, None)
+        g: change(values[g].value, values[ds.names[i - 1]].value) if i > 0 else Delta(None, None)
         for i, g in enumerate(ds.names)
     }
     return MetricResult(
@@ -208,7 +201,7 @@ def _compute_one(
         headline=spec.headline,
         values=values,
         null=null_summary,
-        change=change,
+        change=changes,
         step=step,
         status=status,
         definition=spec.definition,
@@ -275,11 +268,11 @@ def generation_readings(results: Sequence[MetricResult], names: Sequence[str]) -
 def _reason(r: MetricResult, g: str) -> str:
     """One line: the value, its change against the reference and the null's range."""
     value = r.values[g].value
-    change = r.change[g].relative
+    relative = r.change[g].relative
     text = f"{r.title} {format_number(value)}"
     details = []
-    if change is not None:
-        details.append(f"{change:+.1%} vs reference")
+    if relative is not None:
+        details.append(f"{relative:+.1%} vs reference")
     if r.null is not None:
         details.append(f"reference null {format_number(r.null.range[0])} to {format_number(r.null.range[1])}")
     if details:

@@ -1,8 +1,13 @@
-"""Random streams, intervals, the verdict rule and :class:`Status` (DESIGN sections 2 and 3).
+"""Random streams, intervals, changes, the verdict rule and :class:`Status` (DESIGN sections 2 and 3).
 
 Every random choice goes through :func:`make_rng`, which derives an independent
 ``np.random.Generator`` from the run's seed and a purpose label, so adding a generation or a
 metric never changes the numbers of another. Draws themselves live in :mod:`auditor.draws`.
+
+The one home of two questions every reader of a metric asks: how much a value changed against a
+base (:func:`change`: metrics.json's ``change`` and ``step``, ``auditor diff``, the gate's
+``max_relative_drop``), and whether a value is worse than another in the metric's direction
+(:func:`is_worse`: the verdict rule and the gate).
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import zlib
 from collections.abc import Iterable
 
 import numpy as np
+
+from auditor.result import Delta, clean_float
 
 
 class Status(str, enum.Enum):
@@ -68,30 +75,48 @@ def percentile_interval(values: np.ndarray) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
+def change(value: float | None, base: float | None) -> Delta:
+    """The change of ``value`` against ``base``: absolute ``value - base``, relative ``absolute / |base|``.
+
+    Both are None when either value is missing; the relative one is also None when ``base`` is zero
+    (``0.0`` or ``-0.0``) or so near zero that the ratio is not a finite float. Dividing by
+    ``|base|`` keeps the sign of the absolute change whatever the base's sign. Both are rounded like
+    every number of metrics.json (:func:`~auditor.result.clean_float`), the relative one computed
+    from the unrounded absolute one.
+    """
+    if value is None or base is None:
+        return Delta(None, None)
+    absolute = value - base
+    return Delta(clean_float(absolute), clean_float(absolute / abs(base)) if base != 0 else None)
+
+
+def is_worse(value: float, than: float, better: str, margin: float = 0.0) -> bool:
+    """True if ``value`` is worse than ``than`` by more than ``margin``, in the metric's direction.
+
+    ``better`` is ``higher`` (worse = below ``than - margin``), ``lower`` (worse = above
+    ``than + margin``) or ``none``: a descriptive metric, never worse.
+    """
+    if better == "higher":
+        return value < than - margin
+    if better == "lower":
+        return value > than + margin
+    return False
+
+
 def worse_by_tolerance(value: float, reference: float, better: str, tolerance: float, kind: str) -> bool:
     """True if ``value`` is worse than ``reference`` by more than the tolerance.
 
     ``kind`` is ``relative`` (a share of the reference's magnitude) or ``absolute``.
     """
     margin = tolerance * abs(reference) if kind == "relative" else tolerance
-    if better == "higher":
-        return value < reference - margin
-    if better == "lower":
-        return value > reference + margin
-    return False
+    return is_worse(value, reference, better, margin)
 
 
 def worse_than_null(value: float, null_values: np.ndarray, better: str) -> bool:
     """True if ``value`` is worse than every value of the null distribution."""
     null_values = np.asarray(null_values, dtype=float)
     null_values = null_values[np.isfinite(null_values)]
-    if len(null_values) == 0:
-        return False
-    if better == "higher":
-        return value < null_values.min()
-    if better == "lower":
-        return value > null_values.max()
-    return False
+    return len(null_values) > 0 and all(is_worse(value, v, better) for v in null_values)
 
 
 def verdict(

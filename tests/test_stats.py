@@ -1,4 +1,4 @@
-"""Budget draws, null splits and the verdict rule."""
+"""Budget draws, null splits, the change of a value, worse in a direction, and the verdict rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from auditor.draws import draw, split_halves
-from auditor.stats import Status, make_rng, verdict, worst_status
+from auditor.result import Delta
+from auditor.stats import Status, change, is_worse, make_rng, verdict, worst_status
 from auditor.text.profile import DocumentSample
 
 
@@ -100,3 +101,38 @@ def test_verdict_returns_a_status() -> None:
     assert verdict(1.0, 1.0, null, better="higher", tolerance=0.05, kind="relative") is Status.OK
     assert verdict(0.8, 1.0, null, better="higher", tolerance=0.05, kind="relative") is Status.DEGRADED
     assert verdict(0.8, 1.0, null, better="higher", tolerance=0.5, kind="relative") is Status.WATCH
+
+
+@pytest.mark.parametrize(
+    ("value", "base", "expected"),
+    [
+        (0.3, 0.4, Delta(-0.1, -0.25)),  # rounded like metrics.json: 0.3 - 0.4 is -0.10000000000000003
+        (0.5, 0.4, Delta(0.1, 0.25)),
+        (0.4, 0.4, Delta(0.0, 0.0)),
+        (-1.0, -2.0, Delta(1.0, 0.5)),  # over |base|: the relative change keeps the absolute one's sign
+        (-3.0, -2.0, Delta(-1.0, -0.5)),
+        (1.0, -2.0, Delta(3.0, 1.5)),
+        (0.5, 0.0, Delta(0.5, None)),  # a zero base has no relative change
+        (-0.5, -0.0, Delta(-0.5, None)),
+        (0.0, 0.0, Delta(0.0, None)),
+        (3e-12, 1e-12, Delta(2e-12, 2.0)),  # near zero but not zero: a relative change
+        (-1e-12, 1e-12, Delta(-2e-12, -2.0)),
+        (1.0, 1e-12, Delta(0.999999999999, 999999999999.0)),
+        (1.0, 5e-324, Delta(1.0, None)),  # so near zero that the ratio overflows: none either
+        (None, 0.4, Delta(None, None)),
+        (0.4, None, Delta(None, None)),
+        (None, None, Delta(None, None)),
+        (float("nan"), 0.4, Delta(None, None)),  # never NaN in metrics.json
+    ],
+)
+def test_change_at_its_limits(value: float | None, base: float | None, expected: Delta) -> None:
+    assert change(value, base) == expected
+
+
+def test_is_worse_follows_the_direction_and_the_margin() -> None:
+    assert is_worse(0.3, 0.4, "higher") and not is_worse(0.5, 0.4, "higher")
+    assert is_worse(0.5, 0.4, "lower") and not is_worse(0.3, 0.4, "lower")
+    assert not is_worse(0.4, 0.4, "higher") and not is_worse(0.4, 0.4, "lower")  # equal is not worse
+    assert not is_worse(0.0, 1.0, "none") and not is_worse(1.0, 0.0, "none")  # descriptive: never worse
+    assert not is_worse(0.36, 0.4, "higher", margin=0.05) and is_worse(0.34, 0.4, "higher", margin=0.05)
+    assert not is_worse(0.44, 0.4, "lower", margin=0.05) and is_worse(0.46, 0.4, "lower", margin=0.05)

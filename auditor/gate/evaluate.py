@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from auditor.errors import Errors, UsageError
 from auditor.gate.policy import Policy, Rule
 from auditor.result import AuditResult, format_number
+from auditor.stats import change, is_worse
 
 
 @dataclass(frozen=True)
@@ -207,14 +208,15 @@ def _check_rule(
             )
         )
     if rule.max_relative_drop is not None:
-        if ref is None or ref == 0:
+        relative = change(value, ref).relative
+        if ref is None or relative is None:
             reason = "the reference value is " + ("missing" if ref is None else "zero, so no relative change exists")
             out.append(_na(rule.metric, generation, reason, allowed))
         else:
-            worse = (ref - value) if better == "higher" else (value - ref)
-            drop = worse / abs(ref)
+            worse = is_worse(value, ref, better)
+            drop = abs(relative) if worse else -abs(relative)  # the relative change, positive when worse
             ok = drop <= rule.max_relative_drop
-            moved = "worse than" if drop > 0 else "better than" if drop < 0 else "the same as"
+            moved = "worse than" if worse else "better than" if is_worse(ref, value, better) else "the same as"
             out.append(
                 CheckResult(
                     rule.metric,

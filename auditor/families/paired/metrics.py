@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.families.base import Metric, MetricData, spec_factory
+from auditor.families.rarity import LANG_RARE_ZIPF, TAIL_RANGE
 
 PER_PAIR = ("rare_retention", "lang_rare_retention", "type_change", "mtld_change", "style_shift", "semantic_drift")
 
@@ -66,7 +67,7 @@ METRICS = [
         _spec(
             "rare_retention",
             "Rare-word retention",
-            "Of an original's tokens whose type is rare in the reference (the tail bands, at most 16 "
+            f"Of an original's tokens whose type is rare in the reference (the tail bands, at most {TAIL_RANGE[1]} "
             "occurrences per 200,000 reference tokens), the share whose type appears in its descendant.",
             unit="share",
             headline=True,
@@ -81,7 +82,8 @@ METRICS = [
         _spec(
             "lang_rare_retention",
             "Language-rare retention",
-            "The same for tokens rare in the run's --language at large (wordfreq Zipf frequency below 3).",
+            "The same for tokens rare in the run's --language at large (wordfreq Zipf frequency below "
+            f"{LANG_RARE_ZIPF:g}).",
             unit="share",
             tolerance=0.05,
             kind="absolute",

@@ -19,6 +19,7 @@ import numpy as np
 
 from auditor.config import Settings
 from auditor.draws import DrawSet, Prepared, unusable_reference
+from auditor.families import rarity
 from auditor.families.base import FamilyInput
 from auditor.families.paired.metrics import PER_PAIR, PairDraw
 from auditor.families.vocabulary import lexdiv
@@ -26,14 +27,13 @@ from auditor.stats import make_rng
 from auditor.text.profile import GenerationProfile
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
-RARE_PER_200K = 16
-"""The tail bands' upper edge (16 occurrences) at a 200,000-token budget."""
+RARE_PER_200K = rarity.TAIL_RANGE[1]
+"""The tail bands' upper edge (16 occurrences), taken at a 200,000-token budget."""
 MIN_PAIRS = 10
 WORST = 50
 FEATURE_SHIFT_TOP = 10
 INTRODUCED_SHOWN = 20
 EXCERPT = 300
-LANG_RARE_ZIPF = 3.0
 NEEDS_PAIRING = "needs --pair-field FIELD or --pair-by-order (documents linked across generations)"
 
 
@@ -175,7 +175,7 @@ class _PairMeasure:
             introduced.append(_introduced(o, d))
             rare_tokens = [w for w in o if self.ref_counts.get(w, 0) <= self.rare_max]
             freq = self.lang_freq or {}
-            lang_tokens = [w for w in o if freq and freq.get(w, 0.0) < 10 ** (LANG_RARE_ZIPF - 9)]
+            lang_tokens = [w for w in o if freq and rarity.lang_rare(rarity.zipf_frequency(freq.get(w)))]
             rare.append(np.mean([w in kept for w in rare_tokens]) if rare_tokens else np.nan)
             lang_rare.append(np.mean([w in kept for w in lang_tokens]) if lang_tokens else np.nan)
             lost.append(sorted({w for w in rare_tokens if w not in kept}))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from auditor.families.rarity import TAIL_RANGE
 from auditor.report.views import FamilyView
 from auditor.result import AuditResult
 
@@ -19,6 +20,7 @@ def views(result: AuditResult) -> FamilyView:
         section="paired/section.html.j2" if info else None,
         context={
             "info": info,
+            "rare_default": TAIL_RANGE[1],  # the threshold's floor, for a file that does not record it
             "examples": worst_examples(result),
             "feature_shift": {g: rows for g, rows in (info.get("feature_shift") or {}).items() if rows},
         },

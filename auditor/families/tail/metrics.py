@@ -1,8 +1,8 @@
 """Family ``tail``: rare-token loss, anchored to the reference's rare words.
 
-Rare bands come from a reference draw at the budget: ``hapax`` (1 occurrence), ``rare`` (2-4),
-``uncommon`` (5-16). Every comparison is between draws of the same budget, so the bands keep their
-meaning whatever the corpus sizes.
+Rare bands come from a reference draw at the budget (:data:`~auditor.families.rarity.RARE_BANDS`:
+``hapax``, ``rare``, ``uncommon``). Every comparison is between draws of the same budget, so the
+bands keep their meaning whatever the corpus sizes.
 
 Directions: the three ``rare_survival_*``, ``tail_mass``, ``good_turing_unseen`` and
 ``lang_rare_share`` are higher-is-better (more of the tail kept); ``js_divergence`` is
@@ -18,9 +18,8 @@ import numpy as np
 
 from auditor.draws import Draw
 from auditor.families.base import Metric, MetricData, spec_factory
+from auditor.families.rarity import LANG_RARE_ZIPF, RARE_BANDS, TAIL_RANGE, lang_rare, span
 
-BANDS = {"hapax": (1, 1), "rare": (2, 4), "uncommon": (5, 16)}
-LANG_RARE_ZIPF = 3.0
 JS_SMOOTHING = 0.5
 
 
@@ -38,7 +37,9 @@ def _survival(low: int, high: int):
             out.append(np.isin(band, gen.types, assume_unique=True).mean() if len(band) else np.nan)
         return np.array(out, dtype=float)
 
-    survival.__doc__ = f"Share of the reference draw's types seen {low}-{high} times that occur in the generation draw."
+    survival.__doc__ = (
+        f"Share of the reference draw's types seen {span((low, high))} times that occur in the generation draw."
+    )
     return survival
 
 
@@ -48,10 +49,10 @@ def novel_type_rate(pairs: Sequence[tuple[Draw, Draw]], data: MetricData) -> np.
 
 
 def tail_mass(pairs: Sequence[tuple[Draw, Draw]], data: MetricData) -> np.ndarray:
-    """Share of the generation draw's tokens on types in the reference draw's rare bands (1-16)."""
+    """Share of the generation draw's tokens on types in the reference draw's rare bands (:data:`TAIL_RANGE`)."""
     out = []
     for ref, gen in pairs:
-        tail = band_types(ref, 1, 16)
+        tail = band_types(ref, *TAIL_RANGE)
         types, counts = gen.type_counts
         out.append(counts[np.isin(types, tail, assume_unique=True)].sum() / gen.n_tokens)
     return np.array(out, dtype=float)
@@ -63,14 +64,14 @@ def good_turing_unseen(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
 
 
 def lang_rare_share(draws: Sequence[Draw], data: MetricData) -> np.ndarray:
-    """Share of tokens whose wordfreq Zipf frequency is below 3 (rare in the run's language at large).
+    """Share of tokens rare in the run's language at large (:func:`~auditor.families.rarity.lang_rare`).
 
     NaN on every draw (``n/a`` with the reason) when wordfreq has no list for the language.
     """
     zipf = data.lang_zipf()
     if zipf is None:
         return np.full(len(draws), np.nan)
-    rare = zipf < LANG_RARE_ZIPF
+    rare = lang_rare(zipf)
     return np.array([rare[d.tokens].mean() for d in draws], dtype=float)
 
 
@@ -104,37 +105,39 @@ METRICS = [
         _spec(
             "rare_survival_hapax",
             "Hapax survival",
-            "Share of the reference draw's hapax types (1 occurrence in B tokens) that occur in the "
-            "generation's draw of B tokens.",
+            f"Share of the reference draw's hapax types ({span(RARE_BANDS['hapax'])} occurrence in B tokens) "
+            "that occur in the generation's draw of B tokens.",
             headline=True,
             citation=_SURVIVAL_CITATION,
             aspect="loss",
         ),
         "paired",
-        _survival(1, 1),
+        _survival(*RARE_BANDS["hapax"]),
     ),
     Metric(
         _spec(
             "rare_survival_rare",
             "Rare-type survival",
-            "Share of the reference draw's types with 2-4 occurrences that occur in the generation's draw.",
+            f"Share of the reference draw's types with {span(RARE_BANDS['rare'])} occurrences that occur in the "
+            "generation's draw.",
             headline=True,
             citation=_SURVIVAL_CITATION,
             aspect="loss",
         ),
         "paired",
-        _survival(2, 4),
+        _survival(*RARE_BANDS["rare"]),
     ),
     Metric(
         _spec(
             "rare_survival_uncommon",
             "Uncommon-type survival",
-            "Share of the reference draw's types with 5-16 occurrences that occur in the generation's draw.",
+            f"Share of the reference draw's types with {span(RARE_BANDS['uncommon'])} occurrences that occur in the "
+            "generation's draw.",
             citation=_SURVIVAL_CITATION,
             aspect="loss",
         ),
         "paired",
-        _survival(5, 16),
+        _survival(*RARE_BANDS["uncommon"]),
     ),
     Metric(
         _spec(
@@ -154,7 +157,8 @@ METRICS = [
         _spec(
             "tail_mass",
             "Tail mass",
-            "Share of the generation draw's tokens on types in the reference draw's rare bands (1-16 occurrences).",
+            "Share of the generation draw's tokens on types in the reference draw's rare bands "
+            f"({span(TAIL_RANGE)} occurrences).",
             tolerance=0.01,
             citation="This tool",
             aspect="loss",
@@ -179,7 +183,7 @@ METRICS = [
             "lang_rare_share",
             "Language-rare share",
             "Share of the draw's tokens whose wordfreq Zipf frequency (in the run's --language, English by "
-            "default) is below 3.",
+            f"default) is below {LANG_RARE_ZIPF:g}.",
             tolerance=0.01,
             citation="Speer 2022, wordfreq (CC-BY-SA 4.0)",
             aspect="narrowing",

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from auditor.families.rarity import RARE_BANDS, span
 from auditor.report import plots
 from auditor.report.views import Chart, FamilyView, band, has
 from auditor.result import AuditResult
 
-SURVIVAL_BANDS = {
-    "tail.rare_survival_hapax": "hapax (1)",
-    "tail.rare_survival_rare": "rare (2-4)",
-    "tail.rare_survival_uncommon": "uncommon (5-16)",
-}
+SURVIVAL_BANDS = {f"tail.rare_survival_{name}": f"{name} ({span(edges)})" for name, edges in RARE_BANDS.items()}
 SURVIVAL_PHRASE = {
-    "tail.rare_survival_hapax": "hapax types (seen once in a draw)",
-    "tail.rare_survival_rare": "rare types (2-4 occurrences)",
-    "tail.rare_survival_uncommon": "uncommon types (5-16 occurrences)",
+    **{f"tail.rare_survival_{name}": f"{name} types ({span(edges)} occurrences)" for name, edges in RARE_BANDS.items()},
+    "tail.rare_survival_hapax": "hapax types (seen once in a draw)",  # a hapax is seen once, by definition
 }
 SURVIVAL_CAPTION = (
     "Share of the reference's types in each rare band (by count in a budget draw) that occur in the "
