@@ -498,14 +498,14 @@ def format_markdown(diff: Diff, *, limit: int = COMMENT_LIMIT) -> str:
     shown = [m for m in diff.metrics if m.headline or m.verdict != SAME]
     rest = [m for m in diff.metrics if not (m.headline or m.verdict != SAME)]
     lines += ["", "### Headline metrics and changed verdicts", "", *table(shown)]
-    tail: list[str] = []
+    closing: list[str] = []
     left_out = _left_out(diff, escape_cell)
     if left_out:
-        tail += ["", "### Not compared", "", *[f"- {line}" for line in left_out]]
+        closing += ["", "### Not compared", "", *[f"- {line}" for line in left_out]]
     if rest:
         folded = ["", "<details><summary>Other metrics</summary>", "", *table(rest), "", "</details>"]
-        if sum(len(line) + 1 for line in [*lines, *folded, *tail]) > limit:
+        if sum(len(line) + 1 for line in [*lines, *folded, *closing]) > limit:
             note = f"{len(rest)} other metric rows (no verdict changed) are left out: `auditor diff --json` has them."
             folded = ["", note]
         lines += folded
-    return "\n".join([*lines, *tail]) + "\n"
+    return "\n".join([*lines, *closing]) + "\n"
