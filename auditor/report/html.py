@@ -2,7 +2,9 @@
 
 This module only assembles: it turns the result (metrics.json v1 and its artifacts) into the
 template's context and asks :mod:`auditor.report.plots` for inline SVG. It never recomputes a
-metric, so ``auditor report metrics.json`` re-renders any past run identically.
+metric, so ``auditor report metrics.json`` re-renders any past run identically. Labels, questions
+and metric definitions come from the result (:func:`auditor.upgrade.upgrade` fills them in for a
+file older than schema 1.3); each family's pictures come from its registered ``views``.
 
 Every string from the data (generation names, words, reasons, sources) reaches the page through
 Jinja2's autoescaping; the only markup passed as safe is the SVG that ``plots`` re-serialised.
@@ -14,7 +16,7 @@ holding ESC shows as ``\x1b`` instead of reaching the page (and a terminal that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -25,9 +27,7 @@ from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na
 from auditor.result import AuditResult, MetricResult, format_number
 from auditor.stats import Status, worst_status
 from auditor.text.terminal import visible_controls
-
-if TYPE_CHECKING:
-    from auditor.families.base import MetricSpec
+from auditor.upgrade import upgrade
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Family:
 
 @dataclass
 class Definition:
-    """A metric's stated formula, from metrics.json (the registry for a 1.0 file); what each chart links to."""
+    """A metric's stated formula, from metrics.json (the registry's, upgraded, for a 1.0 file); what charts link to."""
 
     id: str
     family: str
@@ -112,7 +112,8 @@ def format_html(result: AuditResult) -> str:
 
 
 def report_context(result: AuditResult) -> dict[str, Any]:
-    """Everything the template shows, derived from the result only."""
+    """Everything the template shows, derived from the result only (upgraded first, if read from an older file)."""
+    result = upgrade(result)
     families = [_family(result, f, _family_view(result, f)) for f in dict.fromkeys(v.family for v in result.verdicts)]
     return {
         "result": result,
@@ -250,15 +251,15 @@ def _metric_phrase(result: AuditResult, m: MetricResult, gen: str, last: str, ph
 
 
 def _family(result: AuditResult, family: str, view: FamilyView) -> Family:
-    label, question = _label_and_question(family)
+    info = result.family(family)
     status, verdict, detail = family_sentence(result, family, view.phrases)
     metrics = [m for m in result.metrics if m.family == family]
     ordered = [m for m in metrics if m.headline] + [m for m in metrics if not m.headline]
     charts = [_trend(result, m) for m in ordered if m.id not in view.drawn_in]
     return Family(
         key=family,
-        label=label,
-        question=question,
+        label=info.label,
+        question=info.question,
         anchor=f"family-{slug(family)}",
         status=status,
         verdict=verdict,
@@ -268,16 +269,6 @@ def _family(result: AuditResult, family: str, view: FamilyView) -> Family:
         rows=[_row(result, m, view.drawn_in) for m in ordered],
         view=view,
     )
-
-
-def _label_and_question(family: str) -> tuple[str, str]:
-    """The registry's heading and question; a family this version does not know keeps its name."""
-    from auditor.families import FAMILY_NAMES, get_family
-
-    if family in FAMILY_NAMES:
-        record = get_family(family)
-        return record.label, record.question
-    return family.replace("_", " ").capitalize(), ""
 
 
 def _family_view(result: AuditResult, family: str) -> FamilyView:
@@ -330,25 +321,15 @@ def _row(result: AuditResult, m: MetricResult, drawn_in: dict[str, str]) -> Row:
 def _definitions(result: AuditResult, families: list[Family]) -> list[Definition]:
     """Each reported metric's stated definition, tolerance and source, as metrics.json states them.
 
-    A 1.0 file states none of them: they come from this version's registry then (the title only
-    for a metric it does not know). A family without any value links its definitions to its
-    section, which has no charts.
+    A 1.0 file states none of them: :func:`auditor.upgrade.upgrade` took them from this version's
+    registry (the title only for a metric it does not know). A family without any value links its
+    definitions to its section, which has no charts.
     """
     unmeasured = {f.key: f.anchor for f in families if f.status == "n/a"}
     drawn_in = {metric: target for f in families for metric, target in f.view.drawn_in.items()}
     labels = {f.key: f.label for f in families}
     out = []
     for m in result.metrics:
-        s = _registry_spec(m.id) if m.definition is None or m.tolerance is None else None
-        if m.definition is not None:
-            definition, citation = m.definition, m.citation or ""
-        else:
-            definition = s.definition if s else "(not in this auditor version's registry)"
-            citation = s.citation if s else ""
-        if m.tolerance is not None:
-            tolerance = m.tolerance.describe()
-        else:
-            tolerance = _tolerance(s, result.config.get("tolerance")) if s else ""
         out.append(
             Definition(
                 id=m.id,
@@ -356,22 +337,15 @@ def _definitions(result: AuditResult, families: list[Family]) -> list[Definition
                 anchor=f"def-{slug(m.id)}",
                 chart=unmeasured.get(m.family) or drawn_in.get(m.id, anchor(m.id)),
                 title=m.title,
-                definition=definition,
+                definition=m.definition or "(not in this auditor version's registry)",
                 better={"higher": "higher is better", "lower": "lower is better"}.get(m.better, "descriptive"),
                 unit=m.unit,
-                tolerance=tolerance,
-                citation=citation,
+                tolerance=m.tolerance.describe() if m.tolerance else "",
+                citation=m.citation or "",
                 headline=m.headline,
             )
         )
     return out
-
-
-def _registry_spec(metric_id: str) -> MetricSpec | None:
-    """This version's spec of a metric (for a 1.0 file, which does not state it), or None if unknown."""
-    from auditor.families import all_specs
-
-    return next((s for s in all_specs() if s.id == metric_id), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,13 +361,6 @@ def _setting(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_setting(v)}" for k, v in value.items())
     return str(value)
-
-
-def _tolerance(spec: MetricSpec, default: Any) -> str:
-    """For a 1.0 file: the tolerance the spec resolves to with the run's default (``config.tolerance``)."""
-    if spec.tolerance is None and default is None:
-        return "the run's default (relative)"
-    return spec.effective_tolerance(default).describe()
 
 
 def _fmt(m: MetricResult, x: float | None) -> str:

@@ -16,6 +16,7 @@ from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
 from auditor.report.register import register_sentences
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls
+from auditor.upgrade import upgrade
 
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
@@ -81,7 +82,8 @@ def code_span(text: str, *, table: bool = False) -> str:
 
 
 def format_markdown(result: AuditResult) -> str:
-    """The Markdown summary of a run (also fit for a CI job summary)."""
+    """The Markdown summary of a run (also fit for a CI job summary); an older file's result is upgraded first."""
+    result = upgrade(result)
     families = list(dict.fromkeys(v.family for v in result.verdicts))
     names = result.generation_names
     readings = bool(result.readings)

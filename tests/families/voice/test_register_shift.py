@@ -220,6 +220,15 @@ def test_the_summary_names_the_register_change(register_result) -> None:
     assert "## Register" in summary and f"- {escape_cell(sentences['formal'])}" in summary
 
 
+def test_the_register_sentence_names_the_rows_flagged_significant(register_result) -> None:
+    """The words named are those whose stored z is beyond the threshold, as register.py judged them before 1.3."""
+    shift = register_result.artifacts["word_shift"]["formal"]
+    over = [r["word"] for r in shift["over"] if r["z"] > SIGNIFICANT_Z][:8]
+    under = [r["word"] for r in shift["under"] if r["z"] < -SIGNIFICANT_Z][:8]
+    assert over and under
+    sentence = register_sentences(register_result)["formal"]
+    assert f"over-uses {', '.join(over)}; under-uses {', '.join(under)}" in sentence
+
 
 # -- paired: the same rewrite, each paragraph linked to its original -----------------------------
 
