@@ -23,9 +23,10 @@ from markupsafe import Markup
 
 from auditor.report import plots
 from auditor.report.reading import aspect_sentence, reading_line
+from auditor.report.series import SeriesVerdict, first_degraded, series_verdicts
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
-from auditor.stats import Status, worst_status
+from auditor.stats import Status
 from auditor.text.terminal import visible_controls
 from auditor.upgrade import upgrade
 
@@ -114,12 +115,13 @@ def format_html(result: AuditResult) -> str:
 def report_context(result: AuditResult) -> dict[str, Any]:
     """Everything the template shows, derived from the result only (upgraded first, if read from an older file)."""
     result = upgrade(result)
-    families = [_family(result, f, _family_view(result, f)) for f in dict.fromkeys(v.family for v in result.verdicts)]
+    series = series_verdicts(result)
+    families = [_family(result, s, _family_view(result, s.family)) for s in series]
     return {
         "result": result,
         "names": result.generation_names,
         "families": families,
-        "overall": _overall(result, families),
+        "overall": _overall(result, families, series),
         "grid": _grid(result, families),
         "readings": _readings(result),
         "definitions": _definitions(result, families),
@@ -131,16 +133,15 @@ def report_context(result: AuditResult) -> dict[str, Any]:
 # summary: the 30-second answer
 
 
-def _overall(result: AuditResult, families: list[Family]) -> dict[str, str]:
+def _overall(result: AuditResult, families: list[Family], series: list[SeriesVerdict]) -> dict[str, str]:
     """The page's first sentence: did it collapse, in which respects, since when."""
-    later = [g for g in result.generation_names if g != result.reference]
     measured = [f for f in families if f.status != "n/a"]
     bad = [f for f in measured if f.status == "degraded"]
     watch = [f for f in measured if f.status == "watch"]
     of = f"of {len(measured)} {'measured ' if len(measured) < len(families) else ''}families"
     if bad:
-        first = min(later.index(_first(result, f.key, "degraded")) for f in bad)
-        text = f"Collapse detected in {len(bad)} {of} ({_labels(bad)}), first at {later[first]}."
+        first = first_degraded(result, [s for s in series if s.status == Status.DEGRADED])
+        text = f"Collapse detected in {len(bad)} {of} ({_labels(bad)}), first at {first}."
         return {"status": "degraded", "text": text}
     if watch:
         return {"status": "watch", "text": f"No family is degraded; {len(watch)} {of} to watch ({_labels(watch)})."}
@@ -192,38 +193,28 @@ def _grid(result: AuditResult, families: list[Family]) -> list[dict[str, Any]]:
     return rows
 
 
-def _first(result: AuditResult, family: str, status: str) -> str | None:
-    """The first later generation whose family verdict is ``status``."""
-    for g in result.generation_names:
-        if g != result.reference and result.verdict(family, g).status == status:
-            return g
-    return None
-
-
-def family_sentence(result: AuditResult, family: str, phrases: dict[str, str] | None = None) -> tuple[str, str, str]:
-    """The family's worst status over the series, since when (e.g. "degraded since gen2") and by how much."""
+def family_sentence(
+    result: AuditResult, series: SeriesVerdict, phrases: dict[str, str] | None = None
+) -> tuple[str, str, str]:
+    """The family's verdict over the series (e.g. "degraded since gen2") and the numbers behind it."""
+    family, hits = series.family, series.hits
     later = [g for g in result.generation_names if g != result.reference]
-    status = {g: result.verdict(family, g).status for g in later}
-    worst = worst_status(status.values())
-    if worst in (Status.DEGRADED, Status.WATCH):
-        hits = [g for g in later if status[g] == worst]
-        rest = later[later.index(hits[0]) :]
-        when = f"since {hits[0]}" if len(rest) > 1 and hits == rest else f"at {', '.join(hits)}"
-        metric = _headline_at(result, family, hits[0], worst)
+    if hits:
+        metric = _headline_at(result, family, hits[0], series.status)
         detail = _metric_phrase(result, metric, hits[0], later[-1], phrases or {}) if metric else ""
         how = aspect_sentence(result, family, hits[-1])
         if how:
             detail = f"At {hits[-1]} it {how}. {detail}"
-        verdict = f"degraded {when}" if worst == Status.DEGRADED else f"not degraded; watch {when}"
-        return worst, verdict, detail
-    if worst == Status.OK:
-        return worst, "ok in every generation", "Every value is within the reference's own sampling noise."
+        return series.status, series.text, detail
+    if series.status == Status.OK:
+        return series.status, series.text, "Every value is within the reference's own sampling noise."
     heads = [m for m in result.metrics if m.family == family and m.headline] or [
         m for m in result.metrics if m.family == family
     ]
     gens = [result.reference] if any(m.values[result.reference].reason for m in heads) else later
     reasons = list(dict.fromkeys(m.values[g].reason for m in heads for g in gens if m.values[g].reason))
-    return worst, "not measured", " ".join(r[:1].upper() + r[1:] + ("" if r.endswith(".") else ".") for r in reasons)
+    detail = " ".join(r[:1].upper() + r[1:] + ("" if r.endswith(".") else ".") for r in reasons)
+    return series.status, series.text, detail
 
 
 def _headline_at(result: AuditResult, family: str, gen: str, status: str) -> MetricResult | None:
@@ -250,9 +241,10 @@ def _metric_phrase(result: AuditResult, m: MetricResult, gen: str, last: str, ph
 # family sections
 
 
-def _family(result: AuditResult, family: str, view: FamilyView) -> Family:
+def _family(result: AuditResult, series: SeriesVerdict, view: FamilyView) -> Family:
+    family = series.family
     info = result.family(family)
-    status, verdict, detail = family_sentence(result, family, view.phrases)
+    status, verdict, detail = family_sentence(result, series, view.phrases)
     metrics = [m for m in result.metrics if m.family == family]
     ordered = [m for m in metrics if m.headline] + [m for m in metrics if not m.headline]
     charts = [_trend(result, m) for m in ordered if m.id not in view.drawn_in]
