@@ -28,8 +28,9 @@ from typing import Any
 
 from auditor.config import RESULT_SETTINGS
 from auditor.errors import Errors, InputError, UsageError
-from auditor.result import AuditResult, format_number, read_result
+from auditor.result import AuditResult, format_number
 from auditor.stats import Status, change
+from auditor.upgrade import load_result
 
 DIFF_VERSION = "1"
 """The version of ``auditor diff --json``'s document."""
@@ -207,7 +208,7 @@ class Diff:
 
 
 def load_run(path: Path) -> AuditResult:
-    """Read a metrics.json, or the metrics.json in an output folder (``auditor diff old/ new/``)."""
+    """Read a metrics.json, or the metrics.json in an output folder (``auditor diff old/ new/``), upgraded."""
     path = Path(path)
     if path.is_dir():
         inner = path / "metrics.json"
@@ -215,7 +216,7 @@ def load_run(path: Path) -> AuditResult:
             raise InputError(Errors.E080.format(path=path))
         path = inner
     try:
-        return read_result(path)
+        return load_result(path)
     except OSError as exc:  # unreadable: permissions, a special file
         raise InputError(Errors.E012.format(path=path, detail=exc.strerror or exc)) from None
 

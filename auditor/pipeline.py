@@ -24,7 +24,7 @@ from auditor.families import chosen, resolve_settings
 from auditor.families.base import Family, FamilyInput
 from auditor.refprofile import LoadedReference, load_reference
 from auditor.refprofile.nulls import RecomputedNullWarning, reusable
-from auditor.result import AuditResult
+from auditor.result import AuditResult, FamilyInfo
 from auditor.scoring import compute_metrics, family_verdicts, generation_readings
 from auditor.stages import (
     ProgressFactory,
@@ -225,6 +225,7 @@ def _run(
         verdicts=verdicts,
         artifacts=artifacts_out,
         readings=generation_readings(metric_results, names),
+        families=[FamilyInfo.of(f) for f in families],
     )
 
 

@@ -9,8 +9,12 @@ Schema versions: ``1`` (written as the integer before 1.1; ``"1.0"`` is read as 
 ``tolerance`` and ``citation``), so a reader of metrics.json alone needs no code; ``"1.2"`` adds
 how a generation degraded (issue 21): each metric's ``aspect`` and ``mixes``, each family verdict's
 degraded ``aspects`` (and ``watch_aspects``), and a ``readings`` list, one overall reading per
-generation. All are read; an entry read from an older file has none of the newer keys (None) and is
-written back without them.
+generation; ``"1.3"`` adds a ``families`` list, each family of the run with the ``label``,
+``question`` and ``subject`` the outputs speak of it with (issue 27), and each word-shift row's
+``significant`` flag. All are read; an entry read from an older file has none of the newer keys
+(None, or an empty list) and is written back without them. What an older file does not state and
+the outputs need is filled in once, from this version's registry, by :func:`auditor.upgrade.upgrade`
+(this module is the contract layer and does not know the registry).
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from typing import Any
 from auditor.aspects import Reading
 from auditor.errors import Errors, InputError
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 """The version this auditor writes."""
-READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1", "1.2")
+READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1", "1.2", "1.3")
 """Versions :func:`read_result` accepts (the schema's ``schema_version`` enum)."""
 
 
@@ -153,6 +157,29 @@ class GenerationInfo:
 
 
 @dataclass(frozen=True)
+class FamilyInfo:
+    """A family of the run and the words the outputs speak of it with (schema 1.3)."""
+
+    name: str
+    label: str
+    """Heading in the report (``Rare words`` for ``tail``)."""
+    question: str
+    """The question the family answers, shown under its heading ("" when none is stated)."""
+    subject: str
+    """What the family measures, as the reading sentences name it: ``meaning`` in "drifted from the
+    reference in meaning"; "" names nothing."""
+
+    @classmethod
+    def of(cls, family: Any) -> FamilyInfo:
+        """The entry of a registry record (anything with ``name``, ``label``, ``question`` and ``subject``)."""
+        return cls(family.name, family.label, family.question, family.subject)
+
+    def to_dict(self) -> dict[str, str]:
+        """The metrics.json form."""
+        return {"name": self.name, "label": self.label, "question": self.question, "subject": self.subject}
+
+
+@dataclass(frozen=True)
 class FamilyVerdict:
     """A family's status for one generation: the worst of its headline metrics."""
 
@@ -179,9 +206,12 @@ class AuditResult:
     verdicts: list[FamilyVerdict]
     artifacts: dict[str, Any]
     schema_version: int | str = SCHEMA_VERSION
-    """``"1.2"`` when computed; as read for a result loaded from a file (``1`` for a 1.0 file)."""
+    """``"1.3"`` when computed; as read for a result loaded from a file (``1`` for a 1.0 file)."""
     readings: list[Reading] = field(default_factory=list)
     """One overall reading per generation across families (schema 1.2; empty when read from an older file)."""
+    families: list[FamilyInfo] = field(default_factory=list)
+    """Every family of the run in run order, with its label, question and subject (schema 1.3; empty
+    when read from an older file, until :func:`auditor.upgrade.upgrade` fills it in)."""
 
     @property
     def generation_names(self) -> list[str]:
@@ -201,6 +231,13 @@ class AuditResult:
             if v.family == family and v.generation == generation:
                 return v
         raise KeyError((family, generation))
+
+    def family(self, name: str) -> FamilyInfo:
+        """The label, question and subject of one family (KeyError if the result does not list it)."""
+        for f in self.families:
+            if f.name == name:
+                return f
+        raise KeyError(name)
 
     def reading(self, generation: str) -> Reading | None:
         """The overall reading of one generation, or None (a file older than schema 1.2)."""
@@ -226,6 +263,7 @@ class AuditResult:
                 }
                 for g in self.generations
             ],
+            **({"families": [f.to_dict() for f in self.families]} if self.families else {}),
             "metrics": [_metric_to_dict(m) for m in self.metrics],
             "verdicts": [_verdict_to_dict(v) for v in self.verdicts],
             **({"readings": [r.to_dict() for r in self.readings]} if self.readings else {}),
@@ -260,6 +298,7 @@ class AuditResult:
             artifacts=data["artifacts"],
             schema_version=data["schema_version"],
             readings=[Reading.from_dict(r) for r in data.get("readings", [])],
+            families=[FamilyInfo(f["name"], f["label"], f["question"], f["subject"]) for f in data.get("families", [])],
         )
 
 
@@ -342,21 +381,25 @@ def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
 
 
 def load_schema() -> dict[str, Any]:
-    """The JSON Schema of metrics.json v1 (versions 1.0 to 1.2) shipped with the package."""
+    """The JSON Schema of metrics.json v1 (versions 1.0 to 1.3) shipped with the package."""
     text = resources.files("auditor.schema").joinpath("metrics.v1.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 def validate(data: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 to 1.2)."""
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 to 1.3)."""
     import jsonschema
 
     jsonschema.validate(data, load_schema())
 
 
 def read_result(path: Path) -> AuditResult:
-    """Load and validate a metrics.json file (schema 1.0 to 1.2)."""
+    """Load and validate a metrics.json file (schema 1.0 to 1.3), as it states itself.
+
+    Outputs read files through :func:`auditor.upgrade.load_result`, which also fills in what an
+    older file does not state.
+    """
     import jsonschema
 
     try:

@@ -10,7 +10,8 @@ Word shift (``word_shift.<generation>``): the weighted log-odds z of every word,
 first budget draw against the reference's first budget draw (one draw each, equal size, from the
 reservoirs at the common budget; pooling the R draws would count re-drawn documents several times
 and inflate z), prior from the two draws' pooled counts (Monroe et al. 2008); the 30 most over- and
-under-used words with their counts and z.
+under-used words with their counts, z and whether z is significant (``significant``, decided by
+:func:`auditor.families.vocabulary.wordshift.is_significant`, so the report never judges z again).
 """
 
 from __future__ import annotations

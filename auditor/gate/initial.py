@@ -7,11 +7,10 @@ metric's tolerance, so a fresh half of the same text passes its own policy.
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.draws import MIN_REFERENCE_DOCS
 from auditor.errors import Errors, UsageError
-from auditor.result import AuditResult, MetricResult, Tolerance, format_number
+from auditor.result import AuditResult, format_number
+from auditor.upgrade import upgrade
 
 
 def initial_policy(calibration: AuditResult) -> str:
@@ -21,8 +20,11 @@ def initial_policy(calibration: AuditResult) -> str:
     value, widened by the metric's tolerance. Relative rules stay valid when a later run's budget
     differs (an absolute floor on a size-sensitive metric would not). Headlines only, so rules do
     not multiply false alarms. A reference too small to give any rule is refused (a usage error
-    saying how large a reference is needed): an empty policy would pass anything.
+    saying how large a reference is needed): an empty policy would pass anything. Each metric's
+    tolerance is the one its result states (:func:`auditor.upgrade.upgrade` fills it in for a
+    result of a 1.0 file).
     """
+    calibration = upgrade(calibration)
     config = calibration.config
     ref_info = next(g for g in calibration.generations if g.name == calibration.reference)
     rules: list[str] = []
@@ -35,9 +37,12 @@ def initial_policy(calibration: AuditResult) -> str:
             fallback = "the reference value is zero" if ref == 0 else "no null distribution"
             uncalibrated.setdefault(m.family, m.values[calibration.reference].reason or fallback)
             continue
+        tol = m.tolerance
+        if tol is None:  # only a metric this version does not know, from a 1.0 file
+            uncalibrated.setdefault(m.family, f"{m.id} states no tolerance")
+            continue
         worst = m.null.range[0] if m.better == "higher" else m.null.range[1]
         null_drop = max(0.0, (ref - worst) if m.better == "higher" else (worst - ref))
-        tol = _tolerance(m, config)
         margin = tol.value * abs(ref) if tol.relative else tol.value
         drop = (null_drop + margin) / abs(ref)
         rules += [
@@ -73,15 +78,6 @@ def initial_policy(calibration: AuditResult) -> str:
         '# no_degraded_aspects = ["narrowing", "loss"]',
     ]
     return "\n".join([*lines, "[check]", "allow_na = false", *aspects, "", *rules])
-
-
-def _tolerance(m: MetricResult, config: dict[str, Any]) -> Tolerance:
-    """The tolerance the run judged ``m`` with, as metrics.json states it (a 1.0 file: from the registry)."""
-    if m.tolerance is not None:
-        return m.tolerance
-    from auditor.families import get_spec
-
-    return get_spec(m.id).effective_tolerance(config.get("tolerance", 0.05))
 
 
 def _comment(text: str) -> str:

@@ -2,7 +2,9 @@
 
 This module only assembles: it turns the result (metrics.json v1 and its artifacts) into the
 template's context and asks :mod:`auditor.report.plots` for inline SVG. It never recomputes a
-metric, so ``auditor report metrics.json`` re-renders any past run identically.
+metric, so ``auditor report metrics.json`` re-renders any past run identically. Labels, questions
+and metric definitions come from the result (:func:`auditor.upgrade.upgrade` fills them in for a
+file older than schema 1.3); each family's pictures come from its registered ``views``.
 
 Every string from the data (generation names, words, reasons, sources) reaches the page through
 Jinja2's autoescaping; the only markup passed as safe is the SVG that ``plots`` re-serialised.
@@ -14,20 +16,19 @@ holding ESC shows as ``\x1b`` instead of reaching the page (and a terminal that 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from auditor.report import plots
 from auditor.report.reading import aspect_sentence, reading_line
+from auditor.report.series import SeriesVerdict, first_degraded, series_verdicts
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
-from auditor.stats import Status, worst_status
+from auditor.stats import Status
 from auditor.text.terminal import visible_controls
-
-if TYPE_CHECKING:
-    from auditor.families.base import MetricSpec
+from auditor.upgrade import upgrade
 
 
 @dataclass
@@ -67,7 +68,7 @@ class Family:
 
 @dataclass
 class Definition:
-    """A metric's stated formula, from metrics.json (the registry for a 1.0 file); what each chart links to."""
+    """A metric's stated formula, from metrics.json (the registry's, upgraded, for a 1.0 file); what charts link to."""
 
     id: str
     family: str
@@ -112,13 +113,15 @@ def format_html(result: AuditResult) -> str:
 
 
 def report_context(result: AuditResult) -> dict[str, Any]:
-    """Everything the template shows, derived from the result only."""
-    families = [_family(result, f, _family_view(result, f)) for f in dict.fromkeys(v.family for v in result.verdicts)]
+    """Everything the template shows, derived from the result only (upgraded first, if read from an older file)."""
+    result = upgrade(result)
+    series = series_verdicts(result)
+    families = [_family(result, s, _family_view(result, s.family)) for s in series]
     return {
         "result": result,
         "names": result.generation_names,
         "families": families,
-        "overall": _overall(result, families),
+        "overall": _overall(result, families, series),
         "grid": _grid(result, families),
         "readings": _readings(result),
         "definitions": _definitions(result, families),
@@ -130,16 +133,15 @@ def report_context(result: AuditResult) -> dict[str, Any]:
 # summary: the 30-second answer
 
 
-def _overall(result: AuditResult, families: list[Family]) -> dict[str, str]:
+def _overall(result: AuditResult, families: list[Family], series: list[SeriesVerdict]) -> dict[str, str]:
     """The page's first sentence: did it collapse, in which respects, since when."""
-    later = [g for g in result.generation_names if g != result.reference]
     measured = [f for f in families if f.status != "n/a"]
     bad = [f for f in measured if f.status == "degraded"]
     watch = [f for f in measured if f.status == "watch"]
     of = f"of {len(measured)} {'measured ' if len(measured) < len(families) else ''}families"
     if bad:
-        first = min(later.index(_first(result, f.key, "degraded")) for f in bad)
-        text = f"Collapse detected in {len(bad)} {of} ({_labels(bad)}), first at {later[first]}."
+        first = first_degraded(result, [s for s in series if s.status == Status.DEGRADED])
+        text = f"Collapse detected in {len(bad)} {of} ({_labels(bad)}), first at {first}."
         return {"status": "degraded", "text": text}
     if watch:
         return {"status": "watch", "text": f"No family is degraded; {len(watch)} {of} to watch ({_labels(watch)})."}
@@ -191,38 +193,28 @@ def _grid(result: AuditResult, families: list[Family]) -> list[dict[str, Any]]:
     return rows
 
 
-def _first(result: AuditResult, family: str, status: str) -> str | None:
-    """The first later generation whose family verdict is ``status``."""
-    for g in result.generation_names:
-        if g != result.reference and result.verdict(family, g).status == status:
-            return g
-    return None
-
-
-def family_sentence(result: AuditResult, family: str, phrases: dict[str, str] | None = None) -> tuple[str, str, str]:
-    """The family's worst status over the series, since when (e.g. "degraded since gen2") and by how much."""
+def family_sentence(
+    result: AuditResult, series: SeriesVerdict, phrases: dict[str, str] | None = None
+) -> tuple[str, str, str]:
+    """The family's verdict over the series (e.g. "degraded since gen2") and the numbers behind it."""
+    family, hits = series.family, series.hits
     later = [g for g in result.generation_names if g != result.reference]
-    status = {g: result.verdict(family, g).status for g in later}
-    worst = worst_status(status.values())
-    if worst in (Status.DEGRADED, Status.WATCH):
-        hits = [g for g in later if status[g] == worst]
-        rest = later[later.index(hits[0]) :]
-        when = f"since {hits[0]}" if len(rest) > 1 and hits == rest else f"at {', '.join(hits)}"
-        metric = _headline_at(result, family, hits[0], worst)
+    if hits:
+        metric = _headline_at(result, family, hits[0], series.status)
         detail = _metric_phrase(result, metric, hits[0], later[-1], phrases or {}) if metric else ""
         how = aspect_sentence(result, family, hits[-1])
         if how:
             detail = f"At {hits[-1]} it {how}. {detail}"
-        verdict = f"degraded {when}" if worst == Status.DEGRADED else f"not degraded; watch {when}"
-        return worst, verdict, detail
-    if worst == Status.OK:
-        return worst, "ok in every generation", "Every value is within the reference's own sampling noise."
+        return series.status, series.text, detail
+    if series.status == Status.OK:
+        return series.status, series.text, "Every value is within the reference's own sampling noise."
     heads = [m for m in result.metrics if m.family == family and m.headline] or [
         m for m in result.metrics if m.family == family
     ]
     gens = [result.reference] if any(m.values[result.reference].reason for m in heads) else later
     reasons = list(dict.fromkeys(m.values[g].reason for m in heads for g in gens if m.values[g].reason))
-    return worst, "not measured", " ".join(r[:1].upper() + r[1:] + ("" if r.endswith(".") else ".") for r in reasons)
+    detail = " ".join(r[:1].upper() + r[1:] + ("" if r.endswith(".") else ".") for r in reasons)
+    return series.status, series.text, detail
 
 
 def _headline_at(result: AuditResult, family: str, gen: str, status: str) -> MetricResult | None:
@@ -249,16 +241,17 @@ def _metric_phrase(result: AuditResult, m: MetricResult, gen: str, last: str, ph
 # family sections
 
 
-def _family(result: AuditResult, family: str, view: FamilyView) -> Family:
-    label, question = _label_and_question(family)
-    status, verdict, detail = family_sentence(result, family, view.phrases)
+def _family(result: AuditResult, series: SeriesVerdict, view: FamilyView) -> Family:
+    family = series.family
+    info = result.family(family)
+    status, verdict, detail = family_sentence(result, series, view.phrases)
     metrics = [m for m in result.metrics if m.family == family]
     ordered = [m for m in metrics if m.headline] + [m for m in metrics if not m.headline]
     charts = [_trend(result, m) for m in ordered if m.id not in view.drawn_in]
     return Family(
         key=family,
-        label=label,
-        question=question,
+        label=info.label,
+        question=info.question,
         anchor=f"family-{slug(family)}",
         status=status,
         verdict=verdict,
@@ -268,16 +261,6 @@ def _family(result: AuditResult, family: str, view: FamilyView) -> Family:
         rows=[_row(result, m, view.drawn_in) for m in ordered],
         view=view,
     )
-
-
-def _label_and_question(family: str) -> tuple[str, str]:
-    """The registry's heading and question; a family this version does not know keeps its name."""
-    from auditor.families import FAMILY_NAMES, get_family
-
-    if family in FAMILY_NAMES:
-        record = get_family(family)
-        return record.label, record.question
-    return family.replace("_", " ").capitalize(), ""
 
 
 def _family_view(result: AuditResult, family: str) -> FamilyView:
@@ -330,25 +313,15 @@ def _row(result: AuditResult, m: MetricResult, drawn_in: dict[str, str]) -> Row:
 def _definitions(result: AuditResult, families: list[Family]) -> list[Definition]:
     """Each reported metric's stated definition, tolerance and source, as metrics.json states them.
 
-    A 1.0 file states none of them: they come from this version's registry then (the title only
-    for a metric it does not know). A family without any value links its definitions to its
-    section, which has no charts.
+    A 1.0 file states none of them: :func:`auditor.upgrade.upgrade` took them from this version's
+    registry (the title only for a metric it does not know). A family without any value links its
+    definitions to its section, which has no charts.
     """
     unmeasured = {f.key: f.anchor for f in families if f.status == "n/a"}
     drawn_in = {metric: target for f in families for metric, target in f.view.drawn_in.items()}
     labels = {f.key: f.label for f in families}
     out = []
     for m in result.metrics:
-        s = _registry_spec(m.id) if m.definition is None or m.tolerance is None else None
-        if m.definition is not None:
-            definition, citation = m.definition, m.citation or ""
-        else:
-            definition = s.definition if s else "(not in this auditor version's registry)"
-            citation = s.citation if s else ""
-        if m.tolerance is not None:
-            tolerance = m.tolerance.describe()
-        else:
-            tolerance = _tolerance(s, result.config.get("tolerance")) if s else ""
         out.append(
             Definition(
                 id=m.id,
@@ -356,22 +329,15 @@ def _definitions(result: AuditResult, families: list[Family]) -> list[Definition
                 anchor=f"def-{slug(m.id)}",
                 chart=unmeasured.get(m.family) or drawn_in.get(m.id, anchor(m.id)),
                 title=m.title,
-                definition=definition,
+                definition=m.definition or "(not in this auditor version's registry)",
                 better={"higher": "higher is better", "lower": "lower is better"}.get(m.better, "descriptive"),
                 unit=m.unit,
-                tolerance=tolerance,
-                citation=citation,
+                tolerance=m.tolerance.describe() if m.tolerance else "",
+                citation=m.citation or "",
                 headline=m.headline,
             )
         )
     return out
-
-
-def _registry_spec(metric_id: str) -> MetricSpec | None:
-    """This version's spec of a metric (for a 1.0 file, which does not state it), or None if unknown."""
-    from auditor.families import all_specs
-
-    return next((s for s in all_specs() if s.id == metric_id), None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,13 +353,6 @@ def _setting(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_setting(v)}" for k, v in value.items())
     return str(value)
-
-
-def _tolerance(spec: MetricSpec, default: Any) -> str:
-    """For a 1.0 file: the tolerance the spec resolves to with the run's default (``config.tolerance``)."""
-    if spec.tolerance is None and default is None:
-        return "the run's default (relative)"
-    return spec.effective_tolerance(default).describe()
 
 
 def _fmt(m: MetricResult, x: float | None) -> str:

@@ -1,5 +1,5 @@
-"""summary.md: the generation x family verdict table (with how each degraded and the overall reading)
-and the headline metrics with intervals.
+"""summary.md: the generation x family verdict table (with how each degraded and the overall reading),
+each family's verdict over the series, and the headline metrics with intervals.
 
 Every string from the data (generation names, sources, reasons, warnings) goes through
 :func:`escape_cell` (running text, table cells, list items) or :func:`code_span` (inline code), so
@@ -14,8 +14,10 @@ import re
 
 from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
 from auditor.report.register import register_sentences
+from auditor.report.series import series_verdicts
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls
+from auditor.upgrade import upgrade
 
 STATUS_MARK = {"ok": "ok", "watch": "watch", "degraded": "**DEGRADED**", "n/a": "n/a"}
 
@@ -81,7 +83,8 @@ def code_span(text: str, *, table: bool = False) -> str:
 
 
 def format_markdown(result: AuditResult) -> str:
-    """The Markdown summary of a run (also fit for a CI job summary)."""
+    """The Markdown summary of a run (also fit for a CI job summary); an older file's result is upgraded first."""
+    result = upgrade(result)
     families = list(dict.fromkeys(v.family for v in result.verdicts))
     names = result.generation_names
     readings = bool(result.readings)
@@ -101,6 +104,8 @@ def format_markdown(result: AuditResult) -> str:
         if readings:
             cells.append(escape_cell(reading.text) if reading is not None else "n/a")
         lines.append(f"| {escape_cell(g)} | " + " | ".join(cells) + " |")
+    lines += ["", "Over the series (the worst verdict of the later generations, and since when):", ""]
+    lines += [f"- {escape_cell(s.family)}: {escape_cell(s.text)}" for s in series_verdicts(result)]
     if readings:
         lines += ["", "## Reading", ""]
         lines.append(

@@ -2,7 +2,9 @@
 
 The summary, the CLI's verdict table and the HTML report share these phrases. Everything here
 reads the AuditResult only (a file older than schema 1.2 has no aspects: every function then
-returns the plain status or an empty string). Strings from the corpus (generation names) are
+returns the plain status or an empty string). What a family measures ("in meaning") is its
+``subject`` in the result's families (schema 1.3; :func:`auditor.upgrade.upgrade` fills it in for an
+older file). Strings from the corpus (generation names) are
 returned raw; each output escapes them as it does every other corpus string.
 """
 
@@ -12,17 +14,6 @@ import re
 
 from auditor.aspects import ASPECTS
 from auditor.result import AuditResult, FamilyVerdict, MetricResult, format_number
-
-SUBJECTS = {
-    "vocabulary": "words",
-    "tail": "rare words",
-    "embedding": "meaning",
-    "topics": "topics",
-    "likelihood": "likelihood",
-    "voice": "style",
-    "paired": "linked documents",
-}
-"""What a family measures, for "drifted from the reference in meaning"; a family not listed says nothing."""
 
 MAX_QUOTED = 2
 """Metrics quoted per aspect: the degraded headline first, then the family's other degraded metrics."""
@@ -77,7 +68,7 @@ def aspect_sentence(result: AuditResult, family: str, gen: str) -> str:
     parts = []
     for aspect in _in_order(verdict.aspects):
         hits = [m for m in ordered if m.aspect == aspect and m.status.get(gen) == "degraded"][:MAX_QUOTED]
-        parts.append(_phrase(aspect, family, ", ".join(change_text(m, gen) for m in hits)))
+        parts.append(_phrase(aspect, result.family(family).subject, ", ".join(change_text(m, gen) for m in hits)))
     sentence = " and ".join(parts)
     heads = [m for m in ordered if m.headline]
     spared = [a for a in _in_order({m.aspect for m in heads if m.aspect}) if a not in verdict.aspects]
@@ -93,8 +84,8 @@ def _in_order(aspects: object) -> list[str]:
     return [a for a in ASPECTS if a in aspects]  # type: ignore[operator]
 
 
-def _phrase(aspect: str, family: str, quoted: str) -> str:
-    subject = SUBJECTS.get(family)
+def _phrase(aspect: str, subject: str, quoted: str) -> str:
+    """One degraded aspect in words; ``subject`` is what the family measures ("" names nothing)."""
     if aspect == "narrowing":
         return f"narrowed: {quoted}"
     if aspect == "drift":

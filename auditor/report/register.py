@@ -4,14 +4,15 @@ under-uses really, very, ...; first-person pronouns -52%, contractions -40%").
 
 Read from an AuditResult only (the word shift and style shift artifacts and the two register
 metrics' statuses), so the summary, the report and the terminal say the same thing, and an old
-metrics.json without those artifacts simply has no sentence.
+metrics.json without those artifacts simply has no sentence. A word is named when its word-shift
+row says it is ``significant`` (decided when the artifact was made; :func:`auditor.upgrade.upgrade`
+flags the rows of a file older than schema 1.3).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from auditor.families.vocabulary.wordshift import SIGNIFICANT_Z
 from auditor.result import AuditResult
 
 SIGNALS = ("voice.style_drift", "vocabulary.overused_mass")
@@ -50,8 +51,8 @@ def _flagged(result: AuditResult) -> set[str]:
 
 
 def _word_parts(shift: dict[str, Any]) -> list[str]:
-    over = [r["word"] for r in shift.get("over", []) if r.get("z", 0) > SIGNIFICANT_Z][:WORDS_NAMED]
-    under = [r["word"] for r in shift.get("under", []) if r.get("z", 0) < -SIGNIFICANT_Z][:WORDS_NAMED]
+    over = [r["word"] for r in shift.get("over", []) if r.get("significant")][:WORDS_NAMED]
+    under = [r["word"] for r in shift.get("under", []) if r.get("significant")][:WORDS_NAMED]
     parts = []
     if over:
         parts.append("over-uses " + ", ".join(map(str, over)))

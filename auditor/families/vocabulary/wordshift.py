@@ -8,6 +8,9 @@ alpha_w = the pooled count y_g + y_r (alpha_0 = n_g + n_r):
     z_w     = delta_w / sqrt(1 / (y_g + a_w) + 1 / (y_r + a_w))
 
 z > 0: over-used by the generation; z < 0: under-used. Identical inputs give z = 0 everywhere.
+A word is significantly over- or under-used when |z| > :data:`SIGNIFICANT_Z` (:func:`is_significant`):
+decided here, once, for ``vocabulary.overused_mass`` and for each row of the word-shift artifact,
+which the register sentences read.
 """
 
 from __future__ import annotations
@@ -16,6 +19,11 @@ import numpy as np
 
 SIGNIFICANT_Z = 3.29
 """Two-sided p = 0.001 under the normal approximation."""
+
+
+def is_significant(z: float) -> bool:
+    """Whether a word's log-odds z says it is significantly over- (z > 0) or under-used (z < 0)."""
+    return abs(z) > SIGNIFICANT_Z
 
 
 def log_odds_z(gen_counts: np.ndarray, ref_counts: np.ndarray) -> np.ndarray:
@@ -55,7 +63,8 @@ def word_shift(
     gen_tokens: np.ndarray, ref_tokens: np.ndarray, words: list[str], top: int = 30
 ) -> dict[str, list[dict]]:
     """The ``top`` words with the largest (``over``) and smallest (``under``) z, each with its word,
-    generation count, reference count and z (rounded to 4 decimals); ties broken by word id."""
+    generation count, reference count, z (rounded to 4 decimals) and whether it is significant
+    (:func:`is_significant`, on the unrounded z); ties broken by word id."""
     g, r = pair_counts(gen_tokens, ref_tokens)
     z = log_odds_z(g, r)
     seen = np.flatnonzero((g + r) > 0)
@@ -65,7 +74,13 @@ def word_shift(
 
     def rows(ids: np.ndarray) -> list[dict]:
         return [
-            {"word": words[i], "count": int(g[i]), "reference_count": int(r[i]), "z": round(float(z[i]), 4)}
+            {
+                "word": words[i],
+                "count": int(g[i]),
+                "reference_count": int(r[i]),
+                "z": round(float(z[i]), 4),
+                "significant": is_significant(float(z[i])),
+            }
             for i in ids.tolist()
         ]
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from auditor import audit
-from auditor.families.vocabulary.wordshift import log_odds_z, overused_share, word_shift
+from auditor.families.vocabulary.wordshift import SIGNIFICANT_Z, log_odds_z, overused_share, word_shift
 from auditor.report.markdown import escape_cell, format_markdown
 from auditor.report.register import register_sentences
 from tests.conftest import write_jsonl
@@ -93,6 +93,20 @@ def test_overused_share_and_word_shift_lists() -> None:
     assert shift["over"][0]["word"] == "w50"
     assert shift["over"][0]["reference_count"] == 0 and shift["over"][0]["count"] == 2_000
     assert all(row["z"] < 0 for row in shift["under"])
+
+
+def test_each_word_shift_row_says_whether_its_z_is_significant() -> None:
+    rng = np.random.default_rng(1)
+    ref = rng.integers(0, 50, 20_000)
+    gen = np.concatenate([rng.integers(0, 50, 19_800), np.full(150, 50), np.full(50, 51)])
+    words = [f"w{i}" for i in range(52)]
+    g = np.bincount(gen, minlength=52)
+    r = np.bincount(ref, minlength=52)
+    z = dict(zip(words, log_odds_z(g, r).tolist(), strict=True))
+    shift = word_shift(gen, ref, words, top=10)
+    rows = shift["over"] + shift["under"]
+    assert all(row["significant"] is (abs(z[row["word"]]) > SIGNIFICANT_Z) for row in rows)
+    assert {True, False} <= {row["significant"] for row in shift["over"]}  # both kinds occur
 
 
 # -- audits ------------------------------------------------------------------------------------
@@ -204,6 +218,16 @@ def test_the_summary_names_the_register_change(register_result) -> None:
     assert "first-person pronouns -" in sentences["formal"]
     summary = format_markdown(register_result)
     assert "## Register" in summary and f"- {escape_cell(sentences['formal'])}" in summary
+
+
+def test_the_register_sentence_names_the_rows_flagged_significant(register_result) -> None:
+    """The words named are those whose stored z is beyond the threshold, as register.py judged them before 1.3."""
+    shift = register_result.artifacts["word_shift"]["formal"]
+    over = [r["word"] for r in shift["over"] if r["z"] > SIGNIFICANT_Z][:8]
+    under = [r["word"] for r in shift["under"] if r["z"] < -SIGNIFICANT_Z][:8]
+    assert over and under
+    sentence = register_sentences(register_result)["formal"]
+    assert f"over-uses {', '.join(over)}; under-uses {', '.join(under)}" in sentence
 
 
 # -- paired: the same rewrite, each paragraph linked to its original -----------------------------
