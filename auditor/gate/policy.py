@@ -17,7 +17,7 @@ from typing import Any
 
 from auditor.aspects import ASPECTS
 from auditor.errors import Errors, UsageError
-from auditor.families import FAMILY_NAMES, all_specs
+from auditor.families import all_specs, family_names
 from auditor.tomlfile import read_toml
 
 RULE_KEYS = ("min", "max", "max_relative_drop", "allow_na")
@@ -113,12 +113,12 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
     if not isinstance(no_degraded, list) or not all(isinstance(f, str) for f in no_degraded):
         raise UsageError(Errors.E021.format(path=source, key="no_degraded", detail="must be a list of family names"))
     for family in no_degraded:
-        if family not in FAMILY_NAMES:
+        if family not in family_names():
             raise UsageError(
                 Errors.E021.format(
                     path=source,
                     key="no_degraded",
-                    detail=f"unknown family {family!r}; known: {', '.join(FAMILY_NAMES)}",
+                    detail=f"unknown family {family!r}; known: {', '.join(family_names())}",
                 )
             )
     aspects = table.get("no_degraded_aspects", [])
