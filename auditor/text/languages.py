@@ -18,6 +18,7 @@ from importlib import util
 from typing import Any
 
 from auditor.errors import Errors, UsageError
+from auditor.text.function_words import FUNCTION_WORDS
 
 ENGLISH = "en"
 AUTO = "auto"
@@ -196,8 +197,6 @@ def stop_word_source(language: str) -> str:
 def function_words(language: str) -> tuple[tuple[str, ...], str]:
     """Closed-class words whose rates the voice family measures, and where they come from."""
     if language == ENGLISH:
-        from auditor.voice.style import FUNCTION_WORDS
-
         return FUNCTION_WORDS, "hand-listed English function words (158, Mosteller & Wallace tradition)"
     return _ranked_stop_words(language)
 

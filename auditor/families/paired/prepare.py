@@ -142,14 +142,16 @@ class _PairMeasure:
 
     def _style(self, texts: list[str]) -> np.ndarray:
         from auditor.text.languages import spaced_text
-        from auditor.voice.style import style_features, style_for
+        from auditor.text.style_language import style_for
+        from auditor.voice.style import style_features
 
         language = self.settings.language
         return style_features([spaced_text(t, language) for t in texts], style=style_for(language))[0]
 
     def _style_names(self) -> list[str]:
         """The columns of :meth:`_style` (the run's language decides which features exist)."""
-        from auditor.voice.style import style_feature_names, style_for
+        from auditor.text.style_language import style_for
+        from auditor.voice.style import style_feature_names
 
         return style_feature_names(style_for(self.settings.language))
 
