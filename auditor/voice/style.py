@@ -17,7 +17,8 @@ the reference. The pieces here are:
 The language data a style vector reads — the function-word list (158 closed-class English words
 hand-listed in the Mosteller & Wallace tradition, :mod:`auditor.text.function_words`), character
 folding and sentence splitters (:class:`~auditor.text.style_language.StyleLanguage`,
-:func:`~auditor.text.style_language.style_for`) — lives in the text layer.
+:func:`~auditor.text.style_language.style_for`) — lives in the text layer. The columns' names, and
+the plain words the reports use for them, are in :mod:`auditor.voice.features`.
 
 Word tokens (:data:`WORD_RE`): runs of letters with inner apostrophes ("don't" is one word), lower-
 cased; digits, punctuation and symbols are not words. Curly quotes and apostrophes are folded to
@@ -37,30 +38,13 @@ import numpy as np
 from scipy.spatial.distance import pdist
 
 from auditor.text.style_language import ENGLISH_STYLE, FOLD, SENTENCE_SPLITTER, StyleLanguage  # noqa: F401
+from auditor.voice.features import PUNCTUATION, style_feature_names
 
 _FOLD = FOLD  # tests/voice/test_style.py reads ``style._FOLD`` and ``style.SENTENCE_SPLITTER`` here
 
 # ---------------------------------------------------------------------------------------------------
-# What is counted
+# Words
 # ---------------------------------------------------------------------------------------------------
-
-PUNCTUATION: tuple[tuple[str, str], ...] = (
-    ("period", "."),
-    ("comma", ","),
-    ("semicolon", ";"),
-    ("colon", ":"),
-    ("exclamation", "!"),
-    ("question", "?"),
-    ("double_quote", '"'),
-    ("single_quote", "'"),
-    ("open_paren", "("),
-    ("hyphen", "-"),
-)
-"""Punctuation characters counted per word (after folding curly quotes and dashes).
-
-"'" counts apostrophes inside words too, and "-" counts hyphens and dashes alike: both are plain
-character counts, documented rather than disambiguated.
-"""
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 """A word: a run of letters with inner apostrophes (applied to folded, lower-cased text)."""
@@ -147,79 +131,6 @@ def chunk_texts(
 # ---------------------------------------------------------------------------------------------------
 # Style features
 # ---------------------------------------------------------------------------------------------------
-
-
-def style_feature_names(style: StyleLanguage = ENGLISH_STYLE) -> list[str]:
-    """Names of the :func:`style_features` columns, in order."""
-    return (
-        [f"fw:{w}" for w in style.function_words]
-        + [f"punct:{name}" for name, _ in PUNCTUATION]
-        + ["sentence_length_mean", "sentence_length_sd", "word_length_mean"]
-        + (["contraction_rate"] if style.contractions else [])
-        + (["first_person_rate"] if style.first_person else [])
-    )
-
-
-_PLAIN = {
-    "sentence_length_mean": "mean sentence length",
-    "sentence_length_sd": "spread of sentence length",
-    "word_length_mean": "mean word length",
-    "contraction_rate": "contractions",
-    "first_person_rate": "first-person pronouns",
-}
-_PLAIN_PUNCT = {
-    "period": "periods",
-    "comma": "commas",
-    "semicolon": "semicolons",
-    "colon": "colons",
-    "exclamation": "exclamation marks",
-    "question": "question marks",
-    "double_quote": "double quotes",
-    "single_quote": "apostrophes and single quotes",
-    "open_paren": "parentheses",
-    "hyphen": "hyphens and dashes",
-}
-
-
-def plain_feature_name(name: str) -> str:
-    """A :func:`style_feature_names` column in plain words ("first-person pronouns", 'the word "however"')."""
-    if name in _PLAIN:
-        return _PLAIN[name]
-    kind, _, rest = name.partition(":")
-    if kind == "fw":
-        return f'the word "{rest}"'
-    if kind == "punct":
-        return _PLAIN_PUNCT.get(rest, rest)
-    return name
-
-
-def feature_shift_rows(
-    names: Sequence[str], smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
-) -> list[dict]:
-    """The ``top`` style features that moved most (largest ``|smd|``, ties by column), in plain words.
-
-    All arrays run over ``names`` (the :func:`style_feature_names` of the run's language). ``smd``:
-    the mean change in standard deviations; ``low``/``high``: its interval; ``relative``: the change
-    of the raw mean over the original mean (NaN when that mean is 0). The voice family (generation vs
-    reference pools) and the paired family (descendant vs its original, pair by pair) both describe
-    their shifts with these rows.
-    """
-    order = np.lexsort((np.arange(len(smd)), -np.abs(smd)))[:top]
-    rows = []
-    for i in order.tolist():
-        rel = float(relative[i]) if np.isfinite(relative[i]) else None
-        change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
-        rows.append(
-            {
-                "feature": names[i],
-                "name": plain_feature_name(names[i]),
-                "smd": round(float(smd[i]), 4),
-                "interval": [round(float(low[i]), 4), round(float(high[i]), 4)],
-                "relative": None if rel is None else round(rel, 4),
-                "text": f"{plain_feature_name(names[i])} {change}",
-            }
-        )
-    return rows
 
 
 def style_features(texts: Sequence[str], *, style: StyleLanguage = ENGLISH_STYLE) -> tuple[np.ndarray, list[str]]:

@@ -323,7 +323,8 @@ def test_the_embedding_warning_names_english_only_models() -> None:
 
 def test_style_features_of_another_language_drop_the_english_only_ones() -> None:
     from auditor.text.style_language import ENGLISH_STYLE, style_for
-    from auditor.voice.style import style_feature_names, style_features
+    from auditor.voice.features import style_feature_names
+    from auditor.voice.style import style_features
 
     german = style_for("de")
     names = style_feature_names(german)

@@ -13,8 +13,8 @@ import pytest
 from auditor.text.function_words import FIRST_PERSON, FUNCTION_WORDS
 from auditor.text.style_language import regex_sentence_spans, sentence_spans
 from auditor.voice import style
+from auditor.voice.features import PUNCTUATION
 from auditor.voice.style import (
-    PUNCTUATION,
     Chunk,
     chunk_texts,
     mean_pairwise_distance,

@@ -49,7 +49,7 @@ def style_shift(
     """
     if style is None:
         from auditor.text.style_language import ENGLISH_STYLE as style
-    from auditor.voice.style import feature_shift_rows, style_feature_names
+    from auditor.voice.features import feature_shift_rows, style_feature_names
 
     names = style_feature_names(style)
     k = len(names)
