@@ -37,9 +37,6 @@ PUNKT_MODELS = {
 }  # fmt: skip
 """The bundled Punkt sentence models of the ``punkt`` package, by ISO code."""
 
-ENGLISH_ONLY_MODELS = ("all-minilm", "all-mpnet", "all-distilroberta", "msmarco", "multi-qa-minilm", "multi-qa-mpnet")
-MULTILINGUAL_MARKERS = ("multilingual", "labse", "xlm", "bge-m3", "e5-m", "distiluse", "-m3", "paraphrase-multi")
-
 
 def check_code(language: str) -> None:
     """Refuse a language spaCy has no rules for (E090), naming the code given."""
@@ -247,28 +244,6 @@ def pos_model(language: str) -> tuple[str | None, str]:
     )
 
 
-def embedding_note(model: str, language: str) -> dict[str, Any]:
-    """Whether the embedding model reads ``language``: English-only, multilingual or unknown."""
-    from auditor.embed.model import DEFAULT_MODEL
-
-    lowered = model.lower()
-    if model == DEFAULT_MODEL or any(marker in lowered for marker in ENGLISH_ONLY_MODELS):
-        coverage = "english"
-    elif any(marker in lowered for marker in MULTILINGUAL_MARKERS):
-        coverage = "multilingual"
-    else:
-        coverage = "unknown"
-    note: dict[str, Any] = {"model": model, "languages": coverage, "warning": None}
-    if language != ENGLISH and coverage == "english":
-        note["warning"] = (
-            f"the embedding model {model} was trained on English only; its distances on '{language}' text are "
-            "unreliable: give a multilingual sentence-transformers folder with --embedding-model"
-        )
-    elif language != ENGLISH and coverage == "unknown":
-        note["warning"] = f"cannot tell whether the embedding model {model} reads '{language}'"
-    return note
-
-
 def describe(language: str, settings: Any) -> dict[str, dict[str, Any]]:
     """What each family of the run uses for ``language`` (metrics.json ``artifacts.language.families``)."""
     families = set(settings.families)
@@ -293,6 +268,10 @@ def describe(language: str, settings: Any) -> dict[str, dict[str, Any]]:
             "pos": reason if model else f"n/a: {reason}",
         }
     if "embedding" in families:
+        # The one import from text/ upward, inside describe() because embed.notes imports this module;
+        # it goes when describe() leaves text/ (issue 27).
+        from auditor.embed.notes import embedding_note
+
         out["embedding"] = embedding_note(settings.embedding_model, language)
     if "likelihood" in families:
         out["likelihood"] = {"tokenizer": tokenizer}

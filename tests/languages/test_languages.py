@@ -313,7 +313,7 @@ def test_every_family_says_what_it_uses() -> None:
 
 
 def test_the_embedding_warning_names_english_only_models() -> None:
-    from auditor.text.languages import embedding_note
+    from auditor.embed.notes import embedding_note
 
     assert embedding_note("all-MiniLM-L6-v2", "en")["warning"] is None
     assert "English only" in embedding_note("all-MiniLM-L6-v2", "de")["warning"]
