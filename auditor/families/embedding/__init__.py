@@ -12,7 +12,7 @@ from auditor.families.embedding.metrics import METRICS
 
 
 def _language(language: str, settings: Settings) -> LanguageUse:
-    from auditor.text.languages import embedding_note
+    from auditor.embed.notes import embedding_note
 
     note = embedding_note(settings.embedding_model, language)
     return LanguageUse(note, warning=note["warning"])

@@ -142,14 +142,16 @@ class _PairMeasure:
 
     def _style(self, texts: list[str]) -> np.ndarray:
         from auditor.text.languages import spaced_text
-        from auditor.voice.style import style_features, style_for
+        from auditor.text.style_language import style_for
+        from auditor.voice.style import style_features
 
         language = self.settings.language
         return style_features([spaced_text(t, language) for t in texts], style=style_for(language))[0]
 
     def _style_names(self) -> list[str]:
         """The columns of :meth:`_style` (the run's language decides which features exist)."""
-        from auditor.voice.style import style_feature_names, style_for
+        from auditor.text.style_language import style_for
+        from auditor.voice.features import style_feature_names
 
         return style_feature_names(style_for(self.settings.language))
 
@@ -261,7 +263,7 @@ def _feature_shift(values: dict[str, Any], resamples: list[np.ndarray]) -> list[
     """The style features the rewrites moved most: the mean per-pair difference (descendant minus
     original) in the originals' standard deviations, its 2.5-97.5% interval over the resamples of pairs,
     and the change of the raw mean over the originals' raw mean."""
-    from auditor.voice.style import feature_shift_rows
+    from auditor.voice.features import feature_shift_rows
 
     diff = values["descendant_style"] - values["original_style"]
     per_draw = np.array([diff[idx].mean(axis=0) for idx in resamples])

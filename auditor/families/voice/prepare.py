@@ -26,7 +26,7 @@ from auditor.families.voice.metrics import VoiceDraw
 from auditor.stats import make_rng
 
 if TYPE_CHECKING:
-    from auditor.voice.style import StyleLanguage
+    from auditor.text.style_language import StyleLanguage
 
 MIN_CHUNKS = 8
 STYLE_SHIFT_TOP = 10
@@ -48,8 +48,8 @@ def style_shift(
     ``style``: the language's style resources (default English).
     """
     if style is None:
-        from auditor.voice.style import ENGLISH_STYLE as style
-    from auditor.voice.style import feature_shift_rows, style_feature_names
+        from auditor.text.style_language import ENGLISH_STYLE as style
+    from auditor.voice.features import feature_shift_rows, style_feature_names
 
     names = style_feature_names(style)
     k = len(names)
@@ -74,13 +74,13 @@ def prepare(inputs: FamilyInput) -> Prepared:
     """Build style pools and document pools per generation, then R draws each and the null."""
     profiles, reference, settings, progress = inputs.profiles, inputs.reference, inputs.settings, inputs.progress
     from auditor.text.languages import pos_model, spaced_text
+    from auditor.text.style_language import style_for
     from auditor.voice.style import (
         chunk_texts,
         pos_tags,
         pos_trigram_features,
         standardize,
         style_features,
-        style_for,
     )
 
     language = settings.language
