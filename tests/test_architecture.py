@@ -116,7 +116,7 @@ def test_the_layers_catch_an_upward_import(tmp_path: Path) -> None:
 # A family added from outside the package reaches every output
 # ---------------------------------------------------------------------------------------------
 
-FAST = ["--families", "length", "--draws", "5", "--splits", "5", "--workers", "1", "-q"]
+SETTINGS = 'families = ["length"]\ndraws = 5\nsplits = 5\nworkers = 1\n'
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +140,11 @@ def test_a_registered_family_reaches_every_output(length_family, small_pair, tmp
     import json
 
     ref, gen = (str(p) for p in small_pair)
+    config = tmp_path / "auditor.toml"
+    config.write_text(SETTINGS, encoding="utf-8")
+    fast = ["--config", str(config), "-q"]
     out = tmp_path / "run"
-    ran = _invoke(["audit", f"ref={ref}", f"gen={gen}", "--out", str(out), *FAST])
+    ran = _invoke(["audit", f"ref={ref}", f"gen={gen}", "--out", str(out), *fast])
     assert ran.exit_code == 0, ran.output
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     [metric] = metrics["metrics"]
@@ -151,18 +154,18 @@ def test_a_registered_family_reaches_every_output(length_family, small_pair, tmp
     assert "length.mean_words" in (out / "summary.md").read_text(encoding="utf-8")
 
     policy = tmp_path / "policy.toml"
-    made = _invoke(["init-policy", ref, "--out", str(policy), *FAST])
+    made = _invoke(["init-policy", ref, "--out", str(policy), *fast])
     assert made.exit_code == 0, made.output
     assert '[check.rules."length.mean_words"]' in policy.read_text(encoding="utf-8")
-    checked = _invoke(["check", f"ref={ref}", f"gen={gen}", "--policy", str(policy), *FAST])
+    checked = _invoke(["check", f"ref={ref}", f"gen={gen}", "--policy", str(policy), *fast])
     assert checked.exit_code in (0, 1), checked.output
     assert "length.mean_words" in checked.output
 
     profile = tmp_path / "ref.auditor-profile"
-    built = _invoke(["profile", f"ref={ref}", "--out", str(profile), *FAST])
+    built = _invoke(["profile", f"ref={ref}", "--out", str(profile), *fast])
     assert built.exit_code == 0, built.output
     again = tmp_path / "again"
-    reused = _invoke(["audit", f"gen={gen}", "--reference-profile", str(profile), "--out", str(again), *FAST])
+    reused = _invoke(["audit", f"gen={gen}", "--reference-profile", str(profile), "--out", str(again), *fast])
     assert reused.exit_code == 0, reused.output
     second = json.loads((again / "metrics.json").read_text(encoding="utf-8"))
     assert second["metrics"][0]["values"] == metric["values"]  # the profile stands in for the raw reference

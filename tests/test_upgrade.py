@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from auditor.families import FAMILIES
+from auditor.families.register_shift import register_sentences
 from auditor.report.html import format_html
 from auditor.report.markdown import format_markdown
 from auditor.report.reading import aspect_sentence
-from auditor.report.register import register_sentences
 from auditor.result import AuditResult, FamilyInfo, read_result, validate
 from auditor.upgrade import load_result, upgrade
 

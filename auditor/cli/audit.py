@@ -55,7 +55,7 @@ def _verdict_table(result) -> str:
             + "".join(cells[f, g].ljust(widths[f]) for f in families)
             + (reading.text if reading is not None else "-")
         )
-    from auditor.report.register import register_sentences
+    from auditor.families.register_shift import register_sentences
 
     lines += [terminal_safe(sentence) for sentence in register_sentences(result).values()]
     return "\n".join(lines)

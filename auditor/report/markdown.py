@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 import re
 
+from auditor.families.register_shift import register_sentences
 from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
-from auditor.report.register import register_sentences
 from auditor.report.series import series_verdicts
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls

@@ -222,21 +222,21 @@ def style_features(texts: Sequence[str], *, style: StyleLanguage = ENGLISH_STYLE
 
 
 def pos_trigram_features(
-    tag_sequences: Sequence[Sequence[str]], vocabulary: Sequence[str] | None = None, top: int = 100
+    tag_sequences: Sequence[Sequence[str]], trigrams: Sequence[str] | None = None, top: int = 100
 ) -> tuple[np.ndarray, list[str]]:
-    """Share of each vocabulary POS trigram among a sequence's trigrams (n_sequences x len(vocabulary)).
+    """Share of each listed POS trigram among a sequence's trigrams (n_sequences x len(trigrams)).
 
     A trigram is three consecutive tags of one sequence, named by the tags joined with single spaces
     ("DET ADJ NOUN"). The share divides by all the sequence's trigrams (``len - 2``), so rows sum to
-    at most 1; sequences with fewer than 3 tags are rows of zeros. With ``vocabulary=None`` the
-    vocabulary is the ``top`` most frequent trigrams over ``tag_sequences`` (ties broken by name),
+    at most 1; sequences with fewer than 3 tags are rows of zeros. With ``trigrams=None`` the list
+    is the ``top`` most frequent trigrams over ``tag_sequences`` (ties broken by name),
     so a caller fits it on the reference and passes it to the other generations.
     """
     grams_per_seq: list[list[str]] = []
     for tags in tag_sequences:
         t = list(tags)
         grams_per_seq.append([f"{a} {b} {c}" for a, b, c in zip(t, t[1:], t[2:], strict=False)])
-    if vocabulary is None:
+    if trigrams is None:
         if top < 0:
             raise ValueError(f"`top` must be >= 0. Got {top} instead.")
         totals: Counter[str] = Counter()
@@ -244,7 +244,7 @@ def pos_trigram_features(
             totals.update(grams)
         vocab = [g for g, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
     else:
-        vocab = list(vocabulary)
+        vocab = list(trigrams)
     index = {g: i for i, g in enumerate(vocab)}
     out = np.zeros((len(grams_per_seq), len(vocab)), dtype=np.float64)
     for row, grams in enumerate(grams_per_seq):

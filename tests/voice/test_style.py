@@ -267,7 +267,7 @@ def test_trigram_vocabulary_top_and_ties() -> None:
 
 def test_trigram_vocabulary_is_reused() -> None:
     vocab = ["DET NOUN VERB", "PRON VERB ADV"]
-    x, names = pos_trigram_features([["DET", "NOUN", "VERB", "ADP"], ["PRON", "VERB", "ADV"]], vocabulary=vocab)
+    x, names = pos_trigram_features([["DET", "NOUN", "VERB", "ADP"], ["PRON", "VERB", "ADV"]], trigrams=vocab)
     assert names == vocab
     np.testing.assert_allclose(x, [[0.5, 0.0], [0.0, 1.0]])  # "NOUN VERB ADP" is counted in the total only
 

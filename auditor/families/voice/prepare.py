@@ -126,7 +126,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
     raw = {}
     for name, pool in pools.items():
         features, _ = style_features([c.text for c in pool["chunks"]], style=style)
-        pos, _ = pos_trigram_features(pool["tags"], vocabulary=trigram_vocab)
+        pos, _ = pos_trigram_features(pool["tags"], trigrams=trigram_vocab)
         raw[name] = np.hstack([features, pos])
     order = [reference] + [n for n in pools if n != reference]
     scaled = dict(zip(order, standardize(*(raw[n] for n in order)), strict=True))

@@ -15,7 +15,7 @@ CHANCE = "voice.author_separability_chance"
 def views(result: AuditResult) -> FamilyView:
     """Separability with its chance line, when the run had a label field (both are drawn there), the
     register sentences, and the table of style features that moved most per generation."""
-    from auditor.report.register import register_sentences
+    from auditor.families.register_shift import register_sentences
 
     shift = {g: rows for g, rows in (result.artifacts.get("style_shift") or {}).items() if rows}
     register = register_sentences(result)

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 
 from auditor import audit
+from auditor.families.register_shift import register_sentences
 from auditor.families.vocabulary.wordshift import SIGNIFICANT_Z, log_odds_z, overused_share, word_shift
 from auditor.report.markdown import escape_cell, format_markdown
-from auditor.report.register import register_sentences
 from tests.conftest import write_jsonl
 
 FAMILIES = ("voice", "vocabulary")
