@@ -22,6 +22,7 @@ from auditor import audit
 from auditor.cli import app
 from auditor.config import Settings, settings_from_mapping
 from auditor.errors import UsageError
+from auditor.families import resolve_settings
 from auditor.families.likelihood import neural
 from auditor.report.html import format_html
 from auditor.result import AuditResult
@@ -229,11 +230,12 @@ def not_a_model(folder: Path, kind: str) -> Path:
 )
 def test_a_folder_that_is_not_a_causal_lm_is_refused(tmp_path: Path, kind: str, reason: str) -> None:
     folder = not_a_model(tmp_path / kind, kind)
+    # the likelihood family's early check runs when the registry resolves the settings
     with pytest.raises(UsageError, match=re.escape(f"{folder}: --likelihood-model is not a causal language model")):
-        Settings(likelihood_model=str(folder))
+        resolve_settings(Settings(likelihood_model=str(folder)))
     with pytest.raises(UsageError, match=re.escape(reason)):
-        Settings(likelihood_model=str(folder))
-    assert Settings(likelihood_model=str(folder), families=("vocabulary",))  # unused: not checked
+        resolve_settings(Settings(likelihood_model=str(folder)))
+    assert resolve_settings(Settings(likelihood_model=str(folder), families=("vocabulary",)))  # unused: not checked
 
 
 def test_a_non_model_folder_is_exit_2_naming_it(corpora: tuple[Path, Path], tmp_path: Path) -> None:
