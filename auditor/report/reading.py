@@ -4,8 +4,8 @@ The summary, the CLI's verdict table and the HTML report share these phrases. Ev
 reads the AuditResult only (a file older than schema 1.2 has no aspects: every function then
 returns the plain status or an empty string). What a family measures ("in meaning") is its
 ``subject`` in the result's families (schema 1.3; :func:`auditor.upgrade.upgrade` fills it in for an
-older file). Strings from the corpus (generation names) are
-returned raw; each output escapes them as it does every other corpus string.
+older file). Strings from the corpus (generation names) are returned raw; each output escapes them
+as it does every other corpus string.
 """
 
 from __future__ import annotations
