@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor._version import __version__
-from auditor.config import Settings, settings_from_mapping
+from auditor.config import AUTO, Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.draws import DrawSet
 from auditor.errors import Errors, UsageError
@@ -156,11 +156,12 @@ def _run(
         raise UsageError(Errors.E009.format(name=reference, names=", ".join(names)))
 
     requested = settings.language
+    detected = None
     if loaded is not None:  # the profile's reference: its recorded language (checked against the run's)
         recorded = loaded.manifest["settings"].get("language", "en")
-        language = recorded if settings.language == "auto" else settings.language
+        language = recorded if settings.language == AUTO else settings.language
     else:
-        language = resolve_language(specs, names.index(reference), settings)
+        language, detected = resolve_language(specs, names.index(reference), settings)
     settings = settings.replace(language=language)
     vocab = Vocabulary()
     if loaded is not None:
@@ -184,7 +185,7 @@ def _run(
             profile.renumber(new_id)
 
         uses = language_use(families, settings)
-        language_artifact = language_checks(profiles, reference, settings, requested, uses)
+        language_artifact = language_checks(profiles, reference, settings, requested, uses, detected)
         data = metric_data(vocab.words, settings, uses)
         config = settings.to_dict()
         config.update(reference=reference, budget=None, budget_source="none")

@@ -9,8 +9,9 @@ particular family comes from its :class:`~auditor.families.base.Family` record.
 
 from __future__ import annotations
 
+import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from typing import Any
 
@@ -21,6 +22,7 @@ from auditor.errors import Errors, InputError, UsageError
 from auditor.families import chosen
 from auditor.families.base import Family, FamilyInput, LanguageUse, MetricData
 from auditor.result import GenerationInfo
+from auditor.stats import make_rng
 from auditor.text import langid
 from auditor.text.languages import check_code
 from auditor.text.parallel import profile_parallel
@@ -84,9 +86,16 @@ def profile_corpus(
     return profile
 
 
-def resolve_language(specs: list[CorpusSpec], reference: int, settings: Settings) -> str:
-    """The run's language: the setting, or with ``auto`` the main language of the reference's first
-    documents (read once more, so standard input cannot be the reference: E092)."""
+def resolve_language(
+    specs: list[CorpusSpec], reference: int, settings: Settings
+) -> tuple[str, langid.LanguageShares | None]:
+    """The run's language and, with ``auto``, the reference's detected shares it was chosen from.
+
+    ``auto`` reads the reference once more (so standard input cannot be the reference: E092) and
+    detects the language of a uniform random sample of its documents (:func:`reference_sample`), not
+    of its first ones: a reference whose files come one language after another must not read as the
+    language it starts with. The same shares are what metrics.json reports for the reference.
+    """
     language = settings.language
     if language == AUTO:
         spec = specs[reference]
@@ -94,15 +103,32 @@ def resolve_language(specs: list[CorpusSpec], reference: int, settings: Settings
             raise UsageError(Errors.E092.format(name=spec.name))
         options = ReadOptions(settings.text_field, settings.txt_mode, ())
         documents = read_documents(spec.path, options, ReadLog())
-        texts = [d.text for d, _ in zip(documents, range(langid.LANGID_DOCS), strict=False)]
-        language = langid.language_shares(texts).main or "en"
+        shares = langid.language_shares(reference_sample((d.text for d in documents), settings.seed))
+        language = shares.main or "en"
         try:
             check_code(language)
         except UsageError:
             raise UsageError(Errors.E094.format(name=spec.name, language=language)) from None
-    elif language != "en":
+        return language, shares
+    if language != "en":
         check_code(language)
-    return language
+    return language, None
+
+
+def reference_sample(texts: Iterable[str], seed: int, size: int = langid.LANGID_DOCS) -> list[str]:
+    """A uniform random sample of ``size`` non-blank texts (each cut to what the detector reads),
+    in one pass with bounded memory: the texts with the ``size`` smallest seeded random keys."""
+    rng = make_rng(seed, "language", "reference")
+    kept: list[tuple[float, int, str]] = []
+    for position, text in enumerate(texts):
+        if not text.strip():
+            continue
+        item = (-float(rng.random()), position, text[: langid.LANGID_CHARS])
+        if len(kept) < size:
+            heapq.heappush(kept, item)
+        elif item > kept[0]:
+            heapq.heapreplace(kept, item)
+    return [text for _, _, text in sorted(kept, key=lambda k: k[1])]
 
 
 def language_use(families: list[Family], settings: Settings) -> dict[str, LanguageUse]:
@@ -124,11 +150,15 @@ def language_checks(
     settings: Settings,
     requested: str,
     uses: dict[str, LanguageUse],
+    detected: langid.LanguageShares | None = None,
 ) -> dict[str, Any]:
     """Detect each generation's languages on its text sample, warn on mismatches and on what a family
     cannot do in the language (on the reference), and describe what every family uses
-    (metrics.json ``artifacts.language``)."""
+    (metrics.json ``artifacts.language``). ``detected``: the reference's shares ``auto`` chose the
+    language from, reported as they are so the report and the choice agree."""
     shares = {p.name: langid.language_shares(p.texts.texts) for p in profiles}
+    if detected is not None:
+        shares[reference] = detected
     warnings = langid.language_warnings(shares, reference, settings.language, requested)
     for p in profiles:
         p.log.warnings.extend(warnings[p.name])

@@ -368,3 +368,45 @@ def test_renaming_generations_changes_no_number(tmp_path: Path) -> None:
         assert list(a["values"].values()) == list(b["values"].values()), a["id"]
         assert a["null"] == b["null"], a["id"]
         assert list(a["status"].values()) == list(b["status"].values()), a["id"]
+
+
+# Issue 28, round 2: the language auto picks, and library noise on the terminal
+
+
+def test_auto_picks_the_main_language_of_the_whole_reference_and_reports_the_same(tmp_path: Path) -> None:
+    """A reference whose files come one language after another (French first, Chinese the largest
+    share) reads as Chinese, and metrics.json reports the shares the choice was made from."""
+    from auditor import audit
+
+    def rows(language: str, start: int, stop: int) -> list[dict]:
+        lines = (ROOT / "corpora" / language / "ud_gsd.jsonl").read_text(encoding="utf-8").splitlines()
+        return [{"text": json.loads(line)["text"]} for line in lines[start:stop]]
+
+    pytest.importorskip("jieba")
+    mixed = rows("fr", 0, 60) + rows("de", 0, 40) + rows("es", 0, 40) + rows("zh", 0, 120)  # zh 46%
+    ref = write_jsonl(tmp_path / "ref.jsonl", mixed)
+    gen = write_jsonl(tmp_path / "gen.jsonl", rows("zh", 120, 200))
+    result = audit([f"ref={ref}", f"gen={gen}"], families="vocabulary", language="auto", draws=3, splits=3)
+    language = result.artifacts["language"]
+    assert result.config["language"] == language["used"] == "zh"
+    assert language["generations"]["ref"]["main"] == "zh"
+    assert not any("differs from --language auto" in w for w in result.generations[0].warnings)
+
+
+def test_library_noise_stays_off_the_terminal(tmp_path: Path) -> None:
+    """jieba's dictionary log lines and matplotlib's "Tight layout not applied" (long generation
+    names) never reach standard error, with or without -q."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("jieba")
+    lines = (ROOT / "corpora" / "zh" / "ud_gsd.jsonl").read_text(encoding="utf-8").splitlines()
+    ref = write_jsonl(tmp_path / "ref.jsonl", [{"text": json.loads(x)["text"]} for x in lines[:100]])
+    gen = write_jsonl(tmp_path / "gen.jsonl", [{"text": json.loads(x)["text"]} for x in lines[100:200]])
+    argv = [f"{'a' * 95}={ref}", f"{'b' * 95}={gen}", "--language", "zh", "--families", "vocabulary,tail"]
+    argv += ["--draws", "3", "--splits", "3", "-q", "--out", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "auditor.cli", "audit", *argv]
+    ran = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert ran.returncode == 0, ran.stderr
+    assert "prefix dict" not in ran.stderr and "Tight layout" not in ran.stderr
+    assert ran.stderr == ""

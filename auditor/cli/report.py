@@ -17,9 +17,9 @@ def report_cli(
 ) -> None:
     """Re-render the HTML report of a past run from its metrics.json."""
     from auditor.outputs import OutputFormat, atomic_write, check_output_target
-    from auditor.result import read_result
+    from auditor.upgrade import load_result
 
     check_output_target(out, [metrics_json], directory=False)
-    result = read_result(metrics_json)
+    result = load_result(metrics_json)
     atomic_write(out, OutputFormat.HTML.format(result))
     typer.echo(f"Report: {terminal_safe(out)}")

@@ -149,7 +149,7 @@ def build_profile(
     spec = parse_corpus_args([corpus])[0]
     seconds: dict[str, float] = {}
     started = time.perf_counter()
-    settings = settings.replace(language=resolve_language([spec], 0, settings))  # "auto": recorded as detected
+    settings = settings.replace(language=resolve_language([spec], 0, settings)[0])  # "auto": recorded as detected
     vocab = Vocabulary()
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics, language=settings.language)
     families_run = chosen(settings)

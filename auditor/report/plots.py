@@ -332,10 +332,16 @@ def _figure(width: float, height: float) -> Iterator[Figure]:
 
 
 def _tight(fig: Figure, pad: float = 0.4, **kwargs: float) -> None:
-    """Tight margins, applied once: ``fig.tight_layout`` would leave a layout engine that makes savefig draw twice."""
+    """Tight margins, applied once: ``fig.tight_layout`` would leave a layout engine that makes savefig draw twice.
+
+    Labels too long to fit (a generation named with 95 characters) leave the default margins, and
+    matplotlib warns that it could not tighten them: the chart is drawn all the same, so the warning
+    says nothing a user can act on and is not shown.
+    """
     from matplotlib.layout_engine import TightLayoutEngine
 
-    with _no_glyph_warnings():
+    with _no_glyph_warnings(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tight layout not applied")
         TightLayoutEngine(pad=pad, **kwargs).execute(fig)
 
 

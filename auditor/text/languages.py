@@ -67,10 +67,22 @@ def blank_pipeline(language: str) -> Any:
         raise UsageError(Errors.E091.format(language=language, module=missing, hint=CJK_EXTRA))
     try:
         if language == "zh":
+            _quiet_jieba()
             return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         return spacy.blank(language)
     except ImportError as exc:  # e.g. Korean's MeCab, Thai's pythainlp
         raise UsageError(Errors.E093.format(language=language, detail=str(exc).strip().splitlines()[0])) from None
+
+
+def _quiet_jieba() -> None:
+    """jieba logs four lines to standard error when it loads its dictionary ("Building prefix
+    dict ...", "Loading model cost 1.2 seconds"): internal progress, even under ``--quiet``. Only its
+    warnings and errors are kept."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 class ChineseSegmenter:
@@ -85,11 +97,9 @@ class ChineseSegmenter:
     """
 
     def __init__(self) -> None:
-        import logging
-
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
+        _quiet_jieba()
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         self._parts: dict[str, list[str]] = {}
