@@ -3,7 +3,8 @@
 Why this format: a profile travels between machines (a CI cache, a colleague's laptop), so reading
 one must never run code. Members are plain JSON or ``.npy`` arrays read with
 ``allow_pickle=False`` (an object array is refused, never unpickled), and ``manifest.json`` lists
-every member's SHA-256, so a truncated or edited file is refused before anything is used.
+every member's SHA-256 and its own (over the rest of the manifest: the settings, the reference, the
+derived list, the versions), so a truncated or edited file is refused before anything is used.
 
 Reading never holds more than a profile can be: the zip's declared sizes are checked against
 :data:`MAX_MEMBER_BYTES` and :data:`MAX_TOTAL_BYTES` before anything is inflated, and each member
@@ -32,9 +33,12 @@ import numpy as np
 from auditor.errors import Errors, InputError, UsageError
 
 FORMAT = "auditor-reference-profile"
-FORMAT_VERSION = 1
-"""Bumped when a reader of this version could not read the file correctly."""
+FORMAT_VERSION = 2
+"""Bumped when a reader of this version could not read the file correctly. 2: the manifest holds its
+own digest (:data:`MANIFEST_DIGEST`); a version 1 file, whose settings no digest covers, is refused."""
 MANIFEST = "manifest.json"
+MANIFEST_DIGEST = "manifest_sha256"
+"""The manifest's key holding the SHA-256 of the rest of the manifest (:func:`manifest_digest`)."""
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 MAX_MEMBER_BYTES = 256 << 20
 """A member declaring more than this (256 MiB) expanded is refused before it is inflated. A real
@@ -79,6 +83,11 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def manifest_digest(manifest: dict[str, Any]) -> str:
+    """The SHA-256 of a manifest's stable JSON without its own digest: it covers every other key."""
+    return hashlib.sha256(json_bytes({k: v for k, v in manifest.items() if k != MANIFEST_DIGEST})).hexdigest()
+
+
 def size_problem(sizes: Iterable[tuple[str, int]], max_member: int, max_total: int) -> str | None:
     """Why members of these (name, expanded size) pairs are more than a profile may hold, or None."""
     total = 0
@@ -105,7 +114,7 @@ def write_archive(
     max_member: int = MAX_MEMBER_BYTES,
     max_total: int = MAX_TOTAL_BYTES,
 ) -> bytes:
-    """The profile file's bytes: ``members`` plus a manifest (``header`` and each member's SHA-256).
+    """The profile file's bytes: ``members`` plus a manifest (``header``, each member's SHA-256 and its own).
 
     Raises :class:`~auditor.errors.UsageError` (E076) for members :func:`read_archive` would refuse
     as too large, so no profile is written that cannot be read.
@@ -118,6 +127,7 @@ def write_archive(
         "format_version": FORMAT_VERSION,
         "members": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(members.items())},
     }
+    manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     entries = [(MANIFEST, json_bytes(manifest)), *sorted(members.items())]
     problem = size_problem(((name, len(data)) for name, data in entries), max_member, max_total)
     if problem:
@@ -205,7 +215,7 @@ def read_archive(path: Path | str, *, max_member: int = MAX_MEMBER_BYTES, max_to
 def _verified(
     path: Path, archive: zipfile.ZipFile, max_member: int, max_total: int
 ) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The manifest and every member's bytes, each size and digest checked."""
+    """The manifest and every member's bytes, each size, digest and the manifest's own checked."""
     infos = archive.infolist()
     names = [i.filename for i in infos]
     if MANIFEST not in names:
@@ -253,7 +263,7 @@ def _inflate(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tup
 
 
 def _manifest(path: Path, data: bytes) -> dict[str, Any]:
-    """The manifest: a known format, a version this auditor reads, its member list."""
+    """The manifest: a known format, a version this auditor reads, its own digest right, its member list."""
     try:
         manifest = json.loads(data)
     except ValueError:
@@ -269,6 +279,18 @@ def _manifest(path: Path, data: bytes) -> dict[str, Any]:
             f"format version {version} is newer than this auditor reads ({FORMAT_VERSION}); "
             "upgrade corpus-auditor or rebuild the profile with `auditor profile`",
         )
+    if version < FORMAT_VERSION:
+        raise ProfileError(
+            path,
+            f"format version {version} is older than this auditor reads ({FORMAT_VERSION}: a manifest covered "
+            "by its own digest); rebuild the profile with `auditor profile`",
+        )
+    try:
+        sealed = manifest.get(MANIFEST_DIGEST) == manifest_digest(manifest)
+    except ValueError:  # NaN or infinity: never written by write_archive
+        sealed = False
+    if not sealed:
+        raise ProfileError(path, f"{MANIFEST} does not match its SHA-256 digest (the file was tampered with)")
     listed = manifest.get("members")
     if not isinstance(listed, dict) or not all(isinstance(d, str) for d in listed.values()):
         raise ProfileError(path, f"{MANIFEST} lists no members")

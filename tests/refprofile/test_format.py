@@ -24,7 +24,9 @@ from auditor.refprofile import ProfileError, build_profile, load_reference
 from auditor.refprofile.archive import (
     FORMAT_VERSION,
     MANIFEST,
+    MANIFEST_DIGEST,
     json_bytes,
+    manifest_digest,
     npy_bytes,
     read_archive,
     write_archive,
@@ -63,9 +65,12 @@ def rezip(path: Path, contents: dict[str, bytes], compression: int = zipfile.ZIP
     return path
 
 
-def with_manifest(contents: dict[str, bytes], **changes) -> dict[str, bytes]:
+def with_manifest(contents: dict[str, bytes], *, seal: bool = True, **changes) -> dict[str, bytes]:
+    """The manifest changed; ``seal``: its own digest recomputed (a crafted file), else left as it was."""
     manifest = json.loads(contents[MANIFEST])
     manifest.update(changes)
+    if seal:
+        manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     return {**contents, MANIFEST: json_bytes(manifest)}
 
 
@@ -193,7 +198,25 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     np.save(obj, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
     tampered = dict(contents)
     tampered["words.json"] = contents["words.json"].replace(b'"the"', b'"thy"')
+    header = json.loads(contents[MANIFEST])
+    seed_1 = {**header["settings"], "seed": 1}
     out = {
+        "edited manifest": (
+            rezip(folder / "edited", with_manifest(contents, seal=False, settings=seed_1)),
+            f"{MANIFEST} does not match its SHA-256 digest",
+        ),
+        "manifest and nulls disagree": (
+            rezip(folder / "disagree", with_manifest(contents, settings=seed_1)),
+            f"{MANIFEST} and derived/nulls.json record different settings (seed 1 and 0",
+        ),
+        "another reference": (
+            rezip(folder / "reference", with_manifest(contents, reference={**header["reference"], "name": "x"})),
+            "name different references",
+        ),
+        "older": (
+            rezip(folder / "older", with_manifest(contents, format_version=1)),
+            f"format version 1 is older than this auditor reads ({FORMAT_VERSION}",
+        ),
         "bzip2": (rezip(folder / "bzip2", contents, zipfile.ZIP_BZIP2), "compressed otherwise than a profile"),
         "truncated": (folder / "truncated", "truncated"),
         "tampered": (rezip(folder / "tampered", tampered), "does not match its SHA-256 digest"),
@@ -244,6 +267,10 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     [
         "truncated",
         "tampered",
+        "edited manifest",
+        "manifest and nulls disagree",
+        "another reference",
+        "older",
         "bzip2",
         "newer",
         "random",
