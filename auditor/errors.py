@@ -167,6 +167,10 @@ class Errors:
     )
     E074 = "init-policy calibrates one reference: give a REFERENCE corpus or --reference-profile FILE, not {given}."
     E075 = "{command} needs at least one corpus to audit against the reference profile {path}."
+    E076 = (
+        "The reference profile would be more than a profile may hold, and refused when read: {reason}. "
+        "Lower --sample-docs (texts kept) or --reservoir-tokens (word ids kept), or profile a smaller reference."
+    )
     E060 = (
         "`likelihood_order` must be an int from 1 to {maximum} (the n of the reference's n-gram model; "
         "3 = trigrams). Got {value!r} instead."

@@ -410,3 +410,129 @@ def test_library_noise_stays_off_the_terminal(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "prefix dict" not in ran.stderr and "Tight layout" not in ran.stderr
     assert ran.stderr == ""
+
+
+# Issue 28, round 2: reference profiles (zip bomb, edited manifest)
+
+PROFILE_RUN = ["--families", "vocabulary", "--workers", "1", "-q"]
+BOMB_BYTES = 257 << 20
+"""Spaces replacing a profile member: just past the 256 MiB a member may expand to (deflated: ~1 MB)."""
+
+
+@pytest.fixture(scope="module")
+def small_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A vocabulary-only profile of the demo's first 300 reference paragraphs (a few seconds)."""
+    from auditor.config import Settings
+    from auditor.refprofile import build_profile
+
+    folder = tmp_path_factory.mktemp("profile28")
+    corpus = write_jsonl(folder / "human.jsonl", _demo_rows(300))
+    path = folder / "human.auditor-profile"
+    path.write_bytes(build_profile(str(corpus), settings=Settings(families=("vocabulary",), workers=1)).data)
+    return path
+
+
+def _profile_members(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _sealed(manifest: dict) -> bytes:
+    """A manifest with its own digest recomputed (as a forger would): SHA-256 of the rest, stable JSON."""
+    import hashlib
+
+    from auditor.refprofile.archive import json_bytes
+
+    rest = {k: v for k, v in manifest.items() if k != "manifest_sha256"}
+    return json_bytes({**rest, "manifest_sha256": hashlib.sha256(json_bytes(rest)).hexdigest()})
+
+
+def _write_profile(path: Path, contents: dict[str, bytes], bomb: str | None = None) -> Path:
+    """A profile file of ``contents``; ``bomb``: that member replaced by BOMB_BYTES spaces, streamed."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, data in contents.items():
+            if name != bomb:
+                archive.writestr(name, data)
+                continue
+            with archive.open(name, "w") as member:
+                for _ in range(BOMB_BYTES >> 20):
+                    member.write(b" " * (1 << 20))
+    return path
+
+
+MEASURED = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)"
+)
+"""Runs its arguments as a child and prints the child's peak memory and exit code. A fresh small process
+measures: a child started from a test worker would count the worker's own memory (the high-water mark
+survives exec), and RUSAGE_CHILDREN of the worker would also hold every child an earlier test started."""
+
+
+def _measured(argv: list[str]):
+    """`auditor ARGV` in a child process: its exit code, its stderr and its peak memory in MB."""
+    import subprocess
+    import sys
+    from types import SimpleNamespace
+
+    command = [sys.executable, "-c", MEASURED, sys.executable, "-m", "auditor.cli", *argv]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    maxrss, code = done.stdout.split()[-2:]
+    peak_mb = int(maxrss) / (1 << 20 if sys.platform == "darwin" else 1 << 10)  # bytes on macOS, KiB elsewhere
+    return SimpleNamespace(exit_code=int(code), stderr=done.stderr, output=done.stderr), peak_mb
+
+
+@pytest.mark.parametrize("digests", ["left", "recomputed"])
+def test_a_zip_bomb_profile_is_refused_before_it_is_inflated(digests: str, small_profile: Path, tmp_path: Path) -> None:
+    """words.json replaced by 257 MiB of spaces (about 1 MB in the file). With the digests left, the
+    digest refused it, but only after inflating it whole (1.5 GiB peaked at 3.2 GB); with every digest
+    recomputed only the size limit can stop it. Either way: refused from the zip's declared size."""
+    import hashlib
+
+    from tests.helpers import assert_one_line_error
+
+    contents = _profile_members(small_profile)
+    if digests == "recomputed":
+        spaces = hashlib.sha256()
+        for _ in range(BOMB_BYTES >> 20):
+            spaces.update(b" " * (1 << 20))
+        manifest = json.loads(contents["manifest.json"])
+        manifest["members"]["words.json"] = spaces.hexdigest()
+        contents["manifest.json"] = _sealed(manifest)
+    path = _write_profile(tmp_path / "bomb.auditor-profile", contents, bomb="words.json")
+    out = tmp_path / "out"
+    argv = ["audit", GEN1, "--reference-profile", str(path), "--out", str(out), *PROFILE_RUN]
+    result, peak_mb = _measured(argv)
+    assert peak_mb < 300, f"peak {peak_mb:.0f} MB: the bomb was inflated ({result.stderr})"
+    assert_one_line_error(result, str(path), "member words.json expands to 269,484,032 bytes", "a member may hold")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("seal", "fragment"),
+    [
+        (False, "manifest.json does not match its SHA-256 digest"),
+        (True, "manifest.json and derived/nulls.json record different settings (seed 1 and 0"),
+    ],
+    ids=["digest left", "digest recomputed"],
+)
+def test_an_edited_profile_manifest_is_refused(seal: bool, fragment: str, small_profile: Path, tmp_path: Path) -> None:
+    """settings.seed edited from 0 to 1 in the manifest, the members' digests untouched: a run with
+    --seed 1 only warned (its nulls "computed again") and went on with a reservoir drawn with seed 0."""
+    from auditor.refprofile.archive import json_bytes
+    from tests.helpers import assert_one_line_error
+
+    contents = _profile_members(small_profile)
+    manifest = json.loads(contents["manifest.json"])
+    manifest["settings"]["seed"] = 1
+    contents["manifest.json"] = _sealed(manifest) if seal else json_bytes(manifest)
+    path = _write_profile(tmp_path / "edited.auditor-profile", contents)
+    out = tmp_path / "out"
+    argv = ["audit", GEN1, "--reference-profile", str(path), "--seed", "1", "--out", str(out), *PROFILE_RUN]
+    result = runner.invoke(app, argv)
+    assert_one_line_error(result, str(path), fragment)
+    assert not out.exists()

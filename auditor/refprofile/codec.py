@@ -8,8 +8,11 @@ embeddings, its POS tags): the families find them there instead of computing the
 stored the same way whatever the family: its arrays as ``derived/<family>_<key>.npy``, the rest as
 ``derived/<family>.json``; the family's own ``check_stored`` validates it when read.
 
-Reading checks every array's kind and every length against the others, so a crafted file whose
-digests were recomputed still fails as one line (exit 2), never as a crash deep in a family.
+Reading checks every array's kind and every length against the others, and what the manifest
+records against the members (the reference's name, source and size; the settings the null values
+were drawn with), so a crafted file whose digests were recomputed still fails as one line (exit 2),
+never as a crash deep in a family, and never as a profile whose manifest says other settings than
+those its content was made with.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import numpy as np
 
 from auditor.corpus.readers import ReadLog
 from auditor.families import families
-from auditor.refprofile.archive import ALLOWED_DTYPES, Archive, ProfileError, json_bytes, npy_bytes
+from auditor.refprofile.archive import ALLOWED_DTYPES, MANIFEST, Archive, ProfileError, json_bytes, npy_bytes
+from auditor.refprofile.nulls import show_setting
 from auditor.text.profile import DocumentSample, GenerationProfile, PairingInfo, TextSample
 
 NULLS = "nulls"
@@ -126,6 +130,10 @@ def _profile(
     for bad, reason in problems:
         if bad:
             raise ProfileError(archive.path, reason)
+    if archive.manifest.get("reference") != {k: doc[k] for k in ("name", "source", "documents")}:
+        raise ProfileError(
+            archive.path, f"{MANIFEST} and profile.json name different references (the file was tampered with)"
+        )
     log = ReadLog(Counter({str(k): int(v) for k, v in doc["log"]["skipped"].items()}), list(doc["log"]["warnings"]))
     log.files = int(doc["log"]["files"])
     pairs = None
@@ -181,6 +189,15 @@ def _nulls(archive: Archive) -> dict[str, Any]:
     doc = archive.json(member)
     if not isinstance(doc, dict) or not all(isinstance(doc.get(k), dict) for k in ("settings", "families")):
         raise ProfileError(archive.path, f"{member} has the wrong shape")
+    recorded = archive.manifest.get("settings")
+    if isinstance(recorded, dict):  # the settings both record are the same (else: which made the content?)
+        for name in sorted(recorded.keys() & doc["settings"].keys()):
+            if recorded[name] != doc["settings"][name]:
+                values = f"{show_setting(recorded[name])} and {show_setting(doc['settings'][name])}"
+                raise ProfileError(
+                    archive.path,
+                    f"{MANIFEST} and {member} record different settings ({name} {values}; the file was tampered with)",
+                )
     splits = doc["settings"].get("splits")
     if not isinstance(splits, int) or splits < 1:
         raise ProfileError(archive.path, f"{member} records no number of splits")

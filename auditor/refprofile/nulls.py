@@ -53,7 +53,13 @@ def stored_nulls(sizes: dict[str, int], values: dict[str, np.ndarray]) -> dict[s
 def reusable(
     nulls: dict[str, Any] | None, family: str, sizes: dict[str, int], settings: Settings
 ) -> tuple[dict[str, np.ndarray] | None, str]:
-    """The family's stored null values if this run's null draws are the profile's, else None; and why."""
+    """The family's stored null values if this run's null draws are the profile's, else None; and why.
+
+    A setting that differs here is one the profile leaves free (``splits``, ``knn_k``...): those the
+    profile must share with the run were compared when it was loaded, and its null values were
+    recorded with the same ones (the manifest, sealed by its digest, and ``derived/nulls.json`` must
+    agree: :mod:`auditor.refprofile.codec`), so a profile made with another seed never gets here.
+    """
     if nulls is None:
         return None, "the profile holds no null values"
     entry = nulls["families"].get(family)

@@ -21,7 +21,16 @@ from auditor.cli import app
 from auditor.config import Settings
 from auditor.errors import UsageError
 from auditor.refprofile import ProfileError, build_profile, load_reference
-from auditor.refprofile.archive import FORMAT_VERSION, MANIFEST, json_bytes, npy_bytes, read_archive, write_archive
+from auditor.refprofile.archive import (
+    FORMAT_VERSION,
+    MANIFEST,
+    MANIFEST_DIGEST,
+    json_bytes,
+    manifest_digest,
+    npy_bytes,
+    read_archive,
+    write_archive,
+)
 from auditor.refprofile.codec import profile_from_archive
 from auditor.refprofile.nulls import RecomputedNullWarning
 from tests.conftest import write_jsonl
@@ -49,16 +58,19 @@ def members(path: Path) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def rezip(path: Path, contents: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(path, "w") as z:
+def rezip(path: Path, contents: dict[str, bytes], compression: int = zipfile.ZIP_STORED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=compression) as z:
         for name, data in contents.items():
             z.writestr(name, data)
     return path
 
 
-def with_manifest(contents: dict[str, bytes], **changes) -> dict[str, bytes]:
+def with_manifest(contents: dict[str, bytes], *, seal: bool = True, **changes) -> dict[str, bytes]:
+    """The manifest changed; ``seal``: its own digest recomputed (a crafted file), else left as it was."""
     manifest = json.loads(contents[MANIFEST])
     manifest.update(changes)
+    if seal:
+        manifest[MANIFEST_DIGEST] = manifest_digest(manifest)
     return {**contents, MANIFEST: json_bytes(manifest)}
 
 
@@ -186,7 +198,26 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     np.save(obj, np.array([{"x": 1}, None], dtype=object), allow_pickle=True)
     tampered = dict(contents)
     tampered["words.json"] = contents["words.json"].replace(b'"the"', b'"thy"')
+    header = json.loads(contents[MANIFEST])
+    seed_1 = {**header["settings"], "seed": 1}
     out = {
+        "edited manifest": (
+            rezip(folder / "edited", with_manifest(contents, seal=False, settings=seed_1)),
+            f"{MANIFEST} does not match its SHA-256 digest",
+        ),
+        "manifest and nulls disagree": (
+            rezip(folder / "disagree", with_manifest(contents, settings=seed_1)),
+            f"{MANIFEST} and derived/nulls.json record different settings (seed 1 and 0",
+        ),
+        "another reference": (
+            rezip(folder / "reference", with_manifest(contents, reference={**header["reference"], "name": "x"})),
+            "name different references",
+        ),
+        "older": (
+            rezip(folder / "older", with_manifest(contents, format_version=1)),
+            f"format version 1 is older than this auditor reads ({FORMAT_VERSION}",
+        ),
+        "bzip2": (rezip(folder / "bzip2", contents, zipfile.ZIP_BZIP2), "compressed otherwise than a profile"),
         "truncated": (folder / "truncated", "truncated"),
         "tampered": (rezip(folder / "tampered", tampered), "does not match its SHA-256 digest"),
         "newer": (
@@ -236,6 +267,11 @@ def bad_files(profile_file: Path, folder: Path) -> dict[str, tuple[Path, str]]:
     [
         "truncated",
         "tampered",
+        "edited manifest",
+        "manifest and nulls disagree",
+        "another reference",
+        "older",
+        "bzip2",
         "newer",
         "random",
         "plain zip",
@@ -277,6 +313,57 @@ def test_write_archive_refuses_object_arrays_and_its_own_manifest_name() -> None
         npy_bytes(np.array(["a"], dtype=object))
     with pytest.raises(ValueError, match="manifest"):
         write_archive({MANIFEST: b"{}"}, {})
+
+
+def test_sizes_over_the_limits_are_refused_before_anything_is_inflated(profile_file: Path, monkeypatch) -> None:
+    sizes = {i.filename: i.file_size for i in zipfile.ZipFile(profile_file).infolist()}
+    largest = max(sizes, key=sizes.get)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a member was inflated")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", refuse)
+    with pytest.raises(ProfileError, match=f"member {largest} expands to {sizes[largest]:,} bytes, more than"):
+        read_archive(profile_file, max_member=sizes[largest] - 1)
+    with pytest.raises(ProfileError, match=r"its members expand to more than the .* a profile may hold"):
+        read_archive(profile_file, max_total=sum(sizes.values()) - 1)
+    monkeypatch.undo()
+    assert read_archive(profile_file, max_member=sizes[largest], max_total=sum(sizes.values())).members
+
+
+def test_a_member_is_never_inflated_beyond_its_declared_size(profile_file: Path, monkeypatch) -> None:
+    """A zip can lie about its sizes: whatever the decompressor yields past the declared size is refused
+    (zipfile itself stops at the declared size and fails the CRC; this holds even if it did not)."""
+    declared = {i.filename: i.file_size for i in zipfile.ZipFile(profile_file).infolist()}
+
+    def endless(self, info, *args, **kwargs):
+        return io.BytesIO(b" " * (declared[info.filename] + 1))
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", endless)
+    with pytest.raises(ProfileError, match=f"member {MANIFEST} expands beyond the {declared[MANIFEST]:,} bytes"):
+        read_archive(profile_file)
+
+
+def test_a_zip_whose_declared_size_lies_is_refused(profile_file: Path, tmp_path: Path) -> None:
+    """The central directory and local header claim 1,000 bytes of a member that inflates to 8 MiB."""
+    path = rezip(tmp_path / "liar", {**members(profile_file), "words.json": b" " * (8 << 20)}, zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    name = b"words.json"
+    for signature, size_at, name_at in ((b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)):  # local, central
+        start = data.index(signature)
+        while data[start + name_at : start + name_at + len(name)] != name:
+            start = data.index(signature, start + 1)
+        data[start + size_at : start + size_at + 4] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(ProfileError, match=r"Bad CRC-32 for file 'words\.json'"):
+        read_archive(path)
+
+
+def test_write_archive_refuses_a_profile_the_reader_would_refuse() -> None:
+    with pytest.raises(UsageError, match=r"member big expands to 2,000 bytes.*Lower --sample-docs"):
+        write_archive({"big": b"x" * 2000}, {}, max_member=1000)
+    with pytest.raises(UsageError, match="its members expand to more than"):
+        write_archive({"a": b"x" * 600, "b": b"x" * 600}, {}, max_total=1000)
 
 
 def test_the_reference_corpus_beside_its_profile_is_a_usage_error(profile_file: Path, corpora, tmp_path) -> None:
