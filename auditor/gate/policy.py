@@ -4,7 +4,8 @@ A policy is data: per metric id, absolute ``min``/``max`` and ``max_relative_dro
 tolerated relative change in the metric's worse direction against the reference of the same run),
 plus ``no_degraded = [families]``, ``no_degraded_aspects = [aspects]`` (no family verdict may carry
 one of these degraded aspects: narrowing, drift, loss) and ``allow_na``. Every error names the file and the offending
-key, so a typo in a policy is a usage error, never a rule silently ignored. A policy with no rules
+key, so a typo in a policy is a usage error, never a rule silently ignored, and so is a rule no value
+can pass (``min`` above ``max``, a negative ``max_relative_drop``). A policy with no rules
 at all is refused: it would pass whatever was measured.
 """
 
@@ -183,5 +184,14 @@ def _parse_rule(metric_id: str, raw: Any, specs: dict[str, Any], source: str) ->
             )
         if raw["max_relative_drop"] < 0:
             raise UsageError(Errors.E021.format(path=source, key=f"{key}.max_relative_drop", detail="must be >= 0"))
+    if "min" in raw and "max" in raw and raw["min"] > raw["max"]:
+        raise UsageError(
+            Errors.E021.format(
+                path=source,
+                key=f"{key}.min",
+                detail=f"min = {raw['min']} is greater than max = {raw['max']} ({key}.max), so no value can pass "
+                "both; swap them or drop one",
+            )
+        )
     allow_na = _flag(raw, "allow_na", source, prefix=f"{key}.")
     return Rule(metric_id, raw.get("min"), raw.get("max"), raw.get("max_relative_drop"), allow_na)

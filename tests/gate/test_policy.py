@@ -29,6 +29,8 @@ from tests.gate.conftest import DEMO, runner
         ({"rules": {"tail.rare_survival_hapax": {"min": 0.1, "allow_na": "yes"}}}, "rules.tail.rare_survival_hapax"),
         ({"rules": {"tail.rare_survival_hapax": {"allow_na": True}}}, "rules.tail.rare_survival_hapax"),
         ({"rulez": {}}, "rulez"),
+        ({"rules": {"tail.rare_survival_hapax": {"min": 0.9, "max": 0.1}}}, "rules.tail.rare_survival_hapax.min"),
+        ({"rules": {"tail.tail_mass": {"max_relative_drop": -0.1}}}, "rules.tail.tail_mass.max_relative_drop"),
     ],
 )
 def test_malformed_policy_names_the_key(table: dict, key: str) -> None:
