@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from tests.conftest import ROOT, write_jsonl
+from tests.helpers import assert_one_line_error
 
 runner = CliRunner()
 DEMO = ROOT / "corpora" / "demo"
@@ -31,6 +32,15 @@ max_relative_drop = 0.1
 [check.rules."tail.rare_survival_hapax"]
 max_relative_drop = 0.1
 """
+
+ALLOWED_NA_POLICY = """[check]
+allow_na = true
+[check.rules."vocabulary.types_at_budget"]
+max_relative_drop = 0.9
+[check.rules."embedding.coverage"]
+min = 0.5
+"""
+"""A measured rule and one whose family is not run: allow_na lets the second be n/a."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +160,9 @@ CASES = [
         lambda t: [
             "check",
             GEN0,
-            _small(t),
+            GEN1,
             "--policy",
-            _file(t, "p.toml", LEXICAL_POLICY.replace("[check]\n", "[check]\nallow_na = true\n")),
+            _file(t, "p.toml", ALLOWED_NA_POLICY),
             *LEXICAL,
         ],
         0,
@@ -368,3 +378,54 @@ def test_renaming_generations_changes_no_number(tmp_path: Path) -> None:
         assert list(a["values"].values()) == list(b["values"].values()), a["id"]
         assert a["null"] == b["null"], a["id"]
         assert list(a["status"].values()) == list(b["status"].values()), a["id"]
+
+
+# Issue 28, round 2: gate policies and diff
+ONE_FAMILY = ["--families", "vocabulary", "--draws", "2", "--splits", "2", "-q"]
+
+
+def _one_doc_reference_check(tmp: Path, policy: str) -> list[str]:
+    """``check`` with a one-document reference (nothing can be measured) under ``policy``."""
+    return ["check", _small(tmp, 1), GEN1, "--policy", _file(tmp, "p.toml", policy), *ONE_FAMILY]
+
+
+ROUND_2 = [
+    Case(
+        "gate: allow_na = true with nothing measured (a one-document reference)",
+        lambda t: _one_doc_reference_check(
+            t, '[check]\nallow_na = true\n[check.rules."vocabulary.types_at_budget"]\nmax_relative_drop = 0.1\n'
+        ),
+        1,
+        "nothing was measured for gen1 by any check",
+    ),
+    Case(
+        "gate: no_degraded_aspects with allow_na = true and nothing measured",
+        lambda t: _one_doc_reference_check(t, '[check]\nallow_na = true\nno_degraded_aspects = ["narrowing"]\n'),
+        1,
+        "nothing was measured for gen1 by any check",
+    ),
+    Case(
+        "gate: min above max on one metric",
+        lambda t: [
+            "check",
+            GEN0,
+            GEN1,
+            "--policy",
+            _file(t, "p.toml", '[check.rules."vocabulary.types_at_budget"]\nmin = 0.9\nmax = 0.1\n'),
+            *ONE_FAMILY,
+        ],
+        2,
+        "'rules.vocabulary.types_at_budget.min': min = 0.9 is greater than max = 0.1",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ROUND_2, ids=[c.id for c in ROUND_2])
+def test_round_2_case(case: Case, tmp_path: Path) -> None:
+    result = runner.invoke(app, case.argv(tmp_path))
+    if case.exit_code == 2:
+        assert_one_line_error(result, case.fragment)
+        return
+    assert result.exit_code == case.exit_code, result.output
+    assert "Traceback" not in result.output
+    assert case.fragment in result.output
