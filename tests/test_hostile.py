@@ -382,6 +382,7 @@ def test_renaming_generations_changes_no_number(tmp_path: Path) -> None:
 
 # Issue 28, round 2: gate policies and diff
 ONE_FAMILY = ["--families", "vocabulary", "--draws", "2", "--splits", "2", "-q"]
+TYPES_RULE = '[check.rules."vocabulary.types_at_budget"]\nmax_relative_drop = 0.9\n'
 
 
 def _one_doc_reference_check(tmp: Path, policy: str) -> list[str]:
@@ -417,6 +418,25 @@ ROUND_2 = [
         2,
         "'rules.vocabulary.types_at_budget.min': min = 0.9 is greater than max = 0.1",
     ),
+    Case(
+        "--policy: an unknown setting beside [check]",
+        lambda t: [
+            "check",
+            GEN0,
+            GEN1,
+            "--policy",
+            _file(t, "p.toml", "bogus_setting = 1\n" + TYPES_RULE),
+            *ONE_FAMILY,
+        ],
+        2,
+        "p.toml: unknown setting 'bogus_setting'",
+    ),
+    Case(
+        "--policy: allow_na = true above [check]",
+        lambda t: ["check", GEN0, GEN1, "--policy", _file(t, "p.toml", "allow_na = true\n" + TYPES_RULE), *ONE_FAMILY],
+        2,
+        "policy key 'allow_na': outside [check], at the top level, where settings go: it belongs under [check]",
+    ),
 ]
 
 
@@ -429,3 +449,14 @@ def test_round_2_case(case: Case, tmp_path: Path) -> None:
     assert result.exit_code == case.exit_code, result.output
     assert "Traceback" not in result.output
     assert case.fragment in result.output
+
+
+def test_round_2_policy_settings_apply_over_the_config_file_and_under_the_flags(tmp_path: Path) -> None:
+    policy = _file(tmp_path, "p.toml", "seed = 5\ndraws = 3\n" + TYPES_RULE)
+    config = _file(tmp_path, "c.toml", "seed = 9\nsplits = 3\n")
+    out = tmp_path / "out"
+    argv = ["check", GEN0, GEN1, "--policy", policy, "--config", config, "--families", "vocabulary", "--draws", "2"]
+    result = runner.invoke(app, [*argv, "-q", "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    used = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["config"]
+    assert (used["seed"], used["draws"], used["splits"]) == (5, 2, 3)
