@@ -390,6 +390,18 @@ def _one_doc_reference_check(tmp: Path, policy: str) -> list[str]:
     return ["check", _small(tmp, 1), GEN1, "--policy", _file(tmp, "p.toml", policy), *ONE_FAMILY]
 
 
+def _runs_without(tmp: Path, family: str) -> list[str]:
+    """Run A (an audit of vocabulary and tail) and run B: A's metrics.json without ``family``."""
+    a = tmp / "a"
+    result = runner.invoke(app, ["audit", GEN0, GEN1, "--out", str(a), *LEXICAL[:2], *ONE_FAMILY[2:]])
+    assert result.exit_code == 0, result.output
+    data = json.loads((a / "metrics.json").read_text(encoding="utf-8"))
+    for key in ("metrics", "verdicts"):
+        data[key] = [item for item in data[key] if item["family"] != family]
+    data["families"] = [f for f in data["families"] if f["name"] != family]
+    return [str(a / "metrics.json"), _file(tmp, "b.json", json.dumps(data))]
+
+
 ROUND_2 = [
     Case(
         "gate: allow_na = true with nothing measured (a one-document reference)",
@@ -436,6 +448,12 @@ ROUND_2 = [
         lambda t: ["check", GEN0, GEN1, "--policy", _file(t, "p.toml", "allow_na = true\n" + TYPES_RULE), *ONE_FAMILY],
         2,
         "policy key 'allow_na': outside [check], at the top level, where settings go: it belongs under [check]",
+    ),
+    Case(
+        "diff --fail-on-worse: B lacks a family A measured",
+        lambda t: ["diff", *_runs_without(t, "tail"), "--fail-on-worse", "-q"],
+        1,
+        "FAILED: B lacks a family or headline metric that A measured",
     ),
 ]
 
