@@ -74,8 +74,8 @@ def check(
     Raises
     ------
     UsageError
-        A malformed or empty policy, a setting out of range, or a policy none of whose rules
-        applies to the families run.
+        A malformed, empty or contradictory policy, a setting out of range or unknown (the policy
+        file's own included), or a policy none of whose rules applies to the families run.
     InputError
         A corpus that cannot be read.
 
