@@ -345,15 +345,24 @@ def _kind(value: Any) -> str:
 def load_config_file(path: Path) -> dict[str, Any]:
     """Read settings from ``auditor.toml`` (top level) or ``pyproject.toml`` (``[tool.auditor]``).
 
-    Sub-tables (such as the ``[check]`` policy) are left out: they are not audit settings. A
-    table under a setting's own name (``cache_dir = {...}``) is kept, so that it is refused as
-    the wrong type instead of being ignored.
+    What :func:`settings_in` keeps of the file: every key but the ``[check]`` policy, so that
+    :func:`settings_from_mapping` refuses an unknown one (a stray table included).
     """
-    data = read_toml(Path(path))
-    if Path(path).name == "pyproject.toml":
+    return settings_in(read_toml(Path(path)), path, pyproject=Path(path).name == "pyproject.toml")
+
+
+def settings_in(data: dict[str, Any], path: str | os.PathLike[str], *, pyproject: bool) -> dict[str, Any]:
+    """The settings of a parsed settings or policy file, as written, for :func:`settings_from_mapping`.
+
+    The top level of an ``auditor.toml``, or ``[tool.auditor]`` of a ``pyproject.toml``
+    (``pyproject``). The ``[check]`` table (the policy) is left out: it is not a setting. Every
+    other key is kept, a table too, so that an unknown key or a table under a setting's name
+    (``cache_dir = {...}``) is refused instead of being ignored. The one reader of settings files:
+    ``--config``, ``./auditor.toml`` and the settings of a ``--policy`` file all go through it.
+    """
+    if pyproject:
         tool = data.get("tool", {})
         data = tool.get("auditor", {}) if isinstance(tool, dict) else {}
         if not isinstance(data, dict):
             raise UsageError(Errors.E052.format(source=f"{path} [tool.auditor]", kind=_kind(data)))
-    names = {n.replace("_", "-") for n in SETTING_NAMES} | set(SETTING_NAMES)
-    return {k: v for k, v in data.items() if not isinstance(v, dict) or k in names}
+    return {k: v for k, v in data.items() if not (k == "check" and isinstance(v, dict))}

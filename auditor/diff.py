@@ -13,7 +13,9 @@ matched, and metrics or families present in one file only, are listed, never an 
 
 A verdict is *worse* when its severity rose (``ok`` < ``watch`` < ``degraded``, the ordering of
 :class:`~auditor.stats.Status`), or when a measured verdict became ``n/a``: like the gate, a diff
-fails closed, since a family that stopped measuring is no evidence that it is fine. A verdict that
+fails closed, since a family that stopped measuring is no evidence that it is fine. For the same
+reason a family, or a headline metric, that A measured (a verdict or status other than ``n/a`` in
+a matched generation) and B lacks altogether is *dropped*, and counts as worse. A verdict that
 was ``n/a`` and is now measured is *measured*, neither better nor worse.
 """
 
@@ -141,6 +143,11 @@ class Diff:
     families_only_b: list[str] = field(default_factory=list)
     settings_changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     """Settings that differ between the runs (values at another budget are not comparable)."""
+    dropped_families: list[str] = field(default_factory=list)
+    """Families A measured in a matched generation that B does not have at all: worse."""
+    dropped_metrics: list[str] = field(default_factory=list)
+    """Headline metrics A measured in a matched generation that B lacks although it ran their
+    family: worse (those of a dropped family count with the family)."""
 
     @property
     def worse(self) -> list[FamilyChange]:
@@ -154,16 +161,26 @@ class Diff:
 
     @property
     def any_worse(self) -> bool:
-        """True when any family's or metric's verdict got worse (``--fail-on-worse`` exits 1)."""
-        return bool(self.worse or self.worse_metrics)
+        """True when any family's or metric's verdict got worse, or B dropped a family or headline
+        metric that A measured (``--fail-on-worse`` exits 1)."""
+        return bool(self.worse or self.worse_metrics or self.dropped_families or self.dropped_metrics)
 
     def summary(self) -> str:
-        """One line: how many verdicts got worse or better, over how many matched generations."""
+        """One line: how many verdicts got worse or better, what B dropped, over how many matched generations."""
         fam = {k: sum(f.verdict == k for f in self.families) for k in (WORSE, BETTER)}
         met = {k: sum(m.verdict == k for m in self.metrics) for k in (WORSE, BETTER)}
-        head = "verdicts got worse" if self.any_worse else "no verdict got worse"
-        parts = [
-            f"{head}: {fam[WORSE]} family and {met[WORSE]} metric verdict{'s' if met[WORSE] != 1 else ''} worse",
+        if self.worse or self.worse_metrics:
+            head = "verdicts got worse"
+        else:
+            head = "B dropped what A measured" if self.any_worse else "no verdict got worse"
+        parts = [f"{head}: {fam[WORSE]} family and {met[WORSE]} metric verdict{'s' if met[WORSE] != 1 else ''} worse"]
+        if self.dropped_families or self.dropped_metrics:
+            n, m = len(self.dropped_families), len(self.dropped_metrics)
+            parts.append(
+                f"{n} famil{'y' if n == 1 else 'ies'} and {m} headline metric{'' if m == 1 else 's'} measured in A "
+                "missing in B (worse)"
+            )
+        parts += [
             f"{fam[BETTER]} family and {met[BETTER]} metric better",
             f"{len(self.pairs)} generation{'s' if len(self.pairs) != 1 else ''} matched",
         ]
@@ -190,6 +207,7 @@ class Diff:
                 "a": {"metrics": self.metrics_only_a, "families": self.families_only_a},
                 "b": {"metrics": self.metrics_only_b, "families": self.families_only_b},
             },
+            "dropped": {"families": self.dropped_families, "metrics": self.dropped_metrics},
             "settings_changed": {k: {"a": a, "b": b} for k, (a, b) in self.settings_changed.items()},
         }
 
@@ -332,6 +350,17 @@ def diff_results(
                 )
             )  # fmt: skip
     rows.sort(key=lambda r: order.get(r.family, len(order)))
+    matched_a = [p.a for p in pairs]
+    na = str(Status.NA)
+    dropped_families = [f for f in fam_a if f not in fam_b and any(verdicts_a.get((f, g), na) != na for g in matched_a)]
+    dropped_metrics = [
+        m.id
+        for m in a.metrics
+        if m.headline
+        and m.id not in ids_b
+        and m.family in fam_b
+        and any(str(m.status.get(g, na)) != na for g in matched_a)
+    ]
     return Diff(
         source_a=source_a,
         source_b=source_b,
@@ -347,6 +376,8 @@ def diff_results(
         settings_changed={
             k: (a.config.get(k), b.config.get(k)) for k in _CONFIG_KEYS if a.config.get(k) != b.config.get(k)
         },
+        dropped_families=dropped_families,
+        dropped_metrics=dropped_metrics,
     )
 
 
@@ -417,6 +448,9 @@ def format_table(diff: Diff) -> str:
         for m in diff.metrics
     ]  # fmt: skip
     lines += ["", *_columns([head2, *met_rows]), "(* headline metric)"]
+    dropped = _dropped(diff, safe)
+    if dropped:
+        lines += ["", "Measured in A, missing in B (worse):", *[f"- {line}" for line in dropped]]
     left_out = _left_out(diff, safe)
     if left_out:
         lines += ["", "Not compared:", *[f"- {line}" for line in left_out]]
@@ -429,19 +463,32 @@ def _columns(rows: list[tuple[str, ...]]) -> list[str]:
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
 
 
-def _left_out(diff: Diff, show: Any) -> list[str]:
-    """What could not be compared, one line each (names already made safe by ``show``)."""
+def _dropped(diff: Diff, show: Any) -> list[str]:
+    """What A measured and B lacks (worse), one line each (names made safe by ``show``)."""
     out = []
+    if diff.dropped_families:
+        out.append("families: " + ", ".join(show(n) for n in diff.dropped_families))
+    if diff.dropped_metrics:
+        out.append("headline metrics: " + ", ".join(show(n) for n in diff.dropped_metrics))
+    return out
+
+
+def _left_out(diff: Diff, show: Any) -> list[str]:
+    """What could not be compared, one line each (names already made safe by ``show``); what B
+    dropped is listed by :func:`_dropped` instead."""
+    out = []
+    families_only_a = [f for f in diff.families_only_a if f not in diff.dropped_families]
+    metrics_only_a = [m for m in diff.metrics_only_a if m not in diff.dropped_metrics]
     if diff.unmatched_a:
         out.append("generations only in A: " + ", ".join(show(n) for n in diff.unmatched_a))
     if diff.unmatched_b:
         out.append("generations only in B: " + ", ".join(show(n) for n in diff.unmatched_b))
-    if diff.families_only_a:
-        out.append("families only in A: " + ", ".join(show(n) for n in diff.families_only_a))
+    if families_only_a:
+        out.append("families only in A: " + ", ".join(show(n) for n in families_only_a))
     if diff.families_only_b:
         out.append("families only in B: " + ", ".join(show(n) for n in diff.families_only_b))
-    if diff.metrics_only_a:
-        out.append("metrics only in A: " + ", ".join(show(n) for n in diff.metrics_only_a))
+    if metrics_only_a:
+        out.append("metrics only in A: " + ", ".join(show(n) for n in metrics_only_a))
     if diff.metrics_only_b:
         out.append("metrics only in B: " + ", ".join(show(n) for n in diff.metrics_only_b))
     return out
@@ -499,6 +546,9 @@ def format_markdown(diff: Diff, *, limit: int = COMMENT_LIMIT) -> str:
     shown = [m for m in diff.metrics if m.headline or m.verdict != SAME]
     rest = [m for m in diff.metrics if not (m.headline or m.verdict != SAME)]
     lines += ["", "### Headline metrics and changed verdicts", "", *table(shown)]
+    dropped = _dropped(diff, escape_cell)
+    if dropped:
+        lines += ["", "### Measured in A, missing in B (**worse**)", "", *[f"- {line}" for line in dropped]]
     closing: list[str] = []
     left_out = _left_out(diff, escape_cell)
     if left_out:

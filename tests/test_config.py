@@ -100,6 +100,15 @@ def test_the_key_is_named_as_written_and_pyproject_section_is_read(tmp_path: Pat
         settings_from_mapping(values, source=str(path))
 
 
+def test_a_stray_table_is_an_unknown_setting_only_the_check_policy_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "auditor.toml"
+    path.write_text('seed = 1\n[chekc]\nallow_na = true\n[check]\nno_degraded = ["tail"]\n', encoding="utf-8")
+    values = load_config_file(path)
+    assert values == {"seed": 1, "chekc": {"allow_na": True}}
+    with pytest.raises(UsageError, match=r"auditor\.toml: unknown setting 'chekc'"):
+        settings_from_mapping(values, source=str(path))
+
+
 def test_tool_auditor_that_is_not_a_table_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "pyproject.toml"
     path.write_text("[tool]\nauditor = 5\n", encoding="utf-8")

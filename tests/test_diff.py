@@ -210,17 +210,66 @@ def test_unmatched_generations_and_one_sided_metrics_are_listed(runs) -> None:
     assert reverse.unmatched_a == ["gen6"] and reverse.metrics_only_b == ["tail.js_divergence"]
 
 
-def test_a_family_run_in_one_audit_only_is_listed(runs) -> None:
-    def without_vocabulary(data: dict[str, Any]) -> None:
-        data["metrics"] = [m for m in data["metrics"] if m["family"] != "vocabulary"]
-        data["verdicts"] = [v for v in data["verdicts"] if v["family"] != "vocabulary"]
+def without_vocabulary(data: dict[str, Any]) -> None:
+    """A metrics.json of a run without the vocabulary family."""
+    data["metrics"] = [m for m in data["metrics"] if m["family"] != "vocabulary"]
+    data["verdicts"] = [v for v in data["verdicts"] if v["family"] != "vocabulary"]
+    data["families"] = [f for f in data.get("families", []) if f["name"] != "vocabulary"]
 
+
+def test_a_family_run_in_one_audit_only_is_listed(runs) -> None:
     b_tail = edited(runs["b"], runs["folder"], "b-tail", without_vocabulary)
     diff = diff_files(runs["paths"]["a"], b_tail)
     assert diff.families_only_a == ["vocabulary"] and diff.families_only_b == []
     assert diff.metrics_only_a == [m.id for m in runs["a"].metrics if m.family == "vocabulary"]
     assert {f.family for f in diff.families} == {m.family for m in diff.metrics} == {"tail"}
-    assert "families only in A: vocabulary" in format_table(diff)
+    assert "Measured in A, missing in B (worse):\n- families: vocabulary" in format_table(diff)
+    reverse = diff_files(b_tail, runs["paths"]["a"])  # a family B measures and A did not: listed, not worse
+    assert reverse.families_only_b == ["vocabulary"] and reverse.dropped_families == []
+    assert "families only in B: vocabulary" in format_table(reverse)
+
+
+def test_a_family_or_headline_metric_b_dropped_is_worse(runs) -> None:
+    """B = A without a family (or a headline metric) A measured: nothing else changed, yet B is worse."""
+    folder, a = runs["folder"], runs["paths"]["a"]
+    b = edited(runs["a"], folder, "a-without-vocabulary", without_vocabulary)
+    diff = diff_files(a, b)
+    assert not diff.worse and not diff.worse_metrics
+    assert diff.dropped_families == ["vocabulary"] and diff.dropped_metrics == [] and diff.any_worse
+    assert diff.summary().startswith("B dropped what A measured: 0 family and 0 metric verdicts worse; 1 family")
+    assert "families only in A" not in format_table(diff)  # listed once, as dropped
+    assert "### Measured in A, missing in B (**worse**)\n\n- families: vocabulary" in format_markdown(diff)
+    assert diff.to_dict()["dropped"] == {"families": ["vocabulary"], "metrics": []}
+    failed = invoke(a, b, "--fail-on-worse")
+    assert failed.exit_code == 1 and "B lacks a family or headline metric that A measured" in failed.stderr
+    assert invoke(b, a, "--fail-on-worse").exit_code == 0  # B measures more than A: not worse
+
+    headline = next(m.id for m in runs["a"].metrics if m.headline and m.family == "tail")
+
+    def without_headline(data: dict[str, Any]) -> None:
+        data["metrics"] = [m for m in data["metrics"] if m["id"] != headline]
+
+    diff = diff_files(a, edited(runs["a"], folder, "a-without-headline", without_headline))
+    assert diff.dropped_metrics == [headline] and diff.dropped_families == [] and diff.any_worse
+    assert f"- headline metrics: {headline}" in format_table(diff)
+    other = next(m.id for m in runs["a"].metrics if not m.headline)
+
+    def without_other(data: dict[str, Any]) -> None:
+        data["metrics"] = [m for m in data["metrics"] if m["id"] != other]
+
+    diff = diff_files(a, edited(runs["a"], folder, "a-without-other", without_other))
+    assert diff.metrics_only_a == [other] and not diff.any_worse  # any other metric is only listed
+
+
+def test_a_family_a_never_measured_is_not_dropped(runs) -> None:
+    def vocabulary_na(data: dict[str, Any]) -> None:
+        for v in data["verdicts"]:
+            if v["family"] == "vocabulary":
+                v["status"] = "n/a"
+
+    a = edited(runs["a"], runs["folder"], "a-vocabulary-na", vocabulary_na)
+    diff = diff_files(a, edited(runs["a"], runs["folder"], "a-without-vocabulary-2", without_vocabulary))
+    assert diff.families_only_a == ["vocabulary"] and diff.dropped_families == [] and not diff.any_worse
 
 
 def test_schema_1_0_files_diff_like_the_current_ones(runs) -> None:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from tests.conftest import ROOT, write_jsonl
+from tests.helpers import assert_one_line_error
 
 runner = CliRunner()
 DEMO = ROOT / "corpora" / "demo"
@@ -31,6 +32,15 @@ max_relative_drop = 0.1
 [check.rules."tail.rare_survival_hapax"]
 max_relative_drop = 0.1
 """
+
+ALLOWED_NA_POLICY = """[check]
+allow_na = true
+[check.rules."vocabulary.types_at_budget"]
+max_relative_drop = 0.9
+[check.rules."embedding.coverage"]
+min = 0.5
+"""
+"""A measured rule and one whose family is not run: allow_na lets the second be n/a."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +160,9 @@ CASES = [
         lambda t: [
             "check",
             GEN0,
-            _small(t),
+            GEN1,
             "--policy",
-            _file(t, "p.toml", LEXICAL_POLICY.replace("[check]\n", "[check]\nallow_na = true\n")),
+            _file(t, "p.toml", ALLOWED_NA_POLICY),
             *LEXICAL,
         ],
         0,
@@ -536,3 +546,103 @@ def test_an_edited_profile_manifest_is_refused(seal: bool, fragment: str, small_
     result = runner.invoke(app, argv)
     assert_one_line_error(result, str(path), fragment)
     assert not out.exists()
+
+
+# Issue 28, round 2: gate policies and diff
+ONE_FAMILY = ["--families", "vocabulary", "--draws", "2", "--splits", "2", "-q"]
+TYPES_RULE = '[check.rules."vocabulary.types_at_budget"]\nmax_relative_drop = 0.9\n'
+
+
+def _one_doc_reference_check(tmp: Path, policy: str) -> list[str]:
+    """``check`` with a one-document reference (nothing can be measured) under ``policy``."""
+    return ["check", _small(tmp, 1), GEN1, "--policy", _file(tmp, "p.toml", policy), *ONE_FAMILY]
+
+
+def _runs_without(tmp: Path, family: str) -> list[str]:
+    """Run A (an audit of vocabulary and tail) and run B: A's metrics.json without ``family``."""
+    a = tmp / "a"
+    result = runner.invoke(app, ["audit", GEN0, GEN1, "--out", str(a), *LEXICAL[:2], *ONE_FAMILY[2:]])
+    assert result.exit_code == 0, result.output
+    data = json.loads((a / "metrics.json").read_text(encoding="utf-8"))
+    for key in ("metrics", "verdicts"):
+        data[key] = [item for item in data[key] if item["family"] != family]
+    data["families"] = [f for f in data["families"] if f["name"] != family]
+    return [str(a / "metrics.json"), _file(tmp, "b.json", json.dumps(data))]
+
+
+ROUND_2 = [
+    Case(
+        "gate: allow_na = true with nothing measured (a one-document reference)",
+        lambda t: _one_doc_reference_check(
+            t, '[check]\nallow_na = true\n[check.rules."vocabulary.types_at_budget"]\nmax_relative_drop = 0.1\n'
+        ),
+        1,
+        "nothing was measured for gen1 by any check",
+    ),
+    Case(
+        "gate: no_degraded_aspects with allow_na = true and nothing measured",
+        lambda t: _one_doc_reference_check(t, '[check]\nallow_na = true\nno_degraded_aspects = ["narrowing"]\n'),
+        1,
+        "nothing was measured for gen1 by any check",
+    ),
+    Case(
+        "gate: min above max on one metric",
+        lambda t: [
+            "check",
+            GEN0,
+            GEN1,
+            "--policy",
+            _file(t, "p.toml", '[check.rules."vocabulary.types_at_budget"]\nmin = 0.9\nmax = 0.1\n'),
+            *ONE_FAMILY,
+        ],
+        2,
+        "'rules.vocabulary.types_at_budget.min': min = 0.9 is greater than max = 0.1",
+    ),
+    Case(
+        "--policy: an unknown setting beside [check]",
+        lambda t: [
+            "check",
+            GEN0,
+            GEN1,
+            "--policy",
+            _file(t, "p.toml", "bogus_setting = 1\n" + TYPES_RULE),
+            *ONE_FAMILY,
+        ],
+        2,
+        "p.toml: unknown setting 'bogus_setting'",
+    ),
+    Case(
+        "--policy: allow_na = true above [check]",
+        lambda t: ["check", GEN0, GEN1, "--policy", _file(t, "p.toml", "allow_na = true\n" + TYPES_RULE), *ONE_FAMILY],
+        2,
+        "policy key 'allow_na': outside [check], at the top level, where settings go: it belongs under [check]",
+    ),
+    Case(
+        "diff --fail-on-worse: B lacks a family A measured",
+        lambda t: ["diff", *_runs_without(t, "tail"), "--fail-on-worse", "-q"],
+        1,
+        "FAILED: B lacks a family or headline metric that A measured",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", ROUND_2, ids=[c.id for c in ROUND_2])
+def test_round_2_case(case: Case, tmp_path: Path) -> None:
+    result = runner.invoke(app, case.argv(tmp_path))
+    if case.exit_code == 2:
+        assert_one_line_error(result, case.fragment)
+        return
+    assert result.exit_code == case.exit_code, result.output
+    assert "Traceback" not in result.output
+    assert case.fragment in result.output
+
+
+def test_round_2_policy_settings_apply_over_the_config_file_and_under_the_flags(tmp_path: Path) -> None:
+    policy = _file(tmp_path, "p.toml", "seed = 5\ndraws = 3\n" + TYPES_RULE)
+    config = _file(tmp_path, "c.toml", "seed = 9\nsplits = 3\n")
+    out = tmp_path / "out"
+    argv = ["check", GEN0, GEN1, "--policy", policy, "--config", config, "--families", "vocabulary", "--draws", "2"]
+    result = runner.invoke(app, [*argv, "-q", "--report", str(out)])
+    assert result.exit_code == 0, result.output
+    used = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["config"]
+    assert (used["seed"], used["draws"], used["splits"]) == (5, 2, 3)

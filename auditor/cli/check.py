@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import suppress
 from pathlib import Path
 from typing import Optional
@@ -19,7 +20,9 @@ from auditor.text.terminal import terminal_safe
 def check_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     policy: Optional[Path] = typer.Option(
-        None, help="Policy TOML ([check] or [tool.auditor.check]); default: ./auditor.toml or ./pyproject.toml."
+        None,
+        help="Policy TOML ([check] or [tool.auditor.check]); default: ./auditor.toml or ./pyproject.toml. Settings "
+        "beside the policy apply over the config file's, under the flags.",
     ),
     junit: Optional[Path] = typer.Option(None, help="Write JUnit XML: one testcase per rule and generation."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the checks as JSON."),
@@ -44,13 +47,15 @@ def check_cli(
         for target in (junit, json_out, markdown):
             if target is not None:
                 check_output_target(target, inputs, directory=False)
-        settings = options.settings()
+        # flags over the policy file's own settings over the config file; check() must not apply
+        # the policy's settings again, over the flags
+        settings = options.settings(policy=the_policy)
         # --families runs exactly those; otherwise check() runs only the families the policy reads
         families = None if options.families is None else settings.families
         with _progress(options.quiet) as progress:
             outcome = check(
                 corpora,
-                the_policy,
+                dataclasses.replace(the_policy, settings={}),
                 families=families,
                 settings=settings,
                 progress=progress,

@@ -26,7 +26,11 @@ def diff_cli(
     json_out: Optional[str] = typer.Option(
         None, "--json", metavar="FILE", help="Write the diff as JSON to FILE ('-': to stdout, instead of the table)."
     ),
-    fail_on_worse: bool = typer.Option(False, "--fail-on-worse", help="Exit 1 when any verdict got worse."),
+    fail_on_worse: bool = typer.Option(
+        False,
+        "--fail-on-worse",
+        help="Exit 1 when any verdict got worse, or B lacks a family or headline metric that A measured.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table on the terminal (the summary line stays)."),
 ) -> None:
     """Compare two audits: per metric and generation both values, the change and the verdicts; worse families first."""
@@ -50,5 +54,8 @@ def diff_cli(
     else:
         typer.echo(f"auditor diff: {diff.summary()}", err=True)
     if fail_on_worse and diff.any_worse:
-        typer.echo("auditor diff: FAILED: a verdict got worse (--fail-on-worse)", err=True)
+        what = "a verdict got worse"
+        if not (diff.worse or diff.worse_metrics):
+            what = "B lacks a family or headline metric that A measured"
+        typer.echo(f"auditor diff: FAILED: {what} (--fail-on-worse)", err=True)
         raise typer.Exit(1)

@@ -20,8 +20,9 @@ import typer
 CORPORA_HELP = "Corpora in generation order, each PATH or NAME=PATH (file or directory)."
 
 
-def _collect_settings(config: Optional[Path], cli_values: dict[str, Any]):
-    """Config file values (explicit --config, else ./auditor.toml, else ./pyproject.toml), then flags."""
+def _collect_settings(config: Optional[Path], cli_values: dict[str, Any], policy: Any = None):
+    """Config file values (explicit --config, else ./auditor.toml, else ./pyproject.toml), then the
+    settings written in the policy file (``check``), then flags: each layer over the one before."""
     from auditor.config import load_config_file, settings_from_mapping
     from auditor.families import resolve_settings
 
@@ -37,6 +38,9 @@ def _collect_settings(config: Optional[Path], cli_values: dict[str, Any]):
                 source = str(candidate)
                 break
     settings = resolve_settings(settings_from_mapping(values, source=source), source=source)
+    if policy is not None and policy.settings:
+        layered = {**settings.to_dict(), **policy.settings}
+        settings = resolve_settings(settings_from_mapping(layered, source=policy.source), source=policy.source)
     overrides = {k: v for k, v in cli_values.items() if v is not None}
     return resolve_settings(settings.replace(**overrides)) if overrides else settings
 
@@ -144,8 +148,10 @@ class SettingsOptions:
     quiet: Quiet = False
     reference_profile: ReferenceProfileOpt = None
 
-    def settings(self):
-        """Settings from the config file, then the flags given (``--config``, ``--quiet`` are not settings)."""
+    def settings(self, policy: Any = None):
+        """Settings from the config file, then a policy file's own settings (a
+        :class:`~auditor.gate.Policy`'s ``settings``, for ``check``), then the flags given
+        (``--config``, ``--quiet`` are not settings)."""
         from auditor.config import SETTING_NAMES
 
         values = {
@@ -158,7 +164,7 @@ class SettingsOptions:
             cache_dir=str(self.cache_dir) if self.cache_dir else None,
             cache=False if self.no_cache else None,
         )
-        return _collect_settings(self.config, values)
+        return _collect_settings(self.config, values, policy)
 
 
 CALIBRATION_OPTIONS = (

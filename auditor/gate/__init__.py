@@ -11,8 +11,9 @@ test results. The gate never recomputes a metric: it reads the AuditResult, as t
 ``auditor.check``) runs an audit and the gate in one call.
 
 The gate fails closed: a rule that measured nothing (its value is ``n/a``: too little text, a
-family not run) fails unless the policy says ``allow_na = true`` for that rule or globally, and a
-policy with no rules at all is a usage error, never a pass.
+family not run) fails unless the policy says ``allow_na = true`` for that rule or globally, a
+generation of which no check measured anything fails whatever ``allow_na`` says, and a policy with
+no rules at all is a usage error, never a pass.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ code from them. Evaluation never recomputes a metric; it reads the AuditResult, 
 
 The gate fails closed: a rule that measured nothing (its value is ``n/a``: too little text, a
 family not run) fails unless the policy says ``allow_na = true`` for that rule or globally, and a
-policy none of whose rules this run measured at all is a usage error, never a pass.
+policy none of whose rules this run measured at all is a usage error, never a pass. ``allow_na``
+lets some checks of a generation be ``n/a``, never all of them: a generation of which no check
+measured anything fails every check, whatever ``allow_na`` says ("nothing was measured").
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class CheckResult:
         """Whether this check fails the build."""
         return self.status == "fail"
 
+    @property
+    def measured(self) -> bool:
+        """Whether this check read a value (a failed or allowed ``n/a`` check did not)."""
+        return self.value != "n/a"
+
 
 @dataclass
 class GateOutcome:
@@ -64,12 +71,12 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
     """Apply every rule to every generation but the reference.
 
     Fails closed: a check whose value is ``n/a`` fails unless the rule or the policy allows it,
-    and a policy none of whose rules this run measured at all is a usage error.
+    a generation of which no check measured anything fails all its checks even where ``n/a`` is
+    allowed, and a policy none of whose rules this run measured at all is a usage error.
     """
     if policy.empty:
         raise UsageError(Errors.E024.format(path=policy.source))
     generations = [g for g in result.generation_names if g != result.reference]
-    outcome = GateOutcome(result=result, policy=policy)
     computed = {m.id for m in result.metrics}
     run_families = {v.family for v in result.verdicts}
     if (
@@ -84,18 +91,34 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
                 run=", ".join(sorted(run_families)) or "none",
             )
         )
+    checks = _checks(result, policy, generations, blind=frozenset())
+    blind = frozenset(g for g in generations if not any(c.measured for c in checks if c.generation == g))
+    if blind:  # again, with n/a refused for the generations of which nothing was measured
+        checks = _checks(result, policy, generations, blind=blind)
+    return GateOutcome(checks, result=result, policy=policy)
+
+
+def _checks(result: AuditResult, policy: Policy, generations: list[str], *, blind: frozenset[str]) -> list[CheckResult]:
+    """Every check of ``policy``; ``n/a`` is allowed where the policy allows it, except in ``blind``
+    (the generations of which no check measured anything)."""
+
+    def allow(flag: bool, generation: str) -> Allowance:
+        return Allowance(flag and generation not in blind, generation in blind)
+
+    checks: list[CheckResult] = []
+    computed = {m.id for m in result.metrics}
     for rule in policy.rules:
         allowed = rule.allow_na or policy.allow_na
         if rule.metric not in computed:
             for g in generations:
-                outcome.checks.append(_na(rule.metric, g, "metric not computed in this run (family not run?)", allowed))
+                reason = "metric not computed in this run (family not run?)"
+                checks.append(_na(rule.metric, g, reason, allow(allowed, g)))
             continue
         metric = result.metric(rule.metric)
         ref_value = metric.values[result.reference].value
         for g in generations:
-            outcome.checks.extend(
-                _check_rule(rule, metric.better, metric.values[g].value, ref_value, g, metric.values[g].reason, allowed)
-            )
+            value = metric.values[g]
+            checks.extend(_check_rule(rule, metric.better, value.value, ref_value, g, value.reason, allow(allowed, g)))
     verdicts = {(v.family, v.generation): v for v in result.verdicts}
     for family in policy.no_degraded:
         for g in generations:
@@ -103,10 +126,10 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
             check_id = f"verdict.{family}"
             if v is None or v.status == "n/a":
                 reason = "family not run" if v is None else "; ".join(v.reasons) or "n/a"
-                outcome.checks.append(_na(check_id, g, reason, policy.allow_na))
+                checks.append(_na(check_id, g, reason, allow(policy.allow_na, g)))
                 continue
             failed = v.status == "degraded"
-            outcome.checks.append(
+            checks.append(
                 CheckResult(
                     check_id,
                     g,
@@ -117,11 +140,11 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
                 )
             )
     for aspect in policy.no_degraded_aspects:
-        outcome.checks.extend(_check_aspect(result, aspect, g, policy.allow_na) for g in generations)
-    return outcome
+        checks.extend(_check_aspect(result, aspect, g, allow(policy.allow_na, g)) for g in generations)
+    return checks
 
 
-def _check_aspect(result: AuditResult, aspect: str, generation: str, allowed: bool) -> CheckResult:
+def _check_aspect(result: AuditResult, aspect: str, generation: str, allowed: Allowance) -> CheckResult:
     """Fail when a family verdict of ``generation`` carries ``aspect`` among its degraded aspects.
 
     Fails closed like the other checks: the aspect is measured when at least one headline metric of
@@ -171,23 +194,38 @@ def families_in(policy: Policy) -> Iterable[str]:
     return dict.fromkeys([r.metric.split(".")[0] for r in policy.rules] + list(policy.no_degraded) + by_aspect)
 
 
-def _na(check_id: str, generation: str, reason: str, allowed: bool) -> CheckResult:
+@dataclass(frozen=True)
+class Allowance:
+    """Whether a check of one generation may be ``n/a`` (``allowed`` by ``allow_na``), and whether
+    that generation is ``blind``: no check measured anything there, so ``allow_na`` cannot apply."""
+
+    allowed: bool
+    blind: bool = False
+
+
+def _na(check_id: str, generation: str, reason: str, allowance: Allowance) -> CheckResult:
     """A check that measured nothing: it fails (the gate fails closed) unless n/a is allowed."""
-    if allowed:
+    if allowance.allowed:
         description = f"{check_id} is n/a: {reason} (allowed by allow_na)"
         return CheckResult(check_id, generation, "n/a", "n/a", "-", description)
-    return CheckResult(
-        check_id,
-        generation,
-        "fail",
-        "n/a",
-        "measured",
-        f"{check_id} is n/a: {reason}; nothing was measured, so the check fails (allow_na = true accepts it)",
-    )
+    if allowance.blind:
+        why = (
+            f"nothing was measured for {generation} by any check, so the check fails whatever allow_na says "
+            "(it lets some checks of a generation be n/a, never all)"
+        )
+    else:
+        why = "nothing was measured, so the check fails (allow_na = true accepts it)"
+    return CheckResult(check_id, generation, "fail", "n/a", "measured", f"{check_id} is n/a: {reason}; {why}")
 
 
 def _check_rule(
-    rule: Rule, better: str, value: float | None, ref: float | None, generation: str, reason: str | None, allowed: bool
+    rule: Rule,
+    better: str,
+    value: float | None,
+    ref: float | None,
+    generation: str,
+    reason: str | None,
+    allowed: Allowance,
 ) -> list[CheckResult]:
     if value is None:
         return [_na(rule.metric, generation, reason or "undefined", allowed)]

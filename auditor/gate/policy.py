@@ -4,18 +4,26 @@ A policy is data: per metric id, absolute ``min``/``max`` and ``max_relative_dro
 tolerated relative change in the metric's worse direction against the reference of the same run),
 plus ``no_degraded = [families]``, ``no_degraded_aspects = [aspects]`` (no family verdict may carry
 one of these degraded aspects: narrowing, drift, loss) and ``allow_na``. Every error names the file and the offending
-key, so a typo in a policy is a usage error, never a rule silently ignored. A policy with no rules
+key, so a typo in a policy is a usage error, never a rule silently ignored, and so is a rule no value
+can pass (``min`` above ``max``, a negative ``max_relative_drop``). A policy with no rules
 at all is refused: it would pass whatever was measured.
+
+A policy file is also a settings file: beside ``[check]``, its top level (``[tool.auditor]`` in a
+pyproject.toml) holds settings, read by the one settings reader (:func:`auditor.config.settings_in`)
+and refused exactly as in ``auditor.toml``; a policy key there (``allow_na = true`` above
+``[check]``) is refused as misplaced. :attr:`Policy.settings` keeps them as written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.aspects import ASPECTS
+from auditor.config import SETTING_NAMES, settings_from_mapping, settings_in
 from auditor.errors import Errors, UsageError
 from auditor.families import all_specs, family_names
 from auditor.tomlfile import read_toml
@@ -49,6 +57,9 @@ class Policy:
     source: str = "policy"
     no_degraded_aspects: tuple[str, ...] = ()
     """Aspects (narrowing, drift, loss) no generation may show degraded in any family."""
+    settings: dict[str, Any] = field(default_factory=dict, hash=False)
+    """The settings written beside the policy in its file (top level, or ``[tool.auditor]``), as
+    written and checked; :func:`auditor.gate.check` applies them, ``auditor check`` under its flags."""
 
     @property
     def empty(self) -> bool:
@@ -58,8 +69,9 @@ class Policy:
 
 def policy_table(data: dict[str, Any]) -> dict[str, Any] | None:
     """The policy inside a parsed TOML file: ``[tool.auditor.check]``, ``[check]``, or the top level."""
-    if isinstance(data.get("tool"), dict) and isinstance(data["tool"].get("auditor"), dict):
-        table = data["tool"]["auditor"].get("check")
+    tool = _tool_auditor(data)
+    if tool is not None:
+        table = tool.get("check")
         return table if isinstance(table, dict) else None
     if isinstance(data.get("check"), dict):
         return data["check"]
@@ -68,13 +80,48 @@ def policy_table(data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _tool_auditor(data: dict[str, Any]) -> dict[str, Any] | None:
+    """``[tool.auditor]`` of a parsed pyproject.toml-style document, else None."""
+    tool = data.get("tool")
+    if isinstance(tool, dict) and isinstance(tool.get("auditor"), dict):
+        return tool["auditor"]
+    return None
+
+
 def load_policy(path: Path) -> Policy:
-    """Read and validate a policy file; every error names the offending key."""
+    """Read and validate a policy file and the settings beside it; every error names the offending key."""
     data = read_toml(path)
-    table = policy_table(data)
-    if table is None:
+    if policy_table(data) is None:
         raise UsageError(Errors.E020.format(path=path))
-    return parse_policy(table, source=str(path))
+    return policy_from_document(data, source=str(path))
+
+
+def policy_from_document(data: dict[str, Any], *, source: str = "policy") -> Policy:
+    """The policy of a parsed TOML document, with the settings written beside it (:attr:`Policy.settings`).
+
+    The policy is ``[tool.auditor.check]``, ``[check]``, or, when neither is there, the whole
+    document. Beside ``[check]`` the top level holds settings (``[tool.auditor]`` beside
+    ``[tool.auditor.check]``), read and refused exactly as in ``auditor.toml`` (unknown keys and
+    tables, wrong types and ranges); a policy key there is refused as misplaced.
+    """
+    table = policy_table(data)
+    if table is None or table is data:
+        return parse_policy(data, source=source)
+    policy = parse_policy(table, source=source)
+    tool = _tool_auditor(data)
+    outside, inside = ("at the top level", "[check]") if tool is None else ("in [tool.auditor]", "[tool.auditor.check]")
+    misplaced = [k for k in (data if tool is None else tool) if k in POLICY_KEYS]
+    if misplaced:
+        raise UsageError(
+            Errors.E021.format(
+                path=source,
+                key=misplaced[0],
+                detail=f"outside {inside}, {outside}, where settings go: it belongs under {inside}",
+            )
+        )
+    settings = settings_in(data, source, pyproject=tool is not None)
+    settings_from_mapping(settings, source=source)  # refused as auditor.toml refuses them
+    return dataclasses.replace(policy, settings=settings)
 
 
 def find_policy(path: Path | None = None) -> Policy:
@@ -99,9 +146,13 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
     """Validate a policy table (see the module docstring); ``source`` names it in messages."""
     unknown = sorted(set(table) - set(POLICY_KEYS))
     if unknown:
-        raise UsageError(
-            Errors.E021.format(path=source, key=unknown[0], detail=f"allowed keys: {', '.join(POLICY_KEYS)}")
-        )
+        detail = f"allowed keys: {', '.join(POLICY_KEYS)}"
+        if str(unknown[0]).replace("-", "_") in SETTING_NAMES:
+            detail = (
+                "a setting, not a policy key: write settings outside the policy (the top level of auditor.toml "
+                f"with the policy under [check], or [tool.auditor] of pyproject.toml); {detail}"
+            )
+        raise UsageError(Errors.E021.format(path=source, key=unknown[0], detail=detail))
     specs = {s.id: s for s in all_specs()}
     rules = []
     raw_rules = table.get("rules", {})
@@ -183,5 +234,14 @@ def _parse_rule(metric_id: str, raw: Any, specs: dict[str, Any], source: str) ->
             )
         if raw["max_relative_drop"] < 0:
             raise UsageError(Errors.E021.format(path=source, key=f"{key}.max_relative_drop", detail="must be >= 0"))
+    if "min" in raw and "max" in raw and raw["min"] > raw["max"]:
+        raise UsageError(
+            Errors.E021.format(
+                path=source,
+                key=f"{key}.min",
+                detail=f"min = {raw['min']} is greater than max = {raw['max']} ({key}.max), so no value can pass "
+                "both; swap them or drop one",
+            )
+        )
     allow_na = _flag(raw, "allow_na", source, prefix=f"{key}.")
     return Rule(metric_id, raw.get("min"), raw.get("max"), raw.get("max_relative_drop"), allow_na)

@@ -18,7 +18,7 @@ from auditor.config import Settings, settings_from_mapping
 from auditor.errors import UsageError
 from auditor.families import resolve_settings
 from auditor.gate.evaluate import GateOutcome, evaluate, families_in
-from auditor.gate.policy import Policy, load_policy, parse_policy, policy_table
+from auditor.gate.policy import Policy, load_policy, policy_from_document
 
 if TYPE_CHECKING:
     from auditor.corpus import CorpusSpec
@@ -48,7 +48,9 @@ def check(
     policy
         A :class:`~auditor.gate.Policy`; a path to a TOML file holding ``[check]`` (auditor.toml)
         or ``[tool.auditor.check]`` (pyproject.toml); or a policy table as a dict (``{"rules":
-        {...}, "no_degraded": [...]}``, or a parsed TOML document holding one).
+        {...}, "no_degraded": [...]}``, or a parsed TOML document holding one). Settings written
+        beside the policy (the file's top level, or ``[tool.auditor]``; :attr:`Policy.settings`)
+        apply over ``settings`` and under keyword ``overrides``; unknown ones are refused.
     families
         The families to run, exactly as given. Default: those of the settings' families that the
         policy reads (its rules' metric families, ``no_degraded`` and the families measuring
@@ -72,8 +74,8 @@ def check(
     Raises
     ------
     UsageError
-        A malformed or empty policy, a setting out of range, or a policy none of whose rules
-        applies to the families run.
+        A malformed, empty or contradictory policy, a setting out of range or unknown (the policy
+        file's own included), or a policy none of whose rules applies to the families run.
     InputError
         A corpus that cannot be read.
 
@@ -89,6 +91,8 @@ def check(
     """
     the_policy = as_policy(policy)
     settings = settings or Settings()
+    if the_policy.settings:
+        settings = settings_from_mapping({**settings.to_dict(), **the_policy.settings}, source=the_policy.source)
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="check() arguments")
     if families is not None:
@@ -110,9 +114,7 @@ def as_policy(policy: PolicyLike) -> Policy:
     if isinstance(policy, (str, os.PathLike)):
         return load_policy(Path(policy))
     if isinstance(policy, Mapping):
-        data = dict(policy)
-        table = policy_table(data)
-        return parse_policy(data if table is None else table, source="policy")
+        return policy_from_document(dict(policy), source="policy")
     raise UsageError(
         f"`policy` must be a Policy, the path of a TOML file or a policy table (dict). Got {type(policy).__name__}."
     )

@@ -47,7 +47,10 @@ def test_a_degraded_aspect_fails_and_a_measured_clean_one_passes() -> None:
     drifted = _with_aspects(one_metric_result("voice.style_drift", 0.5, 0.9, "degraded"))
     outcome = evaluate(drifted, parse_policy({"no_degraded_aspects": ["drift"], "allow_na": True}))
     assert not outcome.passed
-    narrowing_only = parse_policy({"no_degraded_aspects": ["narrowing"], "allow_na": True})
+    # (a rule on the drift metric measures the generation: allow_na never passes one where nothing was)
+    narrowing_only = parse_policy(
+        {"no_degraded_aspects": ["narrowing"], "allow_na": True, "rules": {"voice.style_drift": {"max": 10}}}
+    )
     assert evaluate(drifted, narrowing_only).passed
 
 
@@ -56,8 +59,11 @@ def test_an_aspect_nothing_measured_fails_closed_unless_allowed() -> None:
     (check,) = evaluate(lost, parse_policy({"no_degraded_aspects": ["narrowing"]})).checks
     assert check.failed and check.value == "n/a"
     assert "no headline metric of aspect narrowing was measured (families run: tail)" in check.description
-    allowed = evaluate(lost, parse_policy({"no_degraded_aspects": ["narrowing"], "allow_na": True}))
-    assert allowed.passed and allowed.checks[0].status == "n/a"
+    allowed = evaluate(lost, parse_policy({"no_degraded_aspects": ["narrowing", "loss"], "allow_na": True}))
+    assert allowed.passed and [c.status for c in allowed.checks] == ["n/a", "pass"]
+    # allow_na lets some checks of a generation be n/a, never all of them
+    blind = evaluate(lost, parse_policy({"no_degraded_aspects": ["narrowing"], "allow_na": True}))
+    assert not blind.passed and "nothing was measured for gen" in blind.checks[0].description
     # a headline that is n/a measured nothing either
     undefined = _with_aspects(one_metric_result("tail.rare_survival_hapax", 0.4, None, "n/a"))
     assert evaluate(undefined, parse_policy({"no_degraded_aspects": ["loss"]})).checks[0].value == "n/a"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from auditor.errors import UsageError
 from auditor.families import all_specs
 from auditor.gate import GateOutcome, Policy, Rule, evaluate, families_in
+from auditor.result import FamilyVerdict, GenerationInfo, GenerationValue
 from tests.gate.conftest import one_metric_result
 
 
@@ -46,10 +49,46 @@ def test_min_max_and_na_rules() -> None:
     closed = evaluate(na, Policy((Rule("tail.rare_survival_hapax", min=0.3),)))
     assert [(c.status, c.value) for c in closed.checks] == [("fail", "n/a")] and not closed.passed
     assert "nothing was measured" in closed.checks[0].description
-    per_rule = Policy((Rule("tail.rare_survival_hapax", min=0.3, allow_na=True),))
-    assert [c.status for c in evaluate(na, per_rule).checks] == ["n/a"]
-    globally = Policy((Rule("tail.rare_survival_hapax", min=0.3),), allow_na=True)
+    # allow_na lets a check be n/a where another check of the generation measured something (the verdict)
+    per_rule = Policy((Rule("tail.rare_survival_hapax", min=0.3, allow_na=True),), no_degraded=("tail",))
+    assert [c.status for c in evaluate(na, per_rule).checks] == ["n/a", "pass"]
+    globally = Policy((Rule("tail.rare_survival_hapax", min=0.3),), no_degraded=("tail",), allow_na=True)
     assert evaluate(na, globally).passed
+
+
+def test_allow_na_never_passes_a_generation_of_which_nothing_was_measured() -> None:
+    na = one_metric_result("tail.rare_survival_hapax", 0.4, None)
+    for policy in (
+        Policy((Rule("tail.rare_survival_hapax", min=0.3, allow_na=True),)),
+        Policy((Rule("tail.rare_survival_hapax", min=0.3),), allow_na=True),
+        Policy(no_degraded_aspects=("loss",), allow_na=True),
+    ):
+        outcome = evaluate(na, policy)
+        assert not outcome.passed and [c.status for c in outcome.checks] == ["fail"]
+        assert "nothing was measured for gen by any check" in outcome.checks[0].description
+        assert "whatever allow_na says" in outcome.checks[0].description
+
+
+def test_nothing_measured_is_judged_per_generation() -> None:
+    """A measured generation keeps its allowed n/a; a generation of which nothing was measured fails."""
+    one = one_metric_result("tail.rare_survival_hapax", 0.4, 0.4)
+    [metric] = one.metrics
+    values = {**metric.values, "tiny": GenerationValue(None, None, "too little text")}
+    two = dataclasses.replace(
+        one,
+        generations=[*one.generations, GenerationInfo("tiny", "tiny", 1, 10, 5)],
+        metrics=[dataclasses.replace(metric, values=values, status={**metric.status, "tiny": "n/a"})],
+        verdicts=[*one.verdicts, FamilyVerdict("tail", "tiny", "n/a", ["too little text"])],
+    )
+    policy = Policy((Rule("tail.rare_survival_hapax", min=0.3),), no_degraded=("tail",), allow_na=True)
+    outcome = evaluate(two, policy)
+    assert [(c.id, c.generation, c.status) for c in outcome.checks] == [
+        ("tail.rare_survival_hapax", "gen", "pass"),
+        ("tail.rare_survival_hapax", "tiny", "fail"),
+        ("verdict.tail", "gen", "pass"),
+        ("verdict.tail", "tiny", "fail"),
+    ]
+    assert all("nothing was measured for tiny" in c.description for c in outcome.failures)
 
 
 def test_a_rule_of_a_family_not_run_fails_closed_and_no_applicable_rule_is_a_usage_error() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import auditor
+from auditor.config import Settings
 from auditor.errors import UsageError
 from auditor.gate import Policy, Rule, as_policy
 from auditor.result import AuditResult
@@ -80,3 +81,50 @@ def test_as_policy_accepts_a_policy_a_path_or_a_table(tmp_path: Path) -> None:
     table = {"no_degraded": ["tail"], "rules": {"tail.rare_survival_hapax": {"max_relative_drop": 0.2}}}
     assert as_policy(table) == as_policy({"check": table}) == as_policy({"tool": {"auditor": {"check": table}}})
     assert as_policy(table) == policy
+
+
+@pytest.fixture
+def settings_seen(monkeypatch: pytest.MonkeyPatch) -> list:
+    """The settings check() hands the audit, which then stops with a usage error (no corpus is read)."""
+    import auditor.pipeline
+
+    seen: list = []
+
+    def stop(corpora, *, settings, **kwargs):
+        seen.append(settings)
+        raise UsageError("stopped before the audit")
+
+    monkeypatch.setattr(auditor.pipeline, "audit", stop)
+    return seen
+
+
+POLICY_WITH_SETTINGS = 'seed = 5\ndraws = 3\n[check.rules."vocabulary.types_at_budget"]\nmax_relative_drop = 0.5\n'
+
+
+def test_a_policy_files_settings_apply_over_settings_and_under_overrides(tmp_path: Path, settings_seen) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text(POLICY_WITH_SETTINGS)
+    corpora = [str(DEMO / "gen0.jsonl"), str(DEMO / "gen1.jsonl")]
+    for kwargs in ({}, {"settings": Settings(seed=9, splits=3)}, {"seed": 7}):
+        with pytest.raises(UsageError, match="stopped before the audit"):
+            auditor.check(corpora, path, **kwargs)
+    assert [(s.seed, s.draws, s.splits) for s in settings_seen] == [(5, 3, 20), (5, 3, 3), (7, 3, 20)]
+    with pytest.raises(UsageError, match="policy: unknown setting 'bogus'"):
+        auditor.check(corpora, {"bogus": 1, "check": {"no_degraded": ["tail"]}})  # a document holding a policy
+
+
+def test_check_cli_layers_flags_over_the_policy_files_settings_over_the_config_file(
+    tmp_path: Path, settings_seen
+) -> None:
+    from auditor.cli import app
+    from tests.gate.conftest import runner
+
+    policy, config = tmp_path / "p.toml", tmp_path / "c.toml"
+    policy.write_text(POLICY_WITH_SETTINGS)
+    config.write_text("seed = 9\nsplits = 3\ndraws = 4\n")
+    corpora = [str(DEMO / "gen0.jsonl"), str(DEMO / "gen1.jsonl")]
+    common = ["check", *corpora, "--policy", str(policy), "--config", str(config), "-q"]
+    for flags in ([], ["--draws", "2"]):
+        result = runner.invoke(app, [*common, *flags])
+        assert result.exit_code == 2 and "stopped before the audit" in result.stderr, result.output
+    assert [(s.seed, s.draws, s.splits) for s in settings_seen] == [(5, 3, 3), (5, 2, 3)]
