@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from auditor.cli import app
 from tests.conftest import ROOT, write_jsonl
+from tests.helpers import assert_one_line_error
 
 runner = CliRunner()
 DEMO = ROOT / "corpora" / "demo"
@@ -368,3 +369,64 @@ def test_renaming_generations_changes_no_number(tmp_path: Path) -> None:
         assert list(a["values"].values()) == list(b["values"].values()), a["id"]
         assert a["null"] == b["null"], a["id"]
         assert list(a["status"].values()) == list(b["status"].values()), a["id"]
+
+
+# Issue 28, round 2: paths, symlinked folders, text field types
+
+LONG = "x" * 300
+"""A file name longer than the 255 bytes a file system allows: any use of it is ENAMETOOLONG."""
+
+
+def _long(tmp: Path, suffix: str = "") -> str:
+    return str(tmp / f"{LONG}{suffix}")
+
+
+def _audit(tmp: Path, *args: str) -> list[str]:
+    """A quick audit of ``args`` (corpora, options) into ``tmp/o``."""
+    return ["audit", *args, "--out", str(tmp / "o"), *LEXICAL]
+
+
+LONG_PATHS = {
+    "a corpus path": lambda t: _audit(t, GEN0, _long(t, ".jsonl")),
+    "a corpus under a folder so named": lambda t: _audit(t, GEN0, _long(t, "/a.jsonl")),
+    "NAME=PATH": lambda t: _audit(t, GEN0, f"g={_long(t, '.jsonl')}"),
+    "--policy": lambda t: ["check", GEN0, GEN1, "--policy", _long(t, ".toml"), *LEXICAL],
+    "--reference-profile": lambda t: _audit(t, GEN1, "--reference-profile", _long(t, ".auditor-profile")),
+    "diff A": lambda t: ["diff", _long(t, ".json"), GEN0],
+    "diff B": lambda t: ["diff", GEN0, _long(t, ".json")],
+    "--junit": lambda t: ["check", GEN0, GEN1, "--policy", _policy(t), "--junit", _long(t, ".xml"), *LEXICAL],
+    "init-policy REFERENCE": lambda t: ["init-policy", _long(t, ".jsonl"), "--out", str(t / "p.toml"), "-q"],
+    "init-policy --out": lambda t: ["init-policy", GEN0, "--out", _long(t, ".toml"), "-q"],
+    "profile REFERENCE": lambda t: ["profile", _long(t, ".jsonl"), "--out", str(t / "r.auditor-profile"), "-q"],
+    "report METRICS_JSON": lambda t: ["report", _long(t, ".json"), "--out", str(t / "r.html")],
+    "--config": lambda t: _audit(t, GEN0, GEN1, "--config", _long(t, ".toml")),
+    "--likelihood-model": lambda t: ["audit", GEN0, GEN1, "--likelihood-model", _long(t), "--out", str(t / "o"), "-q"],
+    "simulate SEED": lambda t: ["simulate", _long(t, ".jsonl"), "--out", str(t / "s"), "-q"],
+    "simulate --out": lambda t: ["simulate", GEN0, "--out", _long(t), "-q"],
+}
+
+
+@pytest.mark.parametrize("argv", LONG_PATHS.values(), ids=LONG_PATHS.keys())
+def test_a_path_part_longer_than_255_bytes_is_exit_2_naming_the_path(argv, tmp_path: Path) -> None:
+    result = runner.invoke(app, argv(tmp_path))
+    assert_one_line_error(result, LONG, "(File name too long)")
+
+
+def test_a_long_path_given_to_the_library_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    from auditor.corpus import ReadLog, ReadOptions, read_documents
+    from auditor.embed.model import load_model
+    from auditor.errors import InputError
+    from auditor.result import read_result
+
+    with pytest.raises(InputError, match=f"{LONG}: cannot use this path \\(File name too long\\)"):
+        load_model(_long(tmp_path))  # --embedding-model
+    with pytest.raises(InputError, match=f"{LONG}.jsonl: cannot use this path \\(File name too long\\)"):
+        list(read_documents(Path(_long(tmp_path, ".jsonl")), ReadOptions(), ReadLog()))
+    with pytest.raises(InputError, match=f"{LONG}.json: cannot use this path \\(File name too long\\)"):
+        read_result(Path(_long(tmp_path, ".json")))
+
+
+def test_report_of_a_folder_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "run"), "--out", str(tmp_path / "r.html")])
+    assert_one_line_error(result, f"{tmp_path / 'run'}: cannot use this path (Is a directory): it is a folder")

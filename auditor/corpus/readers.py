@@ -47,6 +47,9 @@ its type. Nulls are counted ``missing_field`` skips.
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
 
+A path the user gave that cannot be looked at (a name longer than 255 bytes, permission denied)
+is an error naming it (E039).
+
 Standard input: the path ``-`` (``parse_corpus_arg("-")`` names it ``stdin``; ``NAME=-`` names it
 NAME) reads ``sys.stdin.buffer``, uncompressed. If its first non-blank byte is ``{`` or ``[`` it is
 read as ``.json`` (JSON lines, or one array), otherwise as ``.txt`` under ``--txt-mode``. Messages
@@ -74,7 +77,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from auditor.errors import Errors, InputError
+from auditor.errors import Errors, InputError, path_error, stat_path
 
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
 FORMATS = (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -174,12 +177,10 @@ def read_documents(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[D
     if path == STDIN:
         yield from _read_stdin(options, log)
         return
-    if not path.exists():
+    st = stat_path(path)
+    if st is None:
         raise InputError(Errors.E001.format(path=path))
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+    mode = st.st_mode
     if stat.S_ISDIR(mode):
         yield from _read_directory(path, options, log)
         return
@@ -284,7 +285,7 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
         # O_NONBLOCK: should the path have become a FIFO since it was checked, the open must not wait
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+        raise path_error(path, exc) from None
     with open(fd, "rb") as raw:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
