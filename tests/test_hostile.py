@@ -430,3 +430,44 @@ def test_report_of_a_folder_is_exit_2(tmp_path: Path) -> None:
     (tmp_path / "run").mkdir()
     result = runner.invoke(app, ["report", str(tmp_path / "run"), "--out", str(tmp_path / "r.html")])
     assert_one_line_error(result, f"{tmp_path / 'run'}: cannot use this path (Is a directory): it is a folder")
+
+
+def _linked_corpus(tmp: Path, *links: str) -> Path:
+    """A corpus folder: 20 documents in ``own/`` and, for each of ``links``, a symbolic link:
+    ``linked`` (a folder outside holding 20 more), ``linked_again`` (the same folder), ``up`` (in
+    ``own/``, back to the corpus: a cycle) and ``gone`` (to nothing)."""
+    rows = _demo_rows(40)
+    corpus, elsewhere = tmp / "corpus", tmp / "elsewhere"
+    write_jsonl(corpus / "own" / "a.jsonl", rows[:20])
+    write_jsonl(elsewhere / "b.jsonl", rows[20:])
+    targets = {"linked": elsewhere, "linked_again": elsewhere, "own/up": corpus, "gone": tmp / "nowhere"}
+    for link in links:
+        (corpus / link).symlink_to(targets[link], target_is_directory=link != "gone")
+    return corpus
+
+
+def test_a_symlinked_folder_is_read_once_and_every_other_link_is_a_counted_skip(tmp_path: Path) -> None:
+    """Every document read once, each other link skipped for its reason. Through the library's
+    audit(): the CLI's run without the report, whose charts would take most of the time."""
+    from auditor import audit
+
+    corpus = _linked_corpus(tmp_path, "linked", "linked_again", "own/up", "gone")
+    result = audit([str(corpus), _small(tmp_path)], families=["vocabulary"], draws=4, splits=4)
+    reference = result.generations[0]
+    assert reference.documents == 40
+    assert reference.skipped == {"broken_symlink": 1, "duplicate_folder": 1, "symlink_loop": 1}
+
+
+@pytest.mark.parametrize(
+    ("links", "fragment"),
+    [
+        (("own/up",), "own/up: symlink loop"),
+        (("linked", "linked_again"), "linked_again: duplicate folder"),
+        (("gone",), "gone: broken symlink"),
+    ],
+    ids=["a link cycle", "a folder linked twice", "a dangling link"],
+)
+def test_a_skipped_link_is_named_under_strict(links: tuple[str, ...], fragment: str, tmp_path: Path) -> None:
+    corpus = _linked_corpus(tmp_path, *links)
+    result = runner.invoke(app, _audit(tmp_path, str(corpus), _small(tmp_path), "--strict"))
+    assert_one_line_error(result, fragment)

@@ -47,6 +47,11 @@ its type. Nulls are counted ``missing_field`` skips.
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
 
+Directories are read depth first, names sorted. Symbolic links to folders are followed, and each
+folder is read once: one met again through a link is a ``duplicate_folder`` skip, a link back to
+a folder being read a ``symlink_loop`` skip (as is a chain of links that never ends), a link to
+nothing a ``broken_symlink`` skip and a folder that cannot be listed an ``unreadable_folder`` skip.
+
 A path the user gave that cannot be looked at (a name longer than 255 bytes, permission denied)
 is an error naming it (E039).
 
@@ -61,6 +66,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import errno
 import gzip
 import io
 import itertools
@@ -205,23 +211,74 @@ def _file_kind(mode: int) -> str:
 
 
 def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    for path in sorted(root.rglob("*")):
-        try:
-            mode = path.stat().st_mode
-        except OSError:  # a broken link, or gone since the listing
-            log.skip("not_a_regular_file", str(path))
-            continue
-        if stat.S_ISDIR(mode):
-            continue
-        if not stat.S_ISREG(mode):  # a FIFO would block the open; a device never ends
-            log.skip("not_a_regular_file", str(path))
-            continue
+    for path in _files_under(root, log):
         fmt, _ = split_suffixes(path)
         if fmt not in FORMATS:
             log.skip("unsupported_file", str(path))
             continue
         # In a directory, each .txt file is one document (DESIGN: "a directory of documents").
         yield from _read_file(path, fmt, options, log, whole_txt=True)
+
+
+def _files_under(root: Path, log: ReadLog) -> Iterator[Path]:
+    """The regular files under the folder ``root``, depth first, each folder's names sorted (the
+    order of ``sorted(root.rglob("*"))``); every other entry is a counted skip.
+
+    Symbolic links to folders are followed. A folder is read once: met again through a link, it is
+    a ``duplicate_folder`` skip, and a link back to a folder being read (a cycle) a
+    ``symlink_loop`` skip. A link to nothing is a ``broken_symlink`` skip, a folder that cannot be
+    listed an ``unreadable_folder`` skip. A FIFO or device is a ``not_a_regular_file`` skip: a
+    FIFO would block the open, a device never ends.
+    """
+    top = _folder_key(os.stat(root))
+    seen = {top}  # every folder read, so none is read twice
+    stack = [(top, root, iter(_folder_names(root, log, top=True)))]
+    open_folders = {top}  # the folders being read: the current one and those above it
+    while stack:
+        key, folder, names = stack[-1]
+        name = next(names, None)
+        if name is None:
+            stack.pop()
+            open_folders.discard(key)
+            continue
+        path = folder / name
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # links that lead to each other, never to a file
+                log.skip("symlink_loop", str(path))
+            elif os.path.islink(path):
+                log.skip("broken_symlink", str(path))
+            else:  # gone since the listing, or not reachable (a folder listed but not entered)
+                log.skip("not_a_regular_file", str(path))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield path
+        elif not stat.S_ISDIR(st.st_mode):
+            log.skip("not_a_regular_file", str(path))
+        elif (sub := _folder_key(st)) in open_folders:
+            log.skip("symlink_loop", str(path))
+        elif sub in seen:
+            log.skip("duplicate_folder", str(path))
+        else:
+            seen.add(sub)
+            open_folders.add(sub)
+            stack.append((sub, path, iter(_folder_names(path, log))))
+
+
+def _folder_key(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _folder_names(folder: Path, log: ReadLog, *, top: bool = False) -> list[str]:
+    """The sorted names in ``folder``; one that cannot be listed is an error (the folder given) or a skip."""
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as exc:
+        if top:
+            raise path_error(folder, exc) from None
+        log.skip("unreadable_folder", str(folder))
+        return []
 
 
 def _read_file(path: Path, fmt: str, options: ReadOptions, log: ReadLog, *, whole_txt: bool) -> Iterator[Document]:
