@@ -471,3 +471,40 @@ def test_a_skipped_link_is_named_under_strict(links: tuple[str, ...], fragment: 
     corpus = _linked_corpus(tmp_path, *links)
     result = runner.invoke(app, _audit(tmp_path, str(corpus), _small(tmp_path), "--strict"))
     assert_one_line_error(result, fragment)
+
+
+TEXT_TYPES = {"null": None, "a list": ["a", "b"], "an object": {"a": "b"}, "a boolean": True}
+
+
+@pytest.mark.parametrize("value", TEXT_TYPES.values(), ids=TEXT_TYPES.keys())
+def test_a_text_field_of_another_type_is_named_under_strict(value: object, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "typed.jsonl", [{"text": "a fine document"}, {"text": value}])
+    shown = next(k for k, v in TEXT_TYPES.items() if v is value)
+    result = runner.invoke(app, _audit(tmp_path, str(path), GEN1, "--strict"))
+    assert_one_line_error(result, f"typed.jsonl:2: the text field 'text' is {shown}, not text")
+
+
+def test_a_parquet_null_text_is_named_under_strict(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nulls.parquet"
+    pq.write_table(pa.table({"text": ["a fine document", None]}), path)
+    result = runner.invoke(app, _audit(tmp_path, str(path), GEN1, "--strict"))
+    assert_one_line_error(result, "nulls.parquet:row 2: the text field 'text' is null, not text")
+
+
+def test_text_field_types_are_counted_apart_from_a_missing_field(tmp_path: Path) -> None:
+    from auditor.corpus import ReadLog, ReadOptions, read_documents
+
+    rows = [{"text": "kept"}, {"body": "no text field"}, *({"text": v} for v in TEXT_TYPES.values()), {"text": 7}]
+    log = ReadLog()
+    docs = list(read_documents(write_jsonl(tmp_path / "typed.jsonl", rows), ReadOptions(), log))
+    assert [d.text for d in docs] == ["kept", "7"]
+    assert log.skipped == {
+        "missing_field": 1,
+        "text_is_null": 1,
+        "text_is_list": 1,
+        "text_is_object": 1,
+        "text_is_boolean": 1,
+    }

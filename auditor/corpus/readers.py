@@ -39,10 +39,13 @@ skip (``too_many_fields``, with one warning): its text may have been cut at an u
 
 JSON: a record nested deeper than the JSON parser can follow (Python's recursion limit, about
 1,000 levels) is an error naming the line. Numbers in the text field are read as their text.
+A record without the text field is a ``missing_field`` skip; one whose text field holds no text
+is a skip named by what it holds: ``text_is_null``, ``text_is_list``, ``text_is_object`` or
+``text_is_boolean`` (under ``--strict``, the error names the file, the line and the type).
 
 Parquet: a string column is read as is and a number column as the numbers' text (as in JSON);
 a column of another type (lists, structs, booleans, binary) is an error naming the column and
-its type. Nulls are counted ``missing_field`` skips.
+its type. Nulls are counted ``text_is_null`` skips, as in JSON.
 
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
@@ -144,10 +147,11 @@ class ReadLog:
     strict: bool = False
     """``--strict``: a skip is an error naming where it happened."""
 
-    def skip(self, reason: str, where: str = "") -> None:
-        """Count one skipped document (or file) for ``reason``; with ``strict``, refuse it instead."""
+    def skip(self, reason: str, where: str = "", detail: str = "") -> None:
+        """Count one skipped document (or file) for ``reason``; with ``strict``, refuse it instead,
+        saying ``detail`` (or the reason in words)."""
         if self.strict:
-            raise InputError(Errors.E023.format(where=where or "input", reason=reason.replace("_", " ")))
+            raise InputError(Errors.E023.format(where=where or "input", reason=detail or reason.replace("_", " ")))
         self.skipped[reason] += 1
 
 
@@ -738,7 +742,11 @@ def _record_to_document(record: Any, source: str, options: ReadOptions, log: Rea
         text: str | None = record
         fields: dict[str, str] = {}
     elif isinstance(record, dict):
-        text = extract_field(record, options.text_field)
+        found = _field_values(record, options.text_field)
+        text = _as_text(found)
+        if text is None and found:  # the field is there, but holds no text
+            _skip_not_text(log, _json_type(found[0]), options.text_field, source)
+            return None
         fields = {}
         for name in options.extra_fields:
             value = extract_field(record, name)
@@ -765,12 +773,33 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
+def _json_type(value: Any) -> str:
+    """The type of a JSON value that is not text, as a skip reason names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "list" if isinstance(value, list) else "object"
+
+
+def _skip_not_text(log: ReadLog, kind: str, text_field: str, source: str) -> None:
+    """Count a record whose text field is there but holds ``kind`` (null, list...): ``text_is_<kind>``."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    shown = kind if kind == "null" else f"{article} {kind}"
+    log.skip(f"text_is_{kind}", source, detail=f"the text field '{text_field}' is {shown}, not text")
+
+
 def extract_field(record: dict[str, Any], path: str) -> str | None:
     """Follow a dotted path (``a.b``) with ``[*]`` list expansion (``messages[*].content``).
 
     Several matches are joined with newlines, so a chat record becomes one document. Numbers are
     kept as their text; anything else that is not a string counts as missing.
     """
+    return _as_text(_field_values(record, path))
+
+
+def _field_values(record: dict[str, Any], path: str) -> list[Any]:
+    """The values a field path (see :func:`extract_field`) reaches, of any type; empty when it reaches none."""
     values: list[Any] = [record]
     for part in path.split("."):
         expand = part.endswith("[*]")
@@ -785,6 +814,11 @@ def extract_field(record: dict[str, Any], path: str) -> str | None:
                 else:
                     nxt.append(child)
         values = nxt
+    return values
+
+
+def _as_text(values: list[Any]) -> str | None:
+    """The strings and numbers among ``values``, as one text (None if there are none)."""
     texts = [
         v if isinstance(v, str) else str(v)
         for v in values
@@ -930,7 +964,7 @@ def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Do
             for i, text in enumerate(data[options.text_field]):
                 row += 1
                 if text is None:
-                    log.skip("missing_field", f"{path}:row {row}")
+                    _skip_not_text(log, "null", options.text_field, f"{path}:row {row}")
                     continue
                 if kind == "number":  # as extract_field does for JSON numbers
                     text = str(text)

@@ -530,7 +530,7 @@ def test_parquet_number_column_is_read_as_text_like_json(tmp_path: Path) -> None
     path = tmp_path / "ints.parquet"
     pq.write_table(pa.table({"text": pa.array([1, None, 30], pa.int64()), "f": [1.5, 2.0, 0.25]}), path)
     texts, log = read(path)
-    assert texts == ["1", "30"] and log.skipped == {"missing_field": 1}
+    assert texts == ["1", "30"] and log.skipped == {"text_is_null": 1}
     assert read(path, text_field="f")[0] == ["1.5", "2.0", "0.25"]
     assert [str(v) for v in json.loads('{"text": [1.5, 2.0, 0.25]}')["text"]] == ["1.5", "2.0", "0.25"]
 
