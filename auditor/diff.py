@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from auditor.config import RESULT_SETTINGS
-from auditor.errors import Errors, InputError, UsageError
+from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.result import AuditResult, format_number
 from auditor.stats import Status, change
 from auditor.upgrade import load_result
@@ -225,18 +226,22 @@ class Diff:
 # ---------------------------------------------------------------------------------------------
 
 
+def run_file(path: Path) -> Path:
+    """The metrics.json a diff argument names: the file itself, or the one in an output folder."""
+    path = Path(path)
+    st = stat_path(path)
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        return path
+    inner = path / "metrics.json"
+    st = stat_path(inner)
+    if st is None or not stat.S_ISREG(st.st_mode):
+        raise InputError(Errors.E080.format(path=path))
+    return inner
+
+
 def load_run(path: Path) -> AuditResult:
     """Read a metrics.json, or the metrics.json in an output folder (``auditor diff old/ new/``), upgraded."""
-    path = Path(path)
-    if path.is_dir():
-        inner = path / "metrics.json"
-        if not inner.is_file():
-            raise InputError(Errors.E080.format(path=path))
-        path = inner
-    try:
-        return load_result(path)
-    except OSError as exc:  # unreadable: permissions, a special file
-        raise InputError(Errors.E012.format(path=path, detail=exc.strerror or exc)) from None
+    return load_result(run_file(path))
 
 
 def parse_matches(

@@ -7,6 +7,9 @@ where there is one, what to do about it.
 
 from __future__ import annotations
 
+import errno
+import os
+
 
 class AuditorError(Exception):
     """An error caused by the user's input or settings (the CLI exits 2 on it)."""
@@ -114,6 +117,7 @@ class Errors:
         "{path}: starts with a {encoding} byte-order mark but is not valid {encoding} ({detail}). "
         "Convert it to UTF-8."
     )
+    E039 = "{path}: cannot use this path ({detail}): {advice}."
     E040 = "{path}: cannot write outputs here ({detail}). The previous outputs were left untouched."
     E041 = (
         "{path}: is an existing file, not a folder; metrics.json, summary.md and report.html go in a folder. "
@@ -205,3 +209,32 @@ class Errors:
         "--language auto: the reference '{name}' reads as '{language}', a language spaCy has no rules "
         "for. Give the language with --language (an ISO 639-1 code)."
     )
+
+
+_PATH_ADVICE = {
+    errno.ENAMETOOLONG: "a file or folder name may be at most 255 bytes (the whole path 4,096); shorten it",
+    errno.ELOOP: "a symbolic link in it leads back to itself; fix or remove the link",
+    errno.EACCES: "make it, and each folder above it, readable by this user",
+    errno.EPERM: "make it, and each folder above it, readable by this user",
+    errno.ENOTDIR: "a part of it before the last '/' is a file, not a folder",
+    errno.EISDIR: "it is a folder; give a file",
+}
+
+
+def path_error(path: object, exc: OSError) -> InputError:
+    """The coded error (E039) for an OSError on a path the user gave: a name too long, a link
+    loop, permission denied... It names the path and says what to do: an input error (exit 2),
+    not an internal one."""
+    advice = _PATH_ADVICE.get(exc.errno or 0, "check that it exists and can be read")
+    return InputError(Errors.E039.format(path=path, detail=exc.strerror or type(exc).__name__, advice=advice))
+
+
+def stat_path(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """``os.stat`` of a path the user gave (links followed): None when nothing is there (as
+    ``Path.exists()`` is False), :func:`path_error` for any other OSError."""
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise path_error(path, exc) from None

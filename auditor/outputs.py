@@ -97,7 +97,7 @@ from auditor.atomic import (
     _umask,
     atomic_write,
 )
-from auditor.errors import Errors, UsageError
+from auditor.errors import Errors, UsageError, stat_path
 
 if TYPE_CHECKING:
     from auditor.result import AuditResult
@@ -221,6 +221,12 @@ def check_output_target(out: Path, inputs: Iterable[object], *, directory: bool 
     an input corpus folder (the next run would read it as documents). Call it before the audit.
     """
     out = Path(out)
+    try:  # a target that cannot be looked at (a name too long, a link loop) cannot be written: say so now
+        os.stat(out)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        raise UsageError(Errors.E040.format(path=out, detail=_reason(exc))) from None
     out_real = Path(os.path.realpath(out))
     if directory:
         targets = [(out / name, out_real / name) for name in (*OUTPUT_NAMES, MANIFEST)]
@@ -232,7 +238,8 @@ def check_output_target(out: Path, inputs: Iterable[object], *, directory: bool 
         if path is None:
             continue
         real = Path(os.path.realpath(path))
-        if real.is_dir():
+        st = stat_path(path)  # an input that cannot be looked at (a name too long...) is refused here
+        if st is not None and stat.S_ISDIR(st.st_mode):
             if out_real == real or real in out_real.parents:
                 raise UsageError(Errors.E045.format(path=out, input=path))
             continue

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.aspects import Reading
-from auditor.errors import Errors, InputError
+from auditor.errors import Errors, InputError, path_error
 
 SCHEMA_VERSION = "1.3"
 """The version this auditor writes."""
@@ -406,6 +406,8 @@ def read_result(path: Path) -> AuditResult:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(Errors.E001.format(path=path)) from None
+    except OSError as exc:  # a name too long, permission denied, a folder...
+        raise path_error(path, exc) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(Errors.E017.format(path=path, detail=exc)) from None
     try:

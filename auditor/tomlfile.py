@@ -6,11 +6,12 @@ names the file, so no caller needs its own handling.
 
 from __future__ import annotations
 
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import Errors, UsageError
+from auditor.errors import Errors, UsageError, path_error, stat_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,13 +21,14 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse ``path`` as TOML; a :class:`UsageError` naming the file on any failure."""
-    if not path.exists():
+    st = stat_path(path)
+    if st is None:
         raise UsageError(Errors.E001.format(path=path))
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         raise UsageError(Errors.E013.format(path=path, detail="is not a regular file (a TOML file was expected)."))
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise UsageError(Errors.E012.format(path=path, detail=exc.strerror or exc)) from None
+        raise path_error(path, exc) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(Errors.E014.format(path=path, detail=exc)) from None

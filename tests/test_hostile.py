@@ -646,3 +646,142 @@ def test_round_2_policy_settings_apply_over_the_config_file_and_under_the_flags(
     assert result.exit_code == 0, result.output
     used = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["config"]
     assert (used["seed"], used["draws"], used["splits"]) == (5, 2, 3)
+
+
+# Issue 28, round 2: paths, symlinked folders, text field types
+
+LONG = "x" * 300
+"""A file name longer than the 255 bytes a file system allows: any use of it is ENAMETOOLONG."""
+
+
+def _long(tmp: Path, suffix: str = "") -> str:
+    return str(tmp / f"{LONG}{suffix}")
+
+
+def _audit(tmp: Path, *args: str) -> list[str]:
+    """A quick audit of ``args`` (corpora, options) into ``tmp/o``."""
+    return ["audit", *args, "--out", str(tmp / "o"), *LEXICAL]
+
+
+LONG_PATHS = {
+    "a corpus path": lambda t: _audit(t, GEN0, _long(t, ".jsonl")),
+    "a corpus under a folder so named": lambda t: _audit(t, GEN0, _long(t, "/a.jsonl")),
+    "NAME=PATH": lambda t: _audit(t, GEN0, f"g={_long(t, '.jsonl')}"),
+    "--policy": lambda t: ["check", GEN0, GEN1, "--policy", _long(t, ".toml"), *LEXICAL],
+    "--reference-profile": lambda t: _audit(t, GEN1, "--reference-profile", _long(t, ".auditor-profile")),
+    "diff A": lambda t: ["diff", _long(t, ".json"), GEN0],
+    "diff B": lambda t: ["diff", GEN0, _long(t, ".json")],
+    "--junit": lambda t: ["check", GEN0, GEN1, "--policy", _policy(t), "--junit", _long(t, ".xml"), *LEXICAL],
+    "init-policy REFERENCE": lambda t: ["init-policy", _long(t, ".jsonl"), "--out", str(t / "p.toml"), "-q"],
+    "init-policy --out": lambda t: ["init-policy", GEN0, "--out", _long(t, ".toml"), "-q"],
+    "profile REFERENCE": lambda t: ["profile", _long(t, ".jsonl"), "--out", str(t / "r.auditor-profile"), "-q"],
+    "report METRICS_JSON": lambda t: ["report", _long(t, ".json"), "--out", str(t / "r.html")],
+    "--config": lambda t: _audit(t, GEN0, GEN1, "--config", _long(t, ".toml")),
+    "--likelihood-model": lambda t: ["audit", GEN0, GEN1, "--likelihood-model", _long(t), "--out", str(t / "o"), "-q"],
+    "simulate SEED": lambda t: ["simulate", _long(t, ".jsonl"), "--out", str(t / "s"), "-q"],
+    "simulate --out": lambda t: ["simulate", GEN0, "--out", _long(t), "-q"],
+}
+
+
+@pytest.mark.parametrize("argv", LONG_PATHS.values(), ids=LONG_PATHS.keys())
+def test_a_path_part_longer_than_255_bytes_is_exit_2_naming_the_path(argv, tmp_path: Path) -> None:
+    result = runner.invoke(app, argv(tmp_path))
+    assert_one_line_error(result, LONG, "(File name too long)")
+
+
+def test_a_long_path_given_to_the_library_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    from auditor.corpus import ReadLog, ReadOptions, read_documents
+    from auditor.embed.model import load_model
+    from auditor.errors import InputError
+    from auditor.result import read_result
+
+    with pytest.raises(InputError, match=f"{LONG}: cannot use this path \\(File name too long\\)"):
+        load_model(_long(tmp_path))  # --embedding-model
+    with pytest.raises(InputError, match=f"{LONG}.jsonl: cannot use this path \\(File name too long\\)"):
+        list(read_documents(Path(_long(tmp_path, ".jsonl")), ReadOptions(), ReadLog()))
+    with pytest.raises(InputError, match=f"{LONG}.json: cannot use this path \\(File name too long\\)"):
+        read_result(Path(_long(tmp_path, ".json")))
+
+
+def test_report_of_a_folder_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "run"), "--out", str(tmp_path / "r.html")])
+    assert_one_line_error(result, f"{tmp_path / 'run'}: cannot use this path (Is a directory): it is a folder")
+
+
+def _linked_corpus(tmp: Path, *links: str) -> Path:
+    """A corpus folder: 20 documents in ``own/`` and, for each of ``links``, a symbolic link:
+    ``linked`` (a folder outside holding 20 more), ``linked_again`` (the same folder), ``up`` (in
+    ``own/``, back to the corpus: a cycle) and ``gone`` (to nothing)."""
+    rows = _demo_rows(40)
+    corpus, elsewhere = tmp / "corpus", tmp / "elsewhere"
+    write_jsonl(corpus / "own" / "a.jsonl", rows[:20])
+    write_jsonl(elsewhere / "b.jsonl", rows[20:])
+    targets = {"linked": elsewhere, "linked_again": elsewhere, "own/up": corpus, "gone": tmp / "nowhere"}
+    for link in links:
+        (corpus / link).symlink_to(targets[link], target_is_directory=link != "gone")
+    return corpus
+
+
+def test_a_symlinked_folder_is_read_once_and_every_other_link_is_a_counted_skip(tmp_path: Path) -> None:
+    """Every document read once, each other link skipped for its reason. Through the library's
+    audit(): the CLI's run without the report, whose charts would take most of the time."""
+    from auditor import audit
+
+    corpus = _linked_corpus(tmp_path, "linked", "linked_again", "own/up", "gone")
+    result = audit([str(corpus), _small(tmp_path)], families=["vocabulary"], draws=4, splits=4)
+    reference = result.generations[0]
+    assert reference.documents == 40
+    assert reference.skipped == {"broken_symlink": 1, "duplicate_folder": 1, "symlink_loop": 1}
+
+
+@pytest.mark.parametrize(
+    ("links", "fragment"),
+    [
+        (("own/up",), "own/up: symlink loop"),
+        (("linked", "linked_again"), "linked_again: duplicate folder"),
+        (("gone",), "gone: broken symlink"),
+    ],
+    ids=["a link cycle", "a folder linked twice", "a dangling link"],
+)
+def test_a_skipped_link_is_named_under_strict(links: tuple[str, ...], fragment: str, tmp_path: Path) -> None:
+    corpus = _linked_corpus(tmp_path, *links)
+    result = runner.invoke(app, _audit(tmp_path, str(corpus), _small(tmp_path), "--strict"))
+    assert_one_line_error(result, fragment)
+
+
+TEXT_TYPES = {"null": None, "a list": ["a", "b"], "an object": {"a": "b"}, "a boolean": True}
+
+
+@pytest.mark.parametrize("value", TEXT_TYPES.values(), ids=TEXT_TYPES.keys())
+def test_a_text_field_of_another_type_is_named_under_strict(value: object, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "typed.jsonl", [{"text": "a fine document"}, {"text": value}])
+    shown = next(k for k, v in TEXT_TYPES.items() if v is value)
+    result = runner.invoke(app, _audit(tmp_path, str(path), GEN1, "--strict"))
+    assert_one_line_error(result, f"typed.jsonl:2: the text field 'text' is {shown}, not text")
+
+
+def test_a_parquet_null_text_is_named_under_strict(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nulls.parquet"
+    pq.write_table(pa.table({"text": ["a fine document", None]}), path)
+    result = runner.invoke(app, _audit(tmp_path, str(path), GEN1, "--strict"))
+    assert_one_line_error(result, "nulls.parquet:row 2: the text field 'text' is null, not text")
+
+
+def test_text_field_types_are_counted_apart_from_a_missing_field(tmp_path: Path) -> None:
+    from auditor.corpus import ReadLog, ReadOptions, read_documents
+
+    rows = [{"text": "kept"}, {"body": "no text field"}, *({"text": v} for v in TEXT_TYPES.values()), {"text": 7}]
+    log = ReadLog()
+    docs = list(read_documents(write_jsonl(tmp_path / "typed.jsonl", rows), ReadOptions(), log))
+    assert [d.text for d in docs] == ["kept", "7"]
+    assert log.skipped == {
+        "missing_field": 1,
+        "text_is_null": 1,
+        "text_is_list": 1,
+        "text_is_object": 1,
+        "text_is_boolean": 1,
+    }

@@ -67,7 +67,7 @@ def check_cli(
             if target is not None:
                 atomic_write(target, fmt.format(outcome))
     except (KeyboardInterrupt, Exception) as exc:
-        if junit is not None and not junit.is_dir():
+        if junit is not None:  # best effort: a folder or an unwritable path is left alone
             _junit_error(junit, exc)
         raise
     typer.echo(GateFormat.TABLE.format(outcome))

@@ -34,10 +34,10 @@ def diff_cli(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table on the terminal (the summary line stays)."),
 ) -> None:
     """Compare two audits: per metric and generation both values, the change and the verdicts; worse families first."""
-    from auditor.diff import diff_files, format_markdown, format_table
+    from auditor.diff import diff_files, format_markdown, format_table, run_file
     from auditor.outputs import atomic_write, check_output_target
 
-    inputs = [p / "metrics.json" if p.is_dir() else p for p in (metrics_a, metrics_b)]  # a diff.md may go beside
+    inputs = [run_file(p) for p in (metrics_a, metrics_b)]  # a diff.md may go beside
     targets = [markdown, None if json_out in (None, "-") else Path(json_out)]
     for target in targets:
         if target is not None:

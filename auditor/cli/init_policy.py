@@ -9,6 +9,7 @@ import typer
 
 from auditor.cli.console import _fail, _guarded, _progress
 from auditor.cli.options import CALIBRATION_OPTIONS, SettingsOptions, _profile_input, settings_options
+from auditor.errors import stat_path
 from auditor.text.terminal import terminal_safe
 
 
@@ -28,7 +29,7 @@ def init_policy_cli(
     from auditor.outputs import atomic_write, check_output_target
     from auditor.pipeline import calibrate
 
-    if out.exists() and not force:
+    if stat_path(out) is not None and not force:
         _fail(f"{out} exists; pass --force to overwrite it, or --out another file.")
     check_output_target(out, [*([corpus] if corpus else []), *_profile_input(options)], directory=False)
     settings = options.settings()

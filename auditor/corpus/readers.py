@@ -39,13 +39,24 @@ skip (``too_many_fields``, with one warning): its text may have been cut at an u
 
 JSON: a record nested deeper than the JSON parser can follow (Python's recursion limit, about
 1,000 levels) is an error naming the line. Numbers in the text field are read as their text.
+A record without the text field is a ``missing_field`` skip; one whose text field holds no text
+is a skip named by what it holds: ``text_is_null``, ``text_is_list``, ``text_is_object`` or
+``text_is_boolean`` (under ``--strict``, the error names the file, the line and the type).
 
 Parquet: a string column is read as is and a number column as the numbers' text (as in JSON);
 a column of another type (lists, structs, booleans, binary) is an error naming the column and
-its type. Nulls are counted ``missing_field`` skips.
+its type. Nulls are counted ``text_is_null`` skips, as in JSON.
 
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
+
+Directories are read depth first, names sorted. Symbolic links to folders are followed, and each
+folder is read once: one met again through a link is a ``duplicate_folder`` skip, a link back to
+a folder being read a ``symlink_loop`` skip (as is a chain of links that never ends), a link to
+nothing a ``broken_symlink`` skip and a folder that cannot be listed an ``unreadable_folder`` skip.
+
+A path the user gave that cannot be looked at (a name longer than 255 bytes, permission denied)
+is an error naming it (E039).
 
 Standard input: the path ``-`` (``parse_corpus_arg("-")`` names it ``stdin``; ``NAME=-`` names it
 NAME) reads ``sys.stdin.buffer``, uncompressed. If its first non-blank byte is ``{`` or ``[`` it is
@@ -58,6 +69,7 @@ from __future__ import annotations
 import bz2
 import codecs
 import csv
+import errno
 import gzip
 import io
 import itertools
@@ -74,7 +86,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from auditor.errors import Errors, InputError
+from auditor.errors import Errors, InputError, path_error, stat_path
 
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
 FORMATS = (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
@@ -135,10 +147,11 @@ class ReadLog:
     strict: bool = False
     """``--strict``: a skip is an error naming where it happened."""
 
-    def skip(self, reason: str, where: str = "") -> None:
-        """Count one skipped document (or file) for ``reason``; with ``strict``, refuse it instead."""
+    def skip(self, reason: str, where: str = "", detail: str = "") -> None:
+        """Count one skipped document (or file) for ``reason``; with ``strict``, refuse it instead,
+        saying ``detail`` (or the reason in words)."""
         if self.strict:
-            raise InputError(Errors.E023.format(where=where or "input", reason=reason.replace("_", " ")))
+            raise InputError(Errors.E023.format(where=where or "input", reason=detail or reason.replace("_", " ")))
         self.skipped[reason] += 1
 
 
@@ -174,12 +187,10 @@ def read_documents(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[D
     if path == STDIN:
         yield from _read_stdin(options, log)
         return
-    if not path.exists():
+    st = stat_path(path)
+    if st is None:
         raise InputError(Errors.E001.format(path=path))
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+    mode = st.st_mode
     if stat.S_ISDIR(mode):
         yield from _read_directory(path, options, log)
         return
@@ -204,23 +215,74 @@ def _file_kind(mode: int) -> str:
 
 
 def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
-    for path in sorted(root.rglob("*")):
-        try:
-            mode = path.stat().st_mode
-        except OSError:  # a broken link, or gone since the listing
-            log.skip("not_a_regular_file", str(path))
-            continue
-        if stat.S_ISDIR(mode):
-            continue
-        if not stat.S_ISREG(mode):  # a FIFO would block the open; a device never ends
-            log.skip("not_a_regular_file", str(path))
-            continue
+    for path in _files_under(root, log):
         fmt, _ = split_suffixes(path)
         if fmt not in FORMATS:
             log.skip("unsupported_file", str(path))
             continue
         # In a directory, each .txt file is one document (DESIGN: "a directory of documents").
         yield from _read_file(path, fmt, options, log, whole_txt=True)
+
+
+def _files_under(root: Path, log: ReadLog) -> Iterator[Path]:
+    """The regular files under the folder ``root``, depth first, each folder's names sorted (the
+    order of ``sorted(root.rglob("*"))``); every other entry is a counted skip.
+
+    Symbolic links to folders are followed. A folder is read once: met again through a link, it is
+    a ``duplicate_folder`` skip, and a link back to a folder being read (a cycle) a
+    ``symlink_loop`` skip. A link to nothing is a ``broken_symlink`` skip, a folder that cannot be
+    listed an ``unreadable_folder`` skip. A FIFO or device is a ``not_a_regular_file`` skip: a
+    FIFO would block the open, a device never ends.
+    """
+    top = _folder_key(os.stat(root))
+    seen = {top}  # every folder read, so none is read twice
+    stack = [(top, root, iter(_folder_names(root, log, top=True)))]
+    open_folders = {top}  # the folders being read: the current one and those above it
+    while stack:
+        key, folder, names = stack[-1]
+        name = next(names, None)
+        if name is None:
+            stack.pop()
+            open_folders.discard(key)
+            continue
+        path = folder / name
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # links that lead to each other, never to a file
+                log.skip("symlink_loop", str(path))
+            elif os.path.islink(path):
+                log.skip("broken_symlink", str(path))
+            else:  # gone since the listing, or not reachable (a folder listed but not entered)
+                log.skip("not_a_regular_file", str(path))
+            continue
+        if stat.S_ISREG(st.st_mode):
+            yield path
+        elif not stat.S_ISDIR(st.st_mode):
+            log.skip("not_a_regular_file", str(path))
+        elif (sub := _folder_key(st)) in open_folders:
+            log.skip("symlink_loop", str(path))
+        elif sub in seen:
+            log.skip("duplicate_folder", str(path))
+        else:
+            seen.add(sub)
+            open_folders.add(sub)
+            stack.append((sub, path, iter(_folder_names(path, log))))
+
+
+def _folder_key(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _folder_names(folder: Path, log: ReadLog, *, top: bool = False) -> list[str]:
+    """The sorted names in ``folder``; one that cannot be listed is an error (the folder given) or a skip."""
+    try:
+        return sorted(os.listdir(folder))
+    except OSError as exc:
+        if top:
+            raise path_error(folder, exc) from None
+        log.skip("unreadable_folder", str(folder))
+        return []
 
 
 def _read_file(path: Path, fmt: str, options: ReadOptions, log: ReadLog, *, whole_txt: bool) -> Iterator[Document]:
@@ -284,7 +346,7 @@ def _file_blocks(path: Path) -> Iterator[bytes]:
         # O_NONBLOCK: should the path have become a FIFO since it was checked, the open must not wait
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
-        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+        raise path_error(path, exc) from None
     with open(fd, "rb") as raw:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -680,7 +742,11 @@ def _record_to_document(record: Any, source: str, options: ReadOptions, log: Rea
         text: str | None = record
         fields: dict[str, str] = {}
     elif isinstance(record, dict):
-        text = extract_field(record, options.text_field)
+        found = _field_values(record, options.text_field)
+        text = _as_text(found)
+        if text is None and found:  # the field is there, but holds no text
+            _skip_not_text(log, _json_type(found[0]), options.text_field, source)
+            return None
         fields = {}
         for name in options.extra_fields:
             value = extract_field(record, name)
@@ -707,12 +773,33 @@ def _valid_unicode(text: str) -> str:
     return text
 
 
+def _json_type(value: Any) -> str:
+    """The type of a JSON value that is not text, as a skip reason names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return "list" if isinstance(value, list) else "object"
+
+
+def _skip_not_text(log: ReadLog, kind: str, text_field: str, source: str) -> None:
+    """Count a record whose text field is there but holds ``kind`` (null, list...): ``text_is_<kind>``."""
+    article = "an" if kind[0] in "aeiou" else "a"
+    shown = kind if kind == "null" else f"{article} {kind}"
+    log.skip(f"text_is_{kind}", source, detail=f"the text field '{text_field}' is {shown}, not text")
+
+
 def extract_field(record: dict[str, Any], path: str) -> str | None:
     """Follow a dotted path (``a.b``) with ``[*]`` list expansion (``messages[*].content``).
 
     Several matches are joined with newlines, so a chat record becomes one document. Numbers are
     kept as their text; anything else that is not a string counts as missing.
     """
+    return _as_text(_field_values(record, path))
+
+
+def _field_values(record: dict[str, Any], path: str) -> list[Any]:
+    """The values a field path (see :func:`extract_field`) reaches, of any type; empty when it reaches none."""
     values: list[Any] = [record]
     for part in path.split("."):
         expand = part.endswith("[*]")
@@ -727,6 +814,11 @@ def extract_field(record: dict[str, Any], path: str) -> str | None:
                 else:
                     nxt.append(child)
         values = nxt
+    return values
+
+
+def _as_text(values: list[Any]) -> str | None:
+    """The strings and numbers among ``values``, as one text (None if there are none)."""
     texts = [
         v if isinstance(v, str) else str(v)
         for v in values
@@ -872,7 +964,7 @@ def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Do
             for i, text in enumerate(data[options.text_field]):
                 row += 1
                 if text is None:
-                    log.skip("missing_field", f"{path}:row {row}")
+                    _skip_not_text(log, "null", options.text_field, f"{path}:row {row}")
                     continue
                 if kind == "number":  # as extract_field does for JSON numbers
                     text = str(text)

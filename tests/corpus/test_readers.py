@@ -79,7 +79,7 @@ def test_missing_and_empty_fields_are_counted_skips(tmp_path: Path) -> None:
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     texts, log = read(path)
     assert texts == ["kept", "a bare string"]
-    assert log.skipped == {"missing_field": 2, "empty_document": 1, "not_an_object": 1}
+    assert log.skipped == {"missing_field": 1, "text_is_null": 1, "empty_document": 1, "not_an_object": 1}
 
 
 def test_json_array_and_nested_fields(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ def test_parquet(tmp_path: Path) -> None:
     docs = list(read_documents(path, ReadOptions(extra_fields=("author",)), log))
     assert [d.text for d in docs] == ["one doc", "two doc"]
     assert [d.fields["author"] for d in docs] == ["x", "z"]
-    assert log.skipped["missing_field"] == 1
+    assert log.skipped["text_is_null"] == 1
     with pytest.raises(InputError, match="column 'body' not found"):
         read(path, text_field="body")
 

@@ -23,6 +23,7 @@ Why it looks like this:
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import util
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor.errors import Errors, UsageError
+from auditor.errors import Errors, UsageError, stat_path
 
 EXTRA = "likelihood-neural"
 INSTALL_HINT = f"pip install 'corpus-auditor[{EXTRA}]' (torch first: pip install torch)"
@@ -58,12 +59,14 @@ def check_folder(path: str) -> None:
     before the corpora are read. Loading can still fail later on a corrupt weights file (E064).
     """
     folder = Path(path).expanduser()
-    if not folder.exists():
+    st = stat_path(folder)
+    if st is None:
         raise UsageError(Errors.E062.format(path=path))
-    if not folder.is_dir():
+    if not stat.S_ISDIR(st.st_mode):
         raise UsageError(Errors.E063.format(path=path, reason="a file, not a folder"))
     config_file = folder / "config.json"
-    if not config_file.is_file():
+    st = stat_path(config_file)
+    if st is None or not stat.S_ISREG(st.st_mode):
         raise UsageError(Errors.E063.format(path=path, reason="no config.json in it"))
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
