@@ -17,7 +17,6 @@ degrades the generation: narrowing, drift or loss (:mod:`auditor.aspects`).
 from __future__ import annotations
 
 import importlib
-import math
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -28,6 +27,7 @@ import numpy as np
 
 from auditor.aspects import ASPECTS, check_aspect
 from auditor.draws import Draw, Prepared
+from auditor.families.rarity import zipf_frequency
 from auditor.result import Tolerance
 
 if TYPE_CHECKING:
@@ -198,9 +198,7 @@ class MetricData:
                 if code is None:
                     return None
                 freqs = get_frequency_dict(code)
-                self._lang_zipf = np.array(
-                    [math.log10(freqs[w]) + 9 if w in freqs else 0.0 for w in self.words], dtype=np.float64
-                )
+                self._lang_zipf = np.array([zipf_frequency(freqs.get(w)) for w in self.words], dtype=np.float64)
             return self._lang_zipf
 
 

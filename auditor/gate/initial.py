@@ -70,7 +70,8 @@ def initial_policy(calibration: AuditResult) -> str:
         f"seed {config.get('seed')}, {config.get('splits')} splits.",
         "# Each rule: the worst of the null's values as a relative drop from the reference's value, widened by the",
         "# metric's tolerance. Tighten or loosen as your pipeline needs; `auditor metrics` explains each id.",
-        "# The gate fails closed: a rule whose metric is n/a fails unless allow_na = true (per rule or here).",
+        "# The gate fails closed: a rule whose metric is n/a fails unless allow_na = true (per rule or here),",
+        "# and a generation that no rule measured fails whatever allow_na says.",
     ]
     lines += [f"# Not calibrated: {family} ({_comment(why)})." for family, why in uncalibrated.items()]
     aspects = [
