@@ -41,10 +41,6 @@ DIFF_VERSION = "1"
 WORSE, BETTER, SAME, MEASURED = "worse", "better", "same", "measured"
 """How a verdict moved from A to B (:func:`verdict_change`)."""
 
-_CONFIG_KEYS = RESULT_SETTINGS
-"""Settings that change what a value means (as each setting declares): a diff notes each that
-differs between the runs."""
-
 
 @dataclass(frozen=True)
 class GenerationPair:
@@ -379,7 +375,7 @@ def diff_results(
         families_only_a=[f for f in fam_a if f not in fam_b],
         families_only_b=[f for f in fam_b if f not in fam_a],
         settings_changed={
-            k: (a.config.get(k), b.config.get(k)) for k in _CONFIG_KEYS if a.config.get(k) != b.config.get(k)
+            k: (a.config.get(k), b.config.get(k)) for k in RESULT_SETTINGS if a.config.get(k) != b.config.get(k)
         },
         dropped_families=dropped_families,
         dropped_metrics=dropped_metrics,

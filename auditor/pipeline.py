@@ -79,10 +79,10 @@ def audit(
     'degraded'
     """
     settings = settings or Settings()
+    source = "audit() arguments" if overrides else None
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="audit() arguments")
-        settings = resolve_settings(settings, source="audit() arguments")
-    settings = resolve_settings(settings)
+    settings = resolve_settings(settings, source=source)
     specs = parse_corpus_args(list(corpora))
     if reference_profile is not None:
         loaded = _load_reference(reference_profile, settings, specs, "audit")

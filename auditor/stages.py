@@ -19,7 +19,6 @@ from auditor.config import AUTO, Settings
 from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
 from auditor.draws import DrawSet, Prepared
 from auditor.errors import Errors, InputError, UsageError
-from auditor.families import chosen
 from auditor.families.base import Family, FamilyInput, LanguageUse, MetricData
 from auditor.result import GenerationInfo
 from auditor.stats import make_rng
@@ -135,13 +134,6 @@ def language_use(families: list[Family], settings: Settings) -> dict[str, Langua
     """What each family of the run uses for ``settings.language`` (families with nothing
     language-specific are left out)."""
     return {f.name: f.language(settings.language, settings) for f in families if f.language is not None}
-
-
-def describe_languages(language: str, settings: Settings) -> dict[str, dict[str, Any]]:
-    """What each family of ``settings`` uses for ``language``, in words (metrics.json
-    ``artifacts.language.families``)."""
-    uses = language_use(chosen(settings), settings.replace(language=language))
-    return {name: use.notes for name, use in uses.items()}
 
 
 def language_checks(

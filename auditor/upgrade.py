@@ -64,14 +64,14 @@ def unknown_family(name: str) -> FamilyInfo:
 
 def _families(result: AuditResult) -> list[FamilyInfo]:
     """The listed families, then every other family of the run (verdicts, then metrics), in run order."""
-    from auditor.families import family_names, get_family
+    from auditor.families import find_family
 
     listed = {f.name for f in result.families}
     run = dict.fromkeys([*(v.family for v in result.verdicts), *(m.family for m in result.metrics)])
     missing = [name for name in run if name not in listed]
     if not missing:
         return result.families
-    found = [FamilyInfo.of(get_family(n)) if n in family_names() else unknown_family(n) for n in missing]
+    found = [FamilyInfo.of(record) if (record := find_family(n)) else unknown_family(n) for n in missing]
     return [*result.families, *found]
 
 

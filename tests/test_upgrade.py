@@ -226,12 +226,12 @@ def test_the_outputs_take_no_metadata_from_the_registry() -> None:
     report = {p.relative_to(ROOT).as_posix(): _imports(p) for p in (ROOT / "auditor" / "report").glob("*.py")}
     registry = {name: sorted(i for i in found if i.startswith("auditor.families")) for name, found in report.items()}
     assert {k: v for k, v in registry.items() if v} == {
-        "auditor/report/html.py": ["auditor.families.family_names", "auditor.families.get_family"],
+        "auditor/report/html.py": ["auditor.families.find_family"],
         # the register sentences read two families' metrics, so they live with the families
         "auditor/report/markdown.py": ["auditor.families.register_shift.register_sentences"],
     }
     # the starting policy asks a family's record only whether it draws documents (to word its advice)
     initial = [i for i in _imports(ROOT / "auditor" / "gate" / "initial.py") if i.startswith("auditor.families")]
-    assert sorted(initial) == ["auditor.families.family_names", "auditor.families.get_family"]
+    assert sorted(initial) == ["auditor.families.find_family"]
     assert not [i for i in _imports(ROOT / "auditor" / "result.py") if i.startswith("auditor.families")]
     assert not [i for i in _imports(ROOT / "auditor" / "result.py") if i.startswith("auditor.upgrade")]

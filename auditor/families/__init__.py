@@ -82,6 +82,11 @@ def get_family(name: str) -> Family:
     return _REGISTERED[name]
 
 
+def find_family(name: str) -> Family | None:
+    """The family called ``name``, or None when this version knows no such family (an old file's)."""
+    return _REGISTERED.get(name)
+
+
 def all_metrics() -> list[Metric]:
     """Every registered metric, family by family."""
     return [m for f in _REGISTERED.values() for m in f.metrics]

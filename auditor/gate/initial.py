@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from auditor.draws import MIN_REFERENCE_DOCS
 from auditor.errors import Errors, UsageError
-from auditor.families import family_names, get_family
+from auditor.families import find_family
 from auditor.result import AuditResult, format_number
 from auditor.upgrade import upgrade
 
@@ -55,7 +55,7 @@ def initial_policy(calibration: AuditResult) -> str:
         ]
     if not rules:
         reason = "; ".join(f"{family}: {why}" for family, why in uncalibrated.items()) or "no headline metric ran"
-        sampled = any(f in family_names() and get_family(f).sampled for f in uncalibrated)
+        sampled = any((record := find_family(f)) is not None and record.sampled for f in uncalibrated)
         raise UsageError(
             Errors.E026.format(
                 name=calibration.reference,

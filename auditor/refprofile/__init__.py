@@ -72,14 +72,15 @@ def compared_settings(settings: Settings, stored: list[str]) -> list[str]:
     """The settings a profile must share with a run of ``settings``, given the families whose results
     it ``stored``: every ``pass`` setting (one that families declare, only when one of them runs),
     then the ``stored`` settings of each running family whose result the profile holds."""
-    running = {f.name for f in chosen(settings)}
+    running_families = chosen(settings)
+    running = {f.name for f in running_families}
     owners: dict[str, set[str]] = {}
     for family in families():
         for name in family.settings:
             owners.setdefault(name, set()).add(family.name)
     names = [n for n in settings_with_effect("pass") if n not in owners or owners[n] & running]
     kept = settings_with_effect("stored")
-    for family in chosen(settings):
+    for family in running_families:
         if family.name in stored:
             names += [n for n in family.settings if n in kept and n not in names]
     return names

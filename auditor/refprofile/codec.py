@@ -32,7 +32,8 @@ from auditor.text.profile import DocumentSample, GenerationProfile, PairingInfo,
 NULLS = "nulls"
 """``derived`` entry of the reference's null values (:mod:`auditor.refprofile.nulls`), not a family's."""
 DERIVED_JSON = "derived/{name}.json"
-DERIVED_ARRAY = "derived/{name}_{key}.npy"
+DERIVED_ARRAYS = "derived/{name}_"
+"""The name prefix of a family's stored arrays, each ``<prefix><key>.npy``."""
 NULL_VALUES = "derived/nulls/{metric}.npy"
 
 
@@ -72,7 +73,7 @@ def profile_members(profile: GenerationProfile, words: list[str]) -> dict[str, b
         )
         for key, value in stored.items():
             if isinstance(value, np.ndarray):
-                members[DERIVED_ARRAY.format(name=name, key=key)] = npy_bytes(value)
+                members[f"{DERIVED_ARRAYS.format(name=name)}{key}.npy"] = npy_bytes(value)
     nulls = profile.derived.get(NULLS)
     if nulls is not None:
         families = {f: {"sizes": e["sizes"], "metrics": sorted(e["values"])} for f, e in nulls["families"].items()}
@@ -170,7 +171,7 @@ def _derived(
         stored = archive.json(member)
         if not isinstance(stored, dict):
             raise ProfileError(archive.path, f"{member} has the wrong shape")
-        prefix, suffix = DERIVED_ARRAY.format(name=name, key="|").split("|")
+        prefix, suffix = DERIVED_ARRAYS.format(name=name), ".npy"
         for array in sorted(m for m in archive.members if m.startswith(prefix) and m.endswith(suffix)):
             stored[array[len(prefix) : -len(suffix)]] = archive.array(array, ALLOWED_DTYPES)
         check = check_stored[name]

@@ -265,9 +265,9 @@ def _family(result: AuditResult, series: SeriesVerdict, view: FamilyView) -> Fam
 
 def _family_view(result: AuditResult, family: str) -> FamilyView:
     """What the family draws beyond its trend charts (nothing for a family this version does not know)."""
-    from auditor.families import family_names, get_family
+    from auditor.families import find_family
 
-    record = get_family(family) if family in family_names() else None
+    record = find_family(family)
     return record.views(result) if record is not None and record.views is not None else FamilyView()
 
 

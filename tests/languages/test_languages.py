@@ -305,11 +305,14 @@ def test_japanese_is_segmented_when_sudachi_is_installed() -> None:
 
 
 def test_every_family_says_what_it_uses() -> None:
-    from auditor.families import FAMILY_NAMES
-    from auditor.stages import describe_languages as describe
+    from auditor.families import FAMILY_NAMES, chosen
+    from auditor.stages import language_use
 
-    assert set(describe("de", Settings())) == set(FAMILY_NAMES)
-    assert set(describe("de", Settings(families="vocabulary,topics"))) == {"vocabulary", "topics"}
+    def describe(language: str, settings: Settings) -> set[str]:
+        return set(language_use(chosen(settings), settings.replace(language=language)))
+
+    assert describe("de", Settings()) == set(FAMILY_NAMES)
+    assert describe("de", Settings(families="vocabulary,topics")) == {"vocabulary", "topics"}
 
 
 def test_the_embedding_warning_names_english_only_models() -> None:
