@@ -39,8 +39,20 @@ def atomic_write(path: Path, text: str | bytes) -> None:
     the path when it is a folder, read-only or cannot be written; a stale temporary of the same
     file left by a killed run is removed.
     """
-    path = Path(path)
     data = text if isinstance(text, bytes) else _encode(text)
+    with atomic_file(path) as target, open(target, "wb") as f:
+        f.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path | str) -> Iterator[Path]:
+    """A path to write ``path``'s new content to, streamed: on a clean exit it replaces ``path``
+    (temporary file beside it, fsync, rename); on an error ``path`` is left as it was.
+
+    The checks and errors are :func:`atomic_write`'s; a character device or pipe is yielded
+    itself (written directly). OSErrors while writing become E040 naming ``path``.
+    """
+    path = Path(path)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -51,8 +63,7 @@ def atomic_write(path: Path, text: str | bytes) -> None:
         raise UsageError(Errors.E043.format(path=path, kind="folder"))
     if st is not None and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
         try:
-            with open(path, "wb") as f:
-                f.write(data)
+            yield path
         except OSError as exc:
             raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
         return
@@ -67,7 +78,10 @@ def atomic_write(path: Path, text: str | bytes) -> None:
         raise UsageError(Errors.E040.format(path=path, detail=_reason(exc))) from None
     _remove_stale_files(real.parent, {real.name})
     try:
-        with _temp_file(real.parent, real.name, data) as tmp:
+        with _temp_file(real.parent, real.name, b"") as tmp:
+            yield tmp
+            with open(tmp, "rb+") as f:
+                os.fsync(f.fileno())
             _replace(tmp, real)
         _fsync_dir(real.parent)
     except OSError as exc:

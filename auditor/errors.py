@@ -209,6 +209,20 @@ class Errors:
         "--language auto: the reference '{name}' reads as '{language}', a language spaCy has no rules "
         "for. Give the language with --language (an ISO 639-1 code)."
     )
+    E095 = "--documents {path}: the rows are written as .jsonl or .parquet, not {suffix}; name the file so."
+    E096 = (
+        "{rule}: {detail}. The rules are --drop-duplicates, --drop-copies SHARE, --drop-typical SHARE and "
+        "--keep-rare (SHARE between 0 and 1)."
+    )
+    E097 = "auditor select: {detail}"
+    E098 = (
+        "Generation '{name}' is standard input, which cannot be read twice: per-document scores read every "
+        "generation again after the pass. Save it to a file first."
+    )
+    E099 = (
+        "Generation '{name}' ({path}) changed while it was audited: the pass read {before} documents with "
+        "words, the scoring pass {after}. Audit a copy that does not change."
+    )
 
 
 _PATH_ADVICE = {

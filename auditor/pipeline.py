@@ -10,6 +10,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from auditor._version import __version__
 from auditor.config import AUTO, Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, parse_corpus_args
+from auditor.documents import DocumentScores, check_request, score_series
 from auditor.draws import DrawSet
 from auditor.errors import Errors, UsageError
 from auditor.executors import local_workers, pass_executor
@@ -41,7 +43,7 @@ from auditor.stages import (
 from auditor.stats import stream_label
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
-__all__ = ["ProgressFactory", "audit", "calibrate"]
+__all__ = ["ProgressFactory", "audit", "calibrate", "score_documents"]
 
 
 def audit(
@@ -50,6 +52,7 @@ def audit(
     settings: Settings | None = None,
     progress: ProgressFactory | None = None,
     reference_profile: str | Path | None = None,
+    documents: str | Path | None = None,
     **overrides: Any,
 ) -> AuditResult:
     """Audit an ordered series of corpora (generation 0 first) for signs of model collapse.
@@ -66,6 +69,10 @@ def audit(
         A file written by ``auditor profile`` (:func:`auditor.refprofile.build_profile`): it is
         the reference, and every corpus in ``corpora`` is a generation audited against it. Its
         settings must match the run's (:class:`~auditor.errors.UsageError` naming each one).
+    documents
+        A ``.jsonl`` or ``.parquet`` path: also score every document of every later generation
+        (:func:`score_documents`'s rows) and write them there; ``artifacts["documents"]``
+        summarizes them.
 
     Returns
     -------
@@ -84,12 +91,73 @@ def audit(
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="audit() arguments")
     settings = resolve_settings(settings, source=source)
     specs = parse_corpus_args(list(corpora))
+    request = None
+    if documents is not None:
+        check_request(specs, documents)
+        request = _Documents(documents)
+    loaded = None
     if reference_profile is not None:
         loaded = _load_reference(reference_profile, settings, specs, "audit")
-        return _run(specs, settings, progress, loaded)
-    if len(specs) < 2:
+    elif len(specs) < 2:
         raise UsageError(Errors.E008.format(count=len(specs)))
-    return _run(specs, settings, progress)
+    result = _run(specs, settings, progress, loaded, request)
+    assert isinstance(result, AuditResult)
+    return result
+
+
+def score_documents(
+    corpora: Sequence[str | Path | CorpusSpec],
+    *,
+    settings: Settings | None = None,
+    progress: ProgressFactory | None = None,
+    reference_profile: str | Path | None = None,
+    out: str | Path | None = None,
+    embed: bool = True,
+    **overrides: Any,
+) -> DocumentScores:
+    """Score every document of every later generation against the reference, without the metrics.
+
+    The rows are :data:`auditor.documents.COLUMNS` (one per document with words, in reading order):
+    log-perplexity under the reference's n-gram model and its flags, copies, near-duplicate groups,
+    rare reference words kept, the register score and, for the embedding sample, novelty (``embed``
+    runs the family that embeds documents for it; without it novelty is null with the reason).
+
+    Returns
+    -------
+    DocumentScores
+        ``rows`` (one :class:`~auditor.documents.GenerationRows` per later generation; empty when
+        ``out`` names a ``.jsonl`` or ``.parquet`` file to write them to) and ``summary``.
+
+    Examples
+    --------
+    >>> scores = score_documents(["corpora/demo/gen0.jsonl", "corpora/demo/gen3.jsonl"])  # doctest: +SKIP
+    >>> rows = scores.rows[0]
+    >>> max(rows.columns["copy_rate"])  # doctest: +SKIP
+    """
+    settings = settings or Settings()
+    if overrides:
+        settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="score_documents() arguments")
+    settings = resolve_settings(settings)
+    embedders = tuple(f.name for f in chosen(settings) if f.vectors is not None)[:1]
+    settings = settings.replace(families=embedders if embed else ())
+    specs = parse_corpus_args(list(corpora))
+    check_request(specs, out)
+    loaded = None
+    if reference_profile is not None:
+        loaded = _load_reference(reference_profile, settings, specs, "score_documents")
+    elif len(specs) < 2:
+        raise UsageError(Errors.E008.format(count=len(specs)))
+    scores = _run(specs, settings, progress, loaded, _Documents(out, only=True))
+    assert isinstance(scores, DocumentScores)
+    return scores
+
+
+@dataclass(frozen=True)
+class _Documents:
+    """Per-document scores asked of a run: where to write them, and whether they are all it does."""
+
+    out: str | Path | None
+    only: bool = False
 
 
 def calibrate(
@@ -141,8 +209,10 @@ def _run(
     settings: Settings,
     progress: ProgressFactory | None,
     loaded: LoadedReference | None = None,
-) -> AuditResult:
-    """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts.
+    documents: _Documents | None = None,
+) -> AuditResult | DocumentScores:
+    """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts;
+    with ``documents``, the scoring pass too (and nothing else when ``documents.only``).
 
     With ``loaded`` (a reference profile), the profile is generation 0 and the reference, and
     ``specs`` are the later generations: their positions (random streams) are those they would
@@ -197,6 +267,20 @@ def _run(
         drawsets, artifacts_out, cache_stats = prepare_families(families, inputs, data, config)
         artifacts_out["language"] = language_artifact
 
+    if documents is not None:
+        scores = score_series(
+            specs,
+            profiles,
+            reference,
+            vocab.words,
+            settings,
+            vectors=next((f.vectors for f in families if f.vectors is not None), None),
+            progress=stage_progress(progress),
+            out=documents.out,
+        )
+        if documents.only:
+            return scores
+        artifacts_out["documents"] = scores.summary
     nulls = _profile_nulls(loaded, families, drawsets, settings, config)
     metric_results = []
     verdicts = []

@@ -16,26 +16,44 @@ from auditor.text.terminal import terminal_safe
 def audit_cli(
     corpora: list[str] = typer.Argument(..., help=CORPORA_HELP),
     out: Path = typer.Option(Path("reports"), "--out", "-o", help="Folder for metrics.json, summary.md, report.html."),
+    documents: Path | None = typer.Option(
+        None,
+        "--documents",
+        help="Also score every document of every later generation and write the rows to this .jsonl or "
+        ".parquet file (columns: README, 'Per-document scores').",
+    ),
     *,
     options: SettingsOptions,
 ) -> None:
     """Audit CORPORA (generation 0 first) and write metrics.json, summary.md and report.html.
 
     With --reference-profile FILE, the profile is generation 0 and the reference, and every corpus
-    given is a later generation (generation 1 first).
+    given is a later generation (generation 1 first). With --documents FILE, every document of every
+    later generation gets a row of scores (typical, copied, duplicated, register...) in FILE, and the
+    report a documents section.
     """
     from auditor.outputs import OutputFormat, check_output_target, write_outputs
     from auditor.pipeline import audit
 
     check_output_target(out, [*corpora, *_profile_input(options)])
+    if documents is not None:
+        check_output_target(documents, [*corpora, *_profile_input(options)], directory=False)
     settings = options.settings()
     with _progress(options.quiet) as progress:
-        result = audit(corpora, settings=settings, progress=progress, reference_profile=options.reference_profile)
+        result = audit(
+            corpora,
+            settings=settings,
+            progress=progress,
+            reference_profile=options.reference_profile,
+            documents=documents,
+        )
     paths = write_outputs(result, out)
     if not options.quiet:
         typer.echo(_verdict_table(result), err=True)
     typer.echo(f"Report: {terminal_safe(paths[OutputFormat.HTML])}")
     typer.echo(f"Metrics: {terminal_safe(paths[OutputFormat.JSON])}")
+    if documents is not None:
+        typer.echo(f"Documents: {terminal_safe(documents)}")
 
 
 def _verdict_table(result) -> str:

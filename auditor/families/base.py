@@ -296,6 +296,9 @@ class Family:
     check_stored: Callable[[dict[str, Any], int], str | None] | None = None
     """Validates its stored reference result as read from a profile (given the text sample's size):
     what is wrong with it, or None."""
+    vectors: Callable[[GenerationProfile], tuple[np.ndarray, np.ndarray] | None] | None = None
+    """After its ``prepare``: a generation's document vectors and their reservoir keys, or None when
+    it has none (per-document ``novelty`` is the distance to the nearest reference vector)."""
 
     @property
     def specs(self) -> tuple[MetricSpec, ...]:

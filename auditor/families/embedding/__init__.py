@@ -9,6 +9,7 @@ import numpy as np
 from auditor.config import Settings
 from auditor.families.base import Family, LanguageUse, Lazy
 from auditor.families.embedding.metrics import METRICS
+from auditor.text.profile import GenerationProfile
 
 
 def _language(language: str, settings: Settings) -> LanguageUse:
@@ -27,6 +28,15 @@ def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
         return "the embedding vectors do not match the text sample"
     return None
 
+def _vectors(profile: GenerationProfile) -> tuple[np.ndarray, np.ndarray] | None:
+    """The text sample's vectors (its first documents, in key order) and their reservoir keys."""
+    stored = profile.derived.get("embedding")
+    if stored is None:
+        return None
+    vectors = stored["vectors"]
+    return vectors, profile.texts.keys[: len(vectors)]
+
+
 FAMILY = Family(
     name="embedding",
     label="Meaning spread",
@@ -41,4 +51,5 @@ FAMILY = Family(
     language=_language,
     packages=("torch", "transformers", "sentence-transformers"),
     check_stored=_check_stored,
+    vectors=_vectors,
 )

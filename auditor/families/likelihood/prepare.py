@@ -39,9 +39,8 @@ from auditor.families.likelihood.copying import (
     longest_spans,
     per_document,
 )
-from auditor.families.likelihood.kneser_ney import KneserNey
 from auditor.families.likelihood.metrics import HIGH_PERCENTILE, LOW_PERCENTILE, LikelihoodDraw
-from auditor.stats import make_rng
+from auditor.families.likelihood.reference_model import fit_reference_model
 from auditor.text.profile import DocumentSample, GenerationProfile
 
 MIN_DOCUMENT_TOKENS = 5
@@ -183,23 +182,18 @@ def _usable(profile: GenerationProfile, neural_model: bool) -> np.ndarray:
 def _kneser_ney(inputs: FamilyInput, ref: GenerationProfile, usable: dict[str, np.ndarray]) -> _Scorer:
     """The n-gram scorer: fitted on a random half of the reference's reservoir, which it never scores."""
     order = inputs.settings.likelihood_order
-    ref_sample = ref.sample
-    split = make_rng(inputs.settings.seed, "likelihood", "fit-split").permutation(ref_sample.n_docs)
-    fit_docs = np.sort(split[: ref_sample.n_docs // 2])
-    held_docs = np.sort(split[ref_sample.n_docs // 2 :])
-    fit = ref_sample.subset(fit_docs)
-    fit_types = np.unique(fit.tokens)
-    size = max([len(inputs.words), *(int(p.sample.tokens.max()) + 1 for p in inputs.profiles if p.sample.n_tokens)])
-    to_model = np.full(size, len(fit_types) + 1, dtype=np.int64)  # unknown words -> UNK
-    to_model[fit_types] = np.arange(len(fit_types))
-    model = KneserNey.fit(to_model[fit.tokens], fit.offsets, len(fit_types), order=order)
+    vocabulary = max(
+        [len(inputs.words), *(int(p.sample.tokens.max()) + 1 for p in inputs.profiles if p.sample.n_tokens)]
+    )
+    fitted = fit_reference_model(ref.sample, seed=inputs.settings.seed, order=order, n_words=vocabulary)
+    held_docs, model = fitted.held_docs, fitted.model
 
     def documents(p: GenerationProfile, is_ref: bool) -> np.ndarray:
         return held_docs[p.sample.lengths[held_docs] >= MIN_DOCUMENT_TOKENS] if is_ref else usable[p.name]
 
     def score(p: GenerationProfile, docs: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
         sample = p.sample.subset(docs)
-        symbols = to_model[sample.tokens]
+        symbols = fitted.symbols(sample.tokens)
         total = len(held_docs) if p.name == ref.name else p.sample.n_docs
         recorded = {
             "unscored": total - len(docs),
@@ -212,11 +206,11 @@ def _kneser_ney(inputs: FamilyInput, ref: GenerationProfile, usable: dict[str, n
         "order": order,
         "discount": "modified",
         "discounts": [[round(float(d), 6) for d in row] for row in model.discounts],
-        "vocabulary_size": len(fit_types),
-        "fit_documents": int(fit.n_docs),
-        "fit_tokens": int(fit.n_tokens),
+        "vocabulary_size": fitted.vocabulary_size,
+        "fit_documents": int(fitted.fit.n_docs),
+        "fit_tokens": int(fitted.fit.n_tokens),
     }
-    return _Scorer(documents, score, artifacts, {"likelihood_vocabulary": len(fit_types)})
+    return _Scorer(documents, score, artifacts, {"likelihood_vocabulary": fitted.vocabulary_size})
 
 
 def _neural(inputs: FamilyInput, usable: dict[str, np.ndarray]) -> _Scorer:

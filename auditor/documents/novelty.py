@@ -1,0 +1,51 @@
+"""``novelty``: how far a document sits from every human document, in embedding space.
+
+Only the documents the embedding family embedded have vectors (its text sample: ``sample_docs``
+documents per generation, a uniform random sample), so only they get a value; every other row is
+null with the reason. The sample's documents are found by their reservoir keys, which depend only
+on the seed, the generation's stream and the document's position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from auditor.text.profile import GenerationProfile
+
+NOT_SAMPLED = "not in the embedding sample (sample_docs documents per generation are embedded)"
+NO_FAMILY = "no family of the run embeds documents"
+NO_VECTORS = "no embeddings for this generation or the reference (the embedding family was n/a)"
+
+VectorSource = Callable[[GenerationProfile], "tuple[np.ndarray, np.ndarray] | None"]
+"""A family's ``vectors``: a generation's document vectors and their reservoir keys."""
+
+
+def novelty(
+    profile: GenerationProfile, reference: GenerationProfile, keys: np.ndarray, source: VectorSource | None
+) -> tuple[np.ndarray, list[str | None]]:
+    """Per row (by reservoir key): the cosine distance to the nearest reference document, or NaN and why."""
+    n = len(keys)
+    values = np.full(n, np.nan)
+    found_vectors = source(profile) if source is not None else None
+    ref_vectors = source(reference) if source is not None else None
+    if found_vectors is None or ref_vectors is None:
+        return values, [NO_FAMILY if source is None else NO_VECTORS] * n
+    vectors = _unit(np.asarray(found_vectors[0], dtype=np.float64))
+    ref = _unit(np.asarray(ref_vectors[0], dtype=np.float64))
+    sample_keys = found_vectors[1]
+    order = np.argsort(sample_keys, kind="stable")
+    at = np.clip(np.searchsorted(sample_keys[order], keys), 0, max(len(order) - 1, 0))
+    found = (len(order) > 0) & (sample_keys[order][at] == keys) if len(order) else np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(found)
+    if len(rows):
+        nearest = (vectors[order[at[rows]]] @ ref.T).max(axis=1)
+        values[rows] = np.clip(1.0 - nearest, 0.0, 2.0)
+    notes: list[str | None] = [None if f else NOT_SAMPLED for f in found.tolist()]
+    return values, notes
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.where(norms > 0, norms, 1.0)
