@@ -8,18 +8,22 @@ from auditor._version import __version__
 
 if TYPE_CHECKING:
     from auditor.gate import GateOutcome, check
-    from auditor.pipeline import audit
+    from auditor.pipeline import audit, score_documents
     from auditor.result import AuditResult
 
-__all__ = ["AuditResult", "GateOutcome", "__version__", "audit", "check"]
+__all__ = ["AuditResult", "GateOutcome", "__version__", "audit", "check", "score_documents"]
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so `auditor --help` and `import auditor` stay fast (no numpy/spaCy until needed).
     if name == "audit":
-        from auditor.pipeline import audit
+        from auditor.pipeline import audit, score_documents
 
         return audit
+    if name == "score_documents":
+        from auditor.pipeline import score_documents
+
+        return score_documents
     if name == "check":
         from auditor.gate import check
 
