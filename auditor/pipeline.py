@@ -138,8 +138,6 @@ def score_documents(
     if overrides:
         settings = settings_from_mapping({**settings.to_dict(), **overrides}, source="score_documents() arguments")
     settings = resolve_settings(settings)
-    embedders = tuple(f.name for f in chosen(settings) if f.vectors is not None)[:1]
-    settings = settings.replace(families=embedders if embed else ())
     specs = parse_corpus_args(list(corpora))
     check_request(specs, out)
     loaded = None
@@ -147,6 +145,8 @@ def score_documents(
         loaded = _load_reference(reference_profile, settings, specs, "score_documents")
     elif len(specs) < 2:
         raise UsageError(Errors.E008.format(count=len(specs)))
+    embedders = tuple(f.name for f in chosen(settings) if f.vectors is not None)[:1]
+    settings = settings.replace(families=embedders if embed else ())
     scores = _run(specs, settings, progress, loaded, _Documents(out, only=True))
     assert isinstance(scores, DocumentScores)
     return scores

@@ -11,8 +11,8 @@ the numbers those families drew from:
 * its rare words: types seen 1-16 times in it (:data:`~auditor.families.rarity.TAIL_RANGE`);
 * its MinHash signatures, for near-duplicates of reference documents.
 
-Per generation, the word shift's log-odds ratio of every word (the generation's whole counts
-against the reference's), for ``register_score``.
+Per generation, its whole word counts and the reference's, for ``register_score``
+(:mod:`auditor.documents.register`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditor.documents import duplicates
+from auditor.documents.register import WordShift
 from auditor.families.likelihood.copying import COPY_N, ReferenceNgrams, copied_positions, longest_spans, per_document
 from auditor.families.likelihood.metrics import HIGH_PERCENTILE, LOW_PERCENTILE
 from auditor.families.likelihood.prepare import MIN_DOCUMENT_TOKENS
 from auditor.families.likelihood.reference_model import ReferenceModel, fit_reference_model
 from auditor.families.rarity import TAIL_RANGE
-from auditor.families.vocabulary.wordshift import log_odds
 from auditor.text.profile import DocumentSample, GenerationProfile
 
 
@@ -48,8 +48,8 @@ class DocumentScorer:
     hash_a: np.ndarray
     hash_b: np.ndarray
     reference_signatures: np.ndarray
-    shift: dict[str, np.ndarray] = field(default_factory=dict)
-    """Generation name -> per word id log-odds ratio against the reference (float32)."""
+    shift: dict[str, WordShift] = field(default_factory=dict)
+    """Generation name -> its word counts and the reference's (``register_score``)."""
 
     @property
     def low(self) -> float:
@@ -96,13 +96,8 @@ class DocumentScorer:
         distinct = np.unique(doc[rare] * (len(self.rare) + 1) + ids[rare])
         rare_kept = np.bincount(distinct // (len(self.rare) + 1), minlength=n)
 
-        delta = self.shift.get(generation)
-        if delta is None:
-            register = np.full(n, np.nan)
-        else:
-            inside_shift = ids < len(delta)
-            per_token = np.where(inside_shift, delta[np.where(inside_shift, ids, 0)], 0.0)
-            register = np.bincount(doc, weights=per_token, minlength=n) / np.maximum(lengths, 1)
+        shift = self.shift.get(generation)
+        register = np.full(n, np.nan) if shift is None else shift.document_scores(ids, offsets)
 
         return {
             "tokens": lengths.astype(np.int64),
@@ -156,6 +151,5 @@ def build_scorer(
     )
     ref_counts = reference.counts_padded(len(words))
     for g in generations:
-        delta, _ = log_odds(g.counts_padded(len(words)), ref_counts)
-        scorer.shift[g.name] = delta.astype(np.float32)
+        scorer.shift[g.name] = WordShift(g.counts_padded(len(words)), ref_counts)
     return scorer

@@ -31,24 +31,23 @@ def log_odds_z(gen_counts: np.ndarray, ref_counts: np.ndarray) -> np.ndarray:
 
     Words absent from both get z = 0.
     """
-    return log_odds(gen_counts, ref_counts)[1]
-
-
-def log_odds(gen_counts: np.ndarray, ref_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per word: the weighted log-odds ratio ``delta`` (nats, > 0 where the generation uses the word
-    more) and its z-score; both 0 for words absent from both."""
     y_g = gen_counts.astype(np.float64)
     y_r = ref_counts.astype(np.float64)
-    alpha = y_g + y_r
-    a0 = alpha.sum()
-    n_g, n_r = y_g.sum(), y_r.sum()
-    delta = np.zeros_like(alpha)
-    z = np.zeros_like(alpha)
-    seen = alpha > 0
-    a, g, r = alpha[seen], y_g[seen], y_r[seen]
-    delta[seen] = np.log((g + a) / (n_g + a0 - g - a)) - np.log((r + a) / (n_r + a0 - r - a))
-    z[seen] = delta[seen] / np.sqrt(1.0 / (g + a) + 1.0 / (r + a))
-    return delta, z
+    z = np.zeros_like(y_g)
+    seen = (y_g + y_r) > 0
+    g, r = y_g[seen], y_r[seen]
+    delta = weighted_log_odds(g, r, y_g.sum(), y_r.sum())
+    z[seen] = delta / np.sqrt(1.0 / (2 * g + r) + 1.0 / (g + 2 * r))
+    return z
+
+
+def weighted_log_odds(g: np.ndarray, r: np.ndarray, n_g: np.ndarray | float, n_r: np.ndarray | float) -> np.ndarray:
+    """The log-odds ratio delta_w of words with counts ``g`` and ``r`` in texts of ``n_g`` and ``n_r``
+    tokens, under the pooled-count prior (alpha_w = g + r, alpha_0 = n_g + n_r); elementwise, so a
+    caller may give each word its own totals. Words with g + r = 0 must be left out."""
+    a = g + r
+    a0 = n_g + n_r
+    return np.log((g + a) / (n_g + a0 - g - a)) - np.log((r + a) / (n_r + a0 - r - a))
 
 
 def pair_counts(gen_tokens: np.ndarray, ref_tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
