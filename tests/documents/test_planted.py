@@ -126,7 +126,7 @@ def test_a_near_copy_of_a_reference_paragraph_joins_its_group_and_keeps_no_membe
     texts = _long(shuffled, 80)
     rng = random.Random(4)
     reference, others = texts[:300], texts[300:500]
-    generation = others + [_edit(reference[7], rng, 0), _edit(reference[7], rng, 2)]
+    generation = [*others, _edit(reference[7], rng, 0), _edit(reference[7], rng, 2)]
     ref = write_jsonl(tmp_path / "ref.jsonl", [{"text": t} for t in reference])
     gen = write_jsonl(tmp_path / "gen.jsonl", [{"text": t} for t in generation])
 

@@ -139,7 +139,9 @@ def test_the_cli_writes_the_rows_and_says_where(small_pair, tmp_path: Path) -> N
 def test_a_bad_documents_path_is_refused_before_any_work(small_pair, tmp_path: Path, target, fragments) -> None:
     path = small_pair[1] if target == "GEN" else tmp_path / target
     before = small_pair[1].read_bytes()
-    result = runner.invoke(app, ["audit", *map(str, small_pair), "--out", str(tmp_path / "rep"), "--documents", str(path)])
+    result = runner.invoke(
+        app, ["audit", *map(str, small_pair), "--out", str(tmp_path / "rep"), "--documents", str(path)]
+    )
     assert_one_line_error(result, *fragments)
     assert small_pair[1].read_bytes() == before
     assert not (tmp_path / "rep").exists()
