@@ -115,8 +115,8 @@ COLUMNS: tuple[Column, ...] = (
         "float",
         True,
         "positive: reads like the generation; negative: like the reference",
-        "Mean over the document's words of the word shift's log-odds ratio (nats), the generation's "
-        "counts against the reference's.",
+        "Mean over the document's words of the word shift's log-odds ratio (nats): the generation's "
+        "counts without the document against the reference's.",
     ),
     Column(
         "novelty",
@@ -215,3 +215,12 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
         return pq.read_table(path).to_pylist()
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def columns_table() -> str:
+    """The README's table of the columns (a test keeps the two equal)."""
+    lines = ["| Column | Type | Higher or true means | What it is |", "|---|---|---|---|"]
+    for c in COLUMNS:
+        kind = f"{c.kind} or null" if c.nullable else c.kind
+        lines.append(f"| `{c.name}` | {kind} | {c.direction or '(descriptive)'} | {c.meaning} |")
+    return "\n".join(lines)

@@ -154,3 +154,9 @@ def test_standard_input_cannot_be_scored_twice(small_pair, tmp_path: Path) -> No
         input=small_pair[1].read_text(),
     )
     assert_one_line_error(result, "standard input", "Save it to a file")
+
+
+def test_the_readme_documents_every_column_as_the_code_defines_it() -> None:
+    from auditor.documents.rows import columns_table
+
+    assert columns_table() in (ROOT / "README.md").read_text(encoding="utf-8")
