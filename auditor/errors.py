@@ -219,6 +219,7 @@ class Errors:
         "Generation '{name}' is standard input, which cannot be read twice: per-document scores read every "
         "generation again after the pass. Save it to a file first."
     )
+    E100 = "{where}: {detail}. Positions place generations in the series, e.g. gen0 at 0 and gen5 at 5."
     E099 = (
         "Generation '{name}' ({path}) changed while it was audited: the pass read {before} documents with "
         "words, the scoring pass {after}. Audit a copy that does not change."

@@ -10,7 +10,7 @@ import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from auditor._version import __version__
 from auditor.config import AUTO, Settings, settings_from_mapping
 from auditor.corpus import CorpusSpec, parse_corpus_args
+from auditor.corpus.spec import series_positions
 from auditor.documents import DocumentScores, check_request, score_series
 from auditor.draws import DrawSet
 from auditor.errors import Errors, UsageError
@@ -42,6 +43,7 @@ from auditor.stages import (
 )
 from auditor.stats import stream_label
 from auditor.text.tokenize import Tokenizer, Vocabulary
+from auditor.trends import series_trends
 
 __all__ = ["ProgressFactory", "audit", "calibrate", "score_documents"]
 
@@ -53,6 +55,7 @@ def audit(
     progress: ProgressFactory | None = None,
     reference_profile: str | Path | None = None,
     documents: str | Path | None = None,
+    positions: str | Sequence[float] | None = None,
     **overrides: Any,
 ) -> AuditResult:
     """Audit an ordered series of corpora (generation 0 first) for signs of model collapse.
@@ -73,6 +76,10 @@ def audit(
         A ``.jsonl`` or ``.parquet`` path: also score every document of every later generation
         (:func:`score_documents`'s rows) and write them there; ``artifacts["documents"]``
         summarizes them.
+    positions
+        Each generation's position in the series (``"0,1,5,20"`` or a list, one per generation, a
+        reference profile's first), for the trends; default: ``NAME@X=PATH`` arguments, else the
+        numbers that end the names (``gen3``), else the order.
 
     Returns
     -------
@@ -100,7 +107,10 @@ def audit(
         loaded = _load_reference(reference_profile, settings, specs, "audit")
     elif len(specs) < 2:
         raise UsageError(Errors.E008.format(count=len(specs)))
-    result = _run(specs, settings, progress, loaded, request)
+    names = ([loaded.profile.name] if loaded else []) + [s.name for s in specs]
+    given = positions if positions is None or isinstance(positions, str) else ",".join(map(str, positions))
+    placed = series_positions(names, specs, given)
+    result = _run(specs, settings, progress, loaded, request, placed)
     assert isinstance(result, AuditResult)
     return result
 
@@ -210,6 +220,7 @@ def _run(
     progress: ProgressFactory | None,
     loaded: LoadedReference | None = None,
     documents: _Documents | None = None,
+    positions: tuple[dict[str, float], str] | None = None,
 ) -> AuditResult | DocumentScores:
     """The pipeline: one pass per generation, each family's draws, metrics, verdicts, artifacts;
     with ``documents``, the scoring pass too (and nothing else when ``documents.only``).
@@ -284,6 +295,7 @@ def _run(
     nulls = _profile_nulls(loaded, families, drawsets, settings, config)
     metric_results = []
     verdicts = []
+    draw_values: dict[str, dict[str, Any]] = {}
     with ThreadPoolExecutor(max_workers=local_workers(settings)) as threads:
         for family in families:
             results = compute_metrics(
@@ -293,9 +305,14 @@ def _run(
                 default_tolerance=settings.tolerance,
                 executor=threads,
                 nulls=nulls.get(family.name),
+                draws=draw_values,
             )
             metric_results.extend(results)
             verdicts.extend(family_verdicts(results, family.name, names))
+    placed, placed_by = positions or series_positions(names, specs)
+    config["positions"] = placed_by
+    trends = series_trends(metric_results, draw_values, placed, reference)
+    metric_results = [replace(m, trend=trends[m.id]) if m.id in trends else m for m in metric_results]
     return AuditResult(
         auditor_version=__version__,
         run={
@@ -305,7 +322,7 @@ def _run(
         },
         config=config,
         reference=reference,
-        generations=[generation_info(p) for p in profiles],
+        generations=[replace(generation_info(p), position=placed[p.name]) for p in profiles],
         metrics=metric_results,
         verdicts=verdicts,
         artifacts=artifacts_out,

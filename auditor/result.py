@@ -11,8 +11,10 @@ how a generation degraded (issue 21): each metric's ``aspect`` and ``mixes``, ea
 degraded ``aspects`` (and ``watch_aspects``), and a ``readings`` list, one overall reading per
 generation; ``"1.3"`` adds a ``families`` list, each family of the run with the ``label``,
 ``question`` and ``subject`` the outputs speak of it with (issue 27), and each word-shift row's
-``significant`` flag. All are read; an entry read from an older file has none of the newer keys
-(None, or an empty list) and is written back without them. What an older file does not state and
+``significant`` flag; ``"1.4"`` adds each generation's ``position`` and each headline
+metric's ``trend`` (its slope per generation and forecast crossing, issue 30). All are read; an
+entry read from an older file has none of the newer keys (None, or an empty list) and is written
+back without them. What an older file does not state and
 the outputs need is filled in once, from this version's registry, by :func:`auditor.upgrade.upgrade`
 (this module is the contract layer and does not know the registry).
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,9 @@ from typing import Any
 from auditor.aspects import Reading
 from auditor.errors import Errors, InputError, path_error
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 """The version this auditor writes."""
-READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1", "1.2", "1.3")
+READABLE_VERSIONS: tuple[int | str, ...] = (1, "1.0", "1.1", "1.2", "1.3", "1.4")
 """Versions :func:`read_result` accepts (the schema's ``schema_version`` enum)."""
 
 
@@ -109,6 +111,113 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class Crossing:
+    """When a metric's trend reaches a threshold: positions after the last generation, 90% interval."""
+
+    threshold: float | None
+    generations: float | None
+    """None when there is no forecast (``reason`` says why); 0 when the series is already past it."""
+    interval: tuple[float | None, float | None] | None
+    """Where the trend's 90% band reaches the threshold; a None end: not within the horizon."""
+    reason: str | None
+    source: str
+    """Where the threshold comes from: ``verdict rule`` (the tolerance and the null) or a gate rule."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json form."""
+        return {
+            "threshold": self.threshold,
+            "generations": self.generations,
+            "interval": list(self.interval) if self.interval is not None else None,
+            "reason": self.reason,
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Crossing:
+        """Read the metrics.json form."""
+        interval = d.get("interval")
+        return cls(
+            d.get("threshold"),
+            d.get("generations"),
+            tuple(interval) if interval else None,
+            d.get("reason"),
+            d.get("source", "verdict rule"),
+        )
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A headline metric's trend over the series' positions (schema 1.4; :mod:`auditor.trends`)."""
+
+    shape: str | None
+    """``linear`` or ``log-linear`` (chosen by leave-one-out error); None when no trend was fitted."""
+    points: int
+    reason: str | None
+    """Why there is no trend or no decline; None for a decline."""
+    slope: float | None = None
+    """Change per unit of position, at the last generation, on the metric's scale."""
+    slope_interval: tuple[float | None, float | None] | None = None
+    rate: float | None = None
+    """Log-linear only: the relative change per unit of position (``exp(b) - 1``)."""
+    curvature: str | None = None
+    """``speeding up``, ``slowing down`` or ``steady`` (None with fewer than 4 points)."""
+    decline: bool = False
+    """Whether the slope points the worse way, decided family-wise over the run's headline metrics."""
+    p_value: float | None = None
+    loo: dict[str, float | None] = field(default_factory=dict)
+    fit: dict[str, Any] = field(default_factory=dict)
+    """What a crossing for another threshold needs: positions, coefficients, per-draw refits, scatter."""
+    crossing: Crossing | None = None
+
+    @classmethod
+    def none(cls, points: int, reason: str) -> Trend:
+        """No trend: too few points, or a metric without a worse direction."""
+        return cls(None, points, reason)
+
+    def replace(self, **changes: Any) -> Trend:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The metrics.json form."""
+        return {
+            "shape": self.shape,
+            "points": self.points,
+            "reason": self.reason,
+            "slope": self.slope,
+            "slope_interval": list(self.slope_interval) if self.slope_interval is not None else None,
+            "rate": self.rate,
+            "curvature": self.curvature,
+            "decline": self.decline,
+            "p_value": self.p_value,
+            "loo": dict(self.loo),
+            "fit": self.fit,
+            "crossing": self.crossing.to_dict() if self.crossing is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Trend:
+        """Read the metrics.json form."""
+        interval = d.get("slope_interval")
+        crossing = d.get("crossing")
+        return cls(
+            d.get("shape"),
+            int(d.get("points", 0)),
+            d.get("reason"),
+            d.get("slope"),
+            tuple(interval) if interval else None,
+            d.get("rate"),
+            d.get("curvature"),
+            bool(d.get("decline", False)),
+            d.get("p_value"),
+            dict(d.get("loo") or {}),
+            dict(d.get("fit") or {}),
+            Crossing.from_dict(crossing) if crossing else None,
+        )
+
+
+@dataclass(frozen=True)
 class MetricResult:
     """One metric over every generation, with its null, changes and per-generation status.
 
@@ -141,6 +250,8 @@ class MetricResult:
     """How a worse value degrades the generation: narrowing, drift or loss (schema 1.2; None before)."""
     mixes: tuple[str, ...] | None = None
     """Other aspects the metric also moves with (schema 1.2; None before)."""
+    trend: Trend | None = None
+    """The headline metric's trend over the series (schema 1.4; None for other metrics and before)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +265,9 @@ class GenerationInfo:
     types: int
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    position: float | None = None
+    """Where the generation sits in the series (``gen3`` -> 3, ``NAME@X=PATH``, ``--positions``);
+    schema 1.4, None when read from an older file."""
 
 
 @dataclass(frozen=True)
@@ -260,6 +374,7 @@ class AuditResult:
                     "types": g.types,
                     "skipped": dict(sorted(g.skipped.items())),
                     "warnings": list(g.warnings),
+                    **({"position": g.position} if g.position is not None else {}),
                 }
                 for g in self.generations
             ],
@@ -284,7 +399,14 @@ class AuditResult:
             reference=data["reference"],
             generations=[
                 GenerationInfo(
-                    g["name"], g["source"], g["documents"], g["tokens"], g["types"], g["skipped"], g["warnings"]
+                    g["name"],
+                    g["source"],
+                    g["documents"],
+                    g["tokens"],
+                    g["types"],
+                    g["skipped"],
+                    g["warnings"],
+                    g.get("position"),
                 )
                 for g in data["generations"]
             ],
@@ -333,6 +455,7 @@ def _metric_to_dict(m: MetricResult) -> dict[str, Any]:
         "change": {g: _delta_dict(d) for g, d in m.change.items()},
         "step": {g: _delta_dict(d) for g, d in m.step.items()},
         "status": {g: str(s) for g, s in m.status.items()},
+        **({"trend": m.trend.to_dict()} if m.trend is not None else {}),
     }
 
 
@@ -377,25 +500,26 @@ def _metric_from_dict(d: dict[str, Any]) -> MetricResult:
         citation=d.get("citation"),
         aspect=d.get("aspect"),
         mixes=None if "mixes" not in d else tuple(d["mixes"]),
+        trend=Trend.from_dict(d["trend"]) if d.get("trend") else None,
     )
 
 
 def load_schema() -> dict[str, Any]:
-    """The JSON Schema of metrics.json v1 (versions 1.0 to 1.3) shipped with the package."""
+    """The JSON Schema of metrics.json v1 (versions 1.0 to 1.4) shipped with the package."""
     text = resources.files("auditor.schema").joinpath("metrics.v1.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
 
 def validate(data: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 to 1.3)."""
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not valid metrics.json v1 (1.0 to 1.4)."""
     import jsonschema
 
     jsonschema.validate(data, load_schema())
 
 
 def read_result(path: Path) -> AuditResult:
-    """Load and validate a metrics.json file (schema 1.0 to 1.3), as it states itself.
+    """Load and validate a metrics.json file (schema 1.0 to 1.4), as it states itself.
 
     Outputs read files through :func:`auditor.upgrade.load_result`, which also fills in what an
     older file does not state.

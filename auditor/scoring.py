@@ -36,6 +36,7 @@ def compute_metrics(
     default_tolerance: float,
     executor: Executor | None = None,
     nulls: Mapping[str, np.ndarray] | None = None,
+    draws: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> list[MetricResult]:
     """Evaluate each metric on the draw set and summarise it (see module docstring).
 
@@ -46,7 +47,8 @@ def compute_metrics(
 
     ``nulls``: null values already computed on these null pairs (by metric id, as
     :func:`null_values` returns them, e.g. from a reference profile); a computation whose every
-    metric has one is evaluated on the generations' draws only.
+    metric has one is evaluated on the generations' draws only. ``draws``, when given, receives each
+    metric's values per draw and generation (the null's for a comparison's reference), for trends.
     """
     groups = _groups(metrics)
 
@@ -54,7 +56,9 @@ def compute_metrics(
         known = nulls is not None and all(m.spec.id in nulls for m in group)
         raw = _raw_values(group[0], drawset, data, with_null=not known)
         by_metric = {m.spec.id: nulls[m.spec.id] for m in group} if known else _null_by_metric(group, raw[1])
-        return [_compute_one(m, drawset, data, default_tolerance, raw[0], by_metric[m.spec.id]) for m in group]
+        return [
+            _compute_one(m, drawset, data, default_tolerance, raw[0], by_metric[m.spec.id], draws) for m in group
+        ]
 
     if executor is None:
         done = [run(group) for group in groups]
@@ -148,11 +152,14 @@ def _compute_one(
     default_tolerance: float,
     computed: dict[str, Any],
     null: np.ndarray,
+    draws_out: dict[str, dict[str, np.ndarray]] | None = None,
 ) -> MetricResult:
     spec = metric.spec
     raw = {g: _select(values, metric) for g, values in computed.items()}
     if metric.kind == COMPARISON and ds.draws.get(ds.reference) is not None:
         raw[ds.reference] = null  # a comparison's reference row: the reference against itself, the null
+    if draws_out is not None:
+        draws_out[spec.id] = raw
     finite_null = null[np.isfinite(null)]
     values: dict[str, GenerationValue] = {}
     for g in ds.names:

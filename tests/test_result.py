@@ -51,7 +51,7 @@ def as_version_1_0(data: dict[str, Any], version: Any = 1) -> dict[str, Any]:
 
 def test_metrics_json_validates_and_round_trips(small_result) -> None:
     data = json.loads(small_result.to_json())
-    assert data["schema_version"] == SCHEMA_VERSION == "1.3"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.4"
     validate(data)
     assert AuditResult.from_dict(data).to_dict() == data
     for m in data["metrics"]:
@@ -80,7 +80,7 @@ def test_schema_checks_the_metric_metadata(small_result) -> None:
         del broken["metrics"][0][key]
         with pytest.raises(jsonschema.ValidationError):
             validate(broken)
-    for version in (2, "1.4", "1", True):
+    for version in (2, "1.5", "1", True):
         with pytest.raises(jsonschema.ValidationError):
             validate({**data, "schema_version": version})
     cited = copy.deepcopy(data)

@@ -82,7 +82,7 @@ def test_every_registered_family_states_its_subject() -> None:
 
 def test_a_written_result_lists_its_families_in_run_order(small_result) -> None:
     data = json.loads(small_result.to_json())
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.4"
     assert [f["name"] for f in data["families"]] == list(dict.fromkeys(v["family"] for v in data["verdicts"]))
     for entry in data["families"]:
         record = next(f for f in FAMILIES if f.name == entry["name"])
@@ -123,7 +123,7 @@ def test_a_schema_1_2_file_loads_as_the_1_3_one(current, tmp_path: Path) -> None
     assert raw.families == [] and raw.to_dict() == old  # read as it states itself
     upgraded = load_result(path)
     assert upgraded.schema_version == "1.2"
-    assert {**upgraded.to_dict(), "schema_version": "1.3"} == current  # filled in exactly as 1.3 writes it
+    assert {**upgraded.to_dict(), "schema_version": "1.4"} == current  # filled in exactly as 1.3 writes it
     assert upgrade(upgraded) is upgraded  # once
     assert raw.to_dict() == old  # the result read is not changed by upgrading it
 
@@ -141,8 +141,8 @@ def test_a_schema_1_2_file_renders_with_the_same_labels_and_subjects(current, tm
     ]
     page = format_html(new)
     assert '<h2 id="family-tail-h">Rare words' in page and sentence.replace("'", "&#39;") in page
-    assert format_html(old) == page.replace("metrics.json v1.3,", "metrics.json v1.2,").replace(
-        "metrics.json schema v1.3;", "metrics.json schema v1.2;"
+    assert format_html(old) == page.replace("metrics.json v1.4,", "metrics.json v1.2,").replace(
+        "metrics.json schema v1.4;", "metrics.json schema v1.2;"
     )
     assert format_markdown(old) == format_markdown(new)
     # a raw 1.2 result handed to the renderers is upgraded by them, the same way

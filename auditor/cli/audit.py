@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -21,6 +22,12 @@ def audit_cli(
         "--documents",
         help="Also score every document of every later generation and write the rows to this .jsonl or "
         ".parquet file (columns: README, 'Per-document scores').",
+    ),
+    positions: Optional[str] = typer.Option(
+        None,
+        "--positions",
+        help="Each generation's position in the series, comma-separated (0,1,5,20,50), for the trends; default: "
+        "NAME@X=PATH, else the number ending each name (gen3), else the order.",
     ),
     *,
     options: SettingsOptions,
@@ -46,6 +53,7 @@ def audit_cli(
             progress=progress,
             reference_profile=options.reference_profile,
             documents=documents,
+            positions=positions,
         )
     paths = write_outputs(result, out)
     if not options.quiet:

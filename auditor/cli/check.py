@@ -28,6 +28,12 @@ def check_cli(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the checks as JSON."),
     markdown: Optional[Path] = typer.Option(None, help="Write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)."),
     report: Optional[Path] = typer.Option(None, help="Also write metrics.json, summary.md and report.html here."),
+    positions: Optional[str] = typer.Option(
+        None,
+        "--positions",
+        help="Each generation's position in the series, comma-separated (0,1,5,20,50), for the trends; default: "
+        "NAME@X=PATH, else the number ending each name (gen3), else the order.",
+    ),
     *,
     options: SettingsOptions,
 ) -> None:
@@ -60,6 +66,7 @@ def check_cli(
                 settings=settings,
                 progress=progress,
                 reference_profile=options.reference_profile,
+                positions=positions,
             )
         if report is not None:
             write_outputs(outcome.result, report)

@@ -17,7 +17,10 @@ from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
-CORPORA_HELP = "Corpora in generation order, each PATH or NAME=PATH (file or directory)."
+CORPORA_HELP = (
+    "Corpora in generation order, each PATH, NAME=PATH or NAME@X=PATH (X: its position in the series, for "
+    "trends; file or directory)."
+)
 
 
 def _collect_settings(config: Optional[Path], cli_values: dict[str, Any], policy: Any = None):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,8 @@ class CorpusSpec:
 
     name: str
     path: Path
+    position: float | None = None
+    """Where the generation sits in the series when given as ``NAME@X=PATH``."""
 
 
 def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
@@ -30,7 +35,7 @@ def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
     is standard input, named ``stdin`` by default; a file called ``-`` is ``./-``.
     """
     if isinstance(arg, CorpusSpec):
-        return CorpusSpec(check_name(arg.name), Path(arg.path))
+        return CorpusSpec(check_name(arg.name), Path(arg.path), arg.position)
     text = str(arg)
     if text == STDIN_ARG:
         return CorpusSpec("stdin", STDIN)
@@ -38,9 +43,73 @@ def parse_corpus_arg(arg: str | Path | CorpusSpec) -> CorpusSpec:
     if not isinstance(arg, Path) and "=" in text and not os.path.exists(text):
         name, _, path = text.partition("=")
         if name and path:
-            return CorpusSpec(check_name(name), _path(path))
+            position = None
+            if "@" in name:
+                name, _, where = name.rpartition("@")
+                position = _number(where, f"{text}: the position after '@'")
+            return CorpusSpec(check_name(name), _path(path), position)
     path = _path(text)
     return CorpusSpec(check_name(corpus_stem(path.resolve()) if text in (".", "..") else corpus_stem(path)), path)
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(Errors.E100.format(where=where, detail=f"'{text}' is not a number")) from None
+    if not math.isfinite(value):
+        raise UsageError(Errors.E100.format(where=where, detail=f"'{text}' is not a finite number"))
+    return value
+
+
+_TRAILING_NUMBER = re.compile(r"(\d+(?:\.\d+)?)$")
+
+
+def series_positions(
+    names: list[str], specs: list[CorpusSpec], given: str | None = None
+) -> tuple[dict[str, float], str]:
+    """Each generation's position in the series and where the positions come from.
+
+    ``given`` (``--positions 0,1,5,20``: one number per generation, in order) or ``NAME@X=PATH`` on
+    every corpus argument are the user's, and must strictly increase; otherwise names ending in a
+    number (``gen3``) give them when those increase; otherwise the generations' order (0, 1, 2...).
+    ``names`` are every generation's, a reference profile's first; ``specs`` the corpus arguments.
+    """
+    if given is not None:
+        values = [_number(v.strip(), f"--positions {given}") for v in given.split(",")]
+        if len(values) != len(names):
+            detail = f"{len(values)} positions for {len(names)} generations ({', '.join(names)})"
+            raise UsageError(Errors.E100.format(where=f"--positions {given}", detail=detail))
+        return _increasing(dict(zip(names, values, strict=True)), f"--positions {given}"), "given"
+    stated = [s for s in specs if s.position is not None]
+    if stated:
+        if len(stated) != len(specs):
+            missing = ", ".join(s.name for s in specs if s.position is None)
+            detail = f"give NAME@X=PATH to every corpus or to none ({missing} has no position)"
+            raise UsageError(Errors.E100.format(where="NAME@X=PATH", detail=detail))
+        positions = {s.name: float(s.position) for s in specs if s.position is not None}
+        first = [n for n in names if n not in positions]
+        for n in first:  # a reference profile's generation: its name's number, else one step before
+            found = _TRAILING_NUMBER.search(n)
+            positions[n] = float(found.group(1)) if found else min(positions.values()) - 1
+        return _increasing({n: positions[n] for n in names}, "NAME@X=PATH"), "given"
+    found = [_TRAILING_NUMBER.search(n) for n in names]
+    if all(found):
+        values = [float(f.group(1)) for f in found if f]
+        if all(b > a for a, b in itertools.pairwise(values)):
+            return dict(zip(names, values, strict=True)), "names"
+    return {n: float(i) for i, n in enumerate(names)}, "order"
+
+
+def _increasing(positions: dict[str, float], where: str) -> dict[str, float]:
+    items = list(positions.items())
+    for (a, x), (b, y) in itertools.pairwise(items):
+        if y == x:
+            raise UsageError(Errors.E100.format(where=where, detail=f"{a} and {b} share the position {x:g}"))
+        if y < x:
+            detail = f"positions must increase along the series, but {b} ({y:g}) comes after {a} ({x:g})"
+            raise UsageError(Errors.E100.format(where=where, detail=detail))
+    return positions
 
 
 def _path(text: str) -> Path:

@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from auditor.errors import Errors, UsageError
-from auditor.gate.policy import Policy, Rule
-from auditor.result import AuditResult, format_number
+from auditor.gate.policy import ForecastRule, Policy, Rule
+from auditor.result import AuditResult, MetricResult, format_number
 from auditor.stats import change, is_worse
+from auditor.trends import crossing, degraded_threshold, line_of
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def evaluate(result: AuditResult, policy: Policy) -> GateOutcome:
         not any(r.metric in computed for r in policy.rules)
         and not any(f in run_families for f in policy.no_degraded)
         and not policy.no_degraded_aspects
+        and not any(f.metric in computed for f in policy.forecasts)
     ):
         raise UsageError(
             Errors.E025.format(
@@ -141,7 +143,67 @@ def _checks(result: AuditResult, policy: Policy, generations: list[str], *, blin
             )
     for aspect in policy.no_degraded_aspects:
         checks.extend(_check_aspect(result, aspect, g, allow(policy.allow_na, g)) for g in generations)
+    if generations:
+        last = generations[-1]  # a forecast is about the series, read at its end
+        for forecast in policy.forecasts:
+            checks.append(
+                _check_forecast(result, policy, forecast, last, allow(forecast.allow_na or policy.allow_na, last))
+            )
     return checks
+
+
+def _check_forecast(
+    result: AuditResult, policy: Policy, forecast: ForecastRule, generation: str, allowed: Allowance
+) -> CheckResult:
+    """Fail when the metric's trend crosses its threshold within ``min_generations`` of the series' end.
+
+    The threshold is the policy's own rule on the metric when it has one (``min`` for a
+    higher-is-better metric, ``max`` for a lower-is-better one, else ``max_relative_drop``), else the
+    verdict rule's (the tolerance and the null). No trend (too few generations) is ``n/a``.
+    """
+    check_id = f"forecast.{forecast.metric}"
+    wanted = f">= {format_number(forecast.min_generations)} generations"
+    if forecast.metric not in {m.id for m in result.metrics}:
+        return _na(check_id, generation, "metric not computed in this run (family not run?)", allowed)
+    metric = result.metric(forecast.metric)
+    trend = metric.trend
+    if trend is None or trend.shape is None:
+        reason = trend.reason if trend is not None else "this metrics.json has no trends (schema before 1.4)"
+        return _na(check_id, generation, reason or "no trend", allowed)
+    threshold, source = _forecast_threshold(policy, metric, result.reference)
+    measured = [g for g in result.generation_names if metric.values[g].value is not None]
+    last_value = metric.values[measured[-1]].value
+    assert last_value is not None
+    cross = crossing(trend, line_of(trend), threshold, metric.better, last_value, source)
+    if cross.generations is None:
+        shown = cross.reason or "not projected to cross"
+        return CheckResult(
+            check_id,
+            generation,
+            "pass",
+            shown,
+            wanted,
+            f"{forecast.metric}: {shown} (threshold {format_number(threshold)}, {source})",
+        )
+    ok = cross.generations >= forecast.min_generations
+    low, high = cross.interval or (None, None)
+    interval = f" ({format_number(low)} to {format_number(high) if high is not None else 'beyond'})"
+    shown = f"{format_number(cross.generations)} generations"
+    text = cross.reason or f"crosses {format_number(threshold)} ({source}) in about {shown}{interval}"
+    return CheckResult(check_id, generation, "pass" if ok else "fail", shown, wanted, f"{forecast.metric}: {text}")
+
+
+def _forecast_threshold(policy: Policy, metric: MetricResult, reference: str) -> tuple[float | None, str]:
+    """The line a forecast is about: the policy's rule on the metric, else the verdict rule's."""
+    rule = next((r for r in policy.rules if r.metric == metric.id), None)
+    bound = None if rule is None else (rule.min if metric.better == "higher" else rule.max)
+    if bound is not None:
+        return bound, f"the policy's {'min' if metric.better == 'higher' else 'max'}"
+    ref = metric.values[reference].value
+    if rule is not None and rule.max_relative_drop is not None and ref is not None:
+        sign = -1.0 if metric.better == "higher" else 1.0
+        return ref + sign * rule.max_relative_drop * abs(ref), "the policy's max_relative_drop"
+    return degraded_threshold(metric, reference), "verdict rule"
 
 
 def _check_aspect(result: AuditResult, aspect: str, generation: str, allowed: Allowance) -> CheckResult:
@@ -171,9 +233,11 @@ def _check_aspect(result: AuditResult, aspect: str, generation: str, allowed: Al
         if any(v.aspects is None for v in result.verdicts):
             reason = "this metrics.json predates aspects (schema 1.2)"
         else:
-            reason = f"no headline metric of aspect {aspect} was measured (families run: " + (
-                ", ".join(sorted({v.family for v in result.verdicts})) or "none"
-            ) + ")"
+            reason = (
+                f"no headline metric of aspect {aspect} was measured (families run: "
+                + (", ".join(sorted({v.family for v in result.verdicts})) or "none")
+                + ")"
+            )
         return _na(check_id, generation, reason, allowed)
     return CheckResult(
         check_id,
@@ -191,7 +255,8 @@ def families_in(policy: Policy) -> Iterable[str]:
     from auditor.families import all_specs
 
     by_aspect = [s.family for s in all_specs() if s.headline and s.aspect in policy.no_degraded_aspects]
-    return dict.fromkeys([r.metric.split(".")[0] for r in policy.rules] + list(policy.no_degraded) + by_aspect)
+    metrics = [r.metric for r in policy.rules] + [f.metric for f in policy.forecasts]
+    return dict.fromkeys([m.split(".")[0] for m in metrics] + list(policy.no_degraded) + by_aspect)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@
 A policy is data: per metric id, absolute ``min``/``max`` and ``max_relative_drop`` (the largest
 tolerated relative change in the metric's worse direction against the reference of the same run),
 plus ``no_degraded = [families]``, ``no_degraded_aspects = [aspects]`` (no family verdict may carry
-one of these degraded aspects: narrowing, drift, loss) and ``allow_na``. Every error names the file and the offending
-key, so a typo in a policy is a usage error, never a rule silently ignored, and so is a rule no value
-can pass (``min`` above ``max``, a negative ``max_relative_drop``). A policy with no rules
-at all is refused: it would pass whatever was measured.
+one of these degraded aspects: narrowing, drift, loss), ``[[forecast]]`` rules (a metric's trend
+must not cross its degraded threshold within ``min_generations``) and ``allow_na``. Every error
+names the file and the offending key, so a typo in a policy is a usage error, never a rule silently
+ignored, and so is a rule no value can pass (``min`` above ``max``, a negative
+``max_relative_drop``). A policy with no rules at all is refused: it would pass whatever was measured.
 
 A policy file is also a settings file: beside ``[check]``, its top level (``[tool.auditor]`` in a
 pyproject.toml) holds settings, read by the one settings reader (:func:`auditor.config.settings_in`)
@@ -29,7 +30,8 @@ from auditor.families import all_specs, family_names
 from auditor.tomlfile import read_toml
 
 RULE_KEYS = ("min", "max", "max_relative_drop", "allow_na")
-POLICY_KEYS = ("rules", "no_degraded", "no_degraded_aspects", "allow_na", "fail_on_na")
+POLICY_KEYS = ("rules", "no_degraded", "no_degraded_aspects", "allow_na", "fail_on_na", "forecast")
+FORECAST_KEYS = ("metric", "min_generations", "allow_na")
 POLICY_FILES = (Path("auditor.toml"), Path("pyproject.toml"))
 """Where :func:`find_policy` looks when no policy file is given (relative to the working folder)."""
 
@@ -47,6 +49,16 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class ForecastRule:
+    """``[[forecast]]``: the metric's trend must not cross its degraded threshold sooner than this."""
+
+    metric: str
+    min_generations: float
+    allow_na: bool = False
+    """No trend (too few generations) passes instead of failing."""
+
+
+@dataclass(frozen=True)
 class Policy:
     """What a build tolerates."""
 
@@ -60,11 +72,13 @@ class Policy:
     settings: dict[str, Any] = field(default_factory=dict, hash=False)
     """The settings written beside the policy in its file (top level, or ``[tool.auditor]``), as
     written and checked; :func:`auditor.gate.check` applies them, ``auditor check`` under its flags."""
+    forecasts: tuple[ForecastRule, ...] = ()
+    """``[[forecast]]`` rules: how many more generations each metric's trend must stay clear."""
 
     @property
     def empty(self) -> bool:
         """True when the policy checks nothing (a usage error: it would pass whatever was measured)."""
-        return not self.rules and not self.no_degraded and not self.no_degraded_aspects
+        return not self.rules and not self.no_degraded and not self.no_degraded_aspects and not self.forecasts
 
 
 def policy_table(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -192,10 +206,46 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
                 "n/a pass, or delete the line",
             )
         )
-    policy = Policy(tuple(rules), tuple(dict.fromkeys(no_degraded)), allow_na, source, tuple(dict.fromkeys(aspects)))
+    forecasts = _parse_forecasts(table.get("forecast", []), specs, source)
+    policy = Policy(
+        tuple(rules),
+        tuple(dict.fromkeys(no_degraded)),
+        allow_na,
+        source,
+        tuple(dict.fromkeys(aspects)),
+        forecasts=forecasts,
+    )
     if policy.empty:
         raise UsageError(Errors.E024.format(path=source))
     return policy
+
+
+def _parse_forecasts(raw: Any, specs: dict[str, Any], source: str) -> tuple[ForecastRule, ...]:
+    """``[[forecast]]`` tables: a headline metric with a worse direction and ``min_generations >= 0``."""
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        detail = 'must be [[forecast]] tables: metric = "tail.rare_survival_hapax", min_generations = 3'
+        raise UsageError(Errors.E021.format(path=source, key="forecast", detail=detail))
+    out = []
+    for i, table in enumerate(raw):
+        key = f"forecast[{i}]"
+        unknown = sorted(set(table) - set(FORECAST_KEYS))
+        if unknown:
+            detail = f"allowed: {', '.join(FORECAST_KEYS)}"
+            raise UsageError(Errors.E021.format(path=source, key=f"{key}.{unknown[0]}", detail=detail))
+        metric = table.get("metric")
+        if not isinstance(metric, str) or metric not in specs:
+            detail = "unknown metric id (see `auditor metrics`)" if isinstance(metric, str) else "must name a metric"
+            raise UsageError(Errors.E021.format(path=source, key=f"{key}.metric", detail=detail))
+        spec = specs[metric]
+        if not spec.headline or spec.better == "none":
+            detail = f"{metric} has no trend: forecasts are made for headline metrics with a worse direction"
+            raise UsageError(Errors.E021.format(path=source, key=f"{key}.metric", detail=detail))
+        least = table.get("min_generations")
+        if isinstance(least, bool) or not isinstance(least, (int, float)) or not math.isfinite(least) or least < 0:
+            detail = f"must be a number of generations >= 0, got {least!r}"
+            raise UsageError(Errors.E021.format(path=source, key=f"{key}.min_generations", detail=detail))
+        out.append(ForecastRule(metric, float(least), _flag(table, "allow_na", source, prefix=f"{key}.")))
+    return tuple(out)
 
 
 def _flag(table: dict[str, Any], key: str, source: str, prefix: str = "") -> bool:

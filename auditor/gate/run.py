@@ -36,6 +36,7 @@ def check(
     settings: Settings | None = None,
     progress: ProgressFactory | None = None,
     reference_profile: str | os.PathLike[str] | None = None,
+    positions: str | Sequence[float] | None = None,
     **overrides: Any,
 ) -> GateOutcome:
     """Audit ``corpora`` (generation 0 first) and apply ``policy`` to every generation but the reference.
@@ -63,6 +64,8 @@ def check(
     reference_profile
         A file written by ``auditor profile``: the reference; ``corpora`` are then the
         generations checked against it (see :func:`auditor.audit`).
+    positions
+        The generations' positions in the series, for ``[[forecast]]`` rules (see :func:`auditor.audit`).
 
     Returns
     -------
@@ -103,7 +106,9 @@ def check(
         settings = settings.replace(families=needed or resolved)
     from auditor.pipeline import audit  # at call time: the pipeline imports every family's code
 
-    result = audit(corpora, settings=settings, progress=progress, reference_profile=reference_profile)
+    result = audit(
+        corpora, settings=settings, progress=progress, reference_profile=reference_profile, positions=positions
+    )
     return evaluate(result, the_policy)
 
 
