@@ -46,7 +46,16 @@ HOSTILE = [
     "www.evil.example http://bare.example user@evil.example",
     "trailing backslash \\",
 ]
-TEMPLATE_HEADINGS = {"auditor summary", "Reading", "Headline metrics", "Why", "Input notes", "Failures"}
+TEMPLATE_HEADINGS = {
+    "auditor summary",
+    "Reading",
+    "Headline metrics",
+    "Why",
+    "Register",
+    "Documents",
+    "Input notes",
+    "Failures",
+}
 FORBIDDEN = {"link_open", "image", "html_inline", "html_block", "em_open", "s_open", "code_block", "fence", "hr"}
 FORBIDDEN |= {"blockquote_open", "ordered_list_open"}
 

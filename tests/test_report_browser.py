@@ -19,6 +19,7 @@ from auditor.outputs import OutputFormat, write_outputs
 from auditor.report.html import format_html
 from tests.conftest import write_jsonl
 from tests.test_report import demo_page, demo_result, hostile_page
+from tests.test_report_documents import documents_result, hostile
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is not installed: pip install playwright (or pip install -e '.[test]')"
@@ -183,6 +184,24 @@ def test_hostile_corpus_and_names_render_as_text_and_run_nothing(
         v.assert_clean()
     names = [t.strip() for t in visit(tmp_path / "audit.html").page.locator("table.grid tbody th").all_text_contents()]
     assert names == ["humanreference", script_name, img_name]
+
+
+def test_documents_section_opens_and_runs_nothing(tmp_path: Path, visit: Any) -> None:
+    """The documents section (issue 29): visible, its details open onto drawn histograms, hostile excerpts inert."""
+    result = documents_result()
+    for name, html in {"documents.html": format_html(result), "hostile.html": format_html(hostile(result))}.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+        v = visit(tmp_path / name)
+        page = v.page
+        assert page.locator("#documents").is_visible(), name
+        rows = page.locator("#documents table.documents tbody tr").count()
+        assert rows == len(result.artifacts["documents"]["generations"]), name
+        page.click("#documents-0 > summary")
+        assert page.locator("#documents-0 svg").first.is_visible(), name
+        assert page.locator("#documents-0 table.top").first.is_visible(), name
+        assert page.evaluate("typeof window.__xss") == "undefined", name
+        assert page.evaluate("document.querySelectorAll('script, img').length") == 0, name
+        v.assert_clean()
 
 
 def _luminance(css_color: str) -> float:

@@ -22,6 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from auditor.report import plots
+from auditor.report.documents import documents_context
 from auditor.report.reading import aspect_sentence, reading_line
 from auditor.report.series import SeriesVerdict, first_degraded, series_verdicts
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
@@ -125,6 +126,7 @@ def report_context(result: AuditResult) -> dict[str, Any]:
         "grid": _grid(result, families),
         "readings": _readings(result),
         "definitions": _definitions(result, families),
+        "documents": documents_context(result),
         "config": [(k, _setting(v)) for k, v in sorted(result.config.items())],
     }
 

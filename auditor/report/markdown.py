@@ -13,6 +13,7 @@ import html
 import re
 
 from auditor.families.register_shift import register_sentences
+from auditor.report.documents import COPIED, COUNTS, documents_context
 from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
 from auditor.report.series import series_verdicts
 from auditor.result import AuditResult, format_number
@@ -154,6 +155,7 @@ def format_markdown(result: AuditResult) -> str:
     if register:
         lines += ["", "## Register", ""]
         lines += [f"- {escape_cell(sentence)}" for sentence in register.values()]
+    lines += _documents_lines(result)
     warnings = [(g.name, w) for g in result.generations for w in g.warnings]
     skipped = [(g.name, k, n) for g in result.generations for k, n in g.skipped.items()]
     if warnings or skipped:
@@ -168,3 +170,31 @@ def _verdict_mark(result: AuditResult, family: str, gen: str) -> str:
     v = result.verdict(family, gen)
     aspects = verdict_cell(v).removeprefix(str(v.status)).strip()
     return f"{STATUS_MARK[v.status]} {escape_cell(aspects)}" if aspects else STATUS_MARK[v.status]
+
+
+def _documents_lines(result: AuditResult) -> list[str]:
+    """The per-document scores in brief: where the rows are, the thresholds and the counts per generation.
+
+    The top documents stay in report.html: corpus excerpts do not belong in a CI job summary.
+    """
+    docs = documents_context(result, charts=False)
+    if docs is None:
+        return []
+    where = f"rows in {code_span(docs['file'])}" if docs["file"] else "rows not written to a file"
+    reference = "n/a" if docs["reference_documents"] is None else f"{docs['reference_documents']:,}"
+    low, high = format_number(docs["typical_below"]), format_number(docs["incoherent_above"])
+    lines = [
+        "",
+        "## Documents",
+        "",
+        f"Every document of each later generation scored against the reference's sample ({reference} documents); "
+        f"{where}. Typical: log-perplexity below {low} nats; incoherent: above {high}; copy: at least "
+        f"{COPIED:.0%} of its word 8-grams in the reference sample.",
+        "",
+        "| generation | " + " | ".join(c.label for c in COUNTS) + " |",
+        "|---|" + "---:|" * len(COUNTS),
+    ]
+    for g in docs["generations"]:
+        cells = [f"{c['text']} ({c['share']})" if c["share"] else c["text"] for c in g.counts]
+        lines.append(f"| {escape_cell(g.name)} | " + " | ".join(cells) + " |")
+    return lines

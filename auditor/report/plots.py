@@ -29,7 +29,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from auditor.result import format_number
@@ -107,6 +107,19 @@ class Trend:
     statuses: list[str]
     null: tuple[float, float, float] | None
     """Centre, low and high of the reference's split-half null."""
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """One score over a generation's documents, binned: what a small histogram shows."""
+
+    title: str
+    """The score and its unit, e.g. "log-perplexity (nats)" (the x axis)."""
+    edges: list[float]
+    counts: list[int]
+    median: float
+    marks: list[tuple[str, float]] = field(default_factory=list)
+    """Labelled thresholds drawn as dashed lines, e.g. ("typical", 4.97)."""
 
 
 @dataclass(frozen=True)
@@ -299,6 +312,35 @@ def embedding_scatter(
             f"each panel's centre: {spread}."
         )
         return _finish(fig, key, alt)
+
+
+def histogram_chart(histogram: Histogram, generation: str, key: str) -> str:
+    """A small filled histogram of one score, its median (solid) and its thresholds (dashed).
+
+    Thresholds outside the binned range are left out of the drawing (they would squeeze the bars
+    into a corner) and stated in the description only.
+    """
+    h = histogram
+    lo, hi = h.edges[0], h.edges[-1]
+    shown = [(label, v) for label, v in h.marks if lo <= v <= hi]
+    with _figure(2.7, 1.6) as fig:
+        ax = fig.add_subplot()
+        ax.stairs(h.counts, h.edges, fill=True, color=ACCENT, alpha=0.6, linewidth=0)
+        ax.axvline(h.median, color=INK, linewidth=1.1)
+        top = max(h.counts, default=0) or 1
+        for label, value in shown:
+            ax.axvline(value, color=INK, linewidth=0.8, alpha=0.7, linestyle=(0, (3, 2)))
+            ax.text(value, top * 1.03, _text(label), ha="center", va="bottom", fontsize=7)
+        ax.set_ylim(0, top * (1.22 if shown else 1.05))
+        ax.set_xlim(lo, hi)
+        ax.set_xlabel(_text(h.title), fontsize=8)
+        ax.set_ylabel("documents", fontsize=8)
+        ax.tick_params(labelsize=7.5)
+        ax.locator_params(axis="x", nbins=5)
+        ax.locator_params(axis="y", nbins=4)
+        _y_grid(ax)
+        _tight(fig, pad=0.3)
+        return _finish(fig, key, _histogram_alt(h, generation))
 
 
 def generation_colors(names: list[str], reference: str) -> dict[str, str]:
@@ -539,3 +581,17 @@ def _trend_alt(trend: Trend) -> str:
         parts.append(text)
     null = f" Reference null {format_number(trend.null[1])} to {format_number(trend.null[2])}." if trend.null else ""
     return f"{trend.title} per generation: {', '.join(parts)}.{null}"
+
+
+def _histogram_alt(h: Histogram, generation: str) -> str:
+    """Alt text of a histogram: how many documents, their range, median and densest bin, the thresholds."""
+    n = sum(h.counts)
+    i = max(range(len(h.counts)), key=lambda j: (h.counts[j], -j)) if h.counts else 0
+    densest = (h.edges[i] + h.edges[i + 1]) / 2 if h.counts else h.median
+    marks = "; ".join(f"{_text(label)} at {format_number(v)}" for label, v in h.marks)
+    marks = f" Thresholds: {marks}." if marks else ""
+    return (
+        f"Histogram of {_text(h.title)} over {n:,} documents of {_label(generation, 40)}: from "
+        f"{format_number(h.edges[0])} to {format_number(h.edges[-1])}, median {format_number(h.median)}, "
+        f"densest near {format_number(densest)}.{marks}"
+    )
