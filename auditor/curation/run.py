@@ -176,7 +176,10 @@ def _one_file(generation: Corpus) -> CorpusSpec:
 
 
 def _check_targets(spec: CorpusSpec, out: Path, record: Path, inputs: list[Any]) -> None:
-    """Refuse an output in another format than the input's, over an input, or equal to selection.json."""
+    """Refuse an output over an input, in another format than the input's, or equal to selection.json."""
+    given = [i for i in inputs if i is not None]
+    check_output_target(out, given, directory=False)
+    check_output_target(record, given, directory=False)
     fmt, _ = split_suffixes(spec.path)
     out_fmt, compression = split_suffixes(out)
     if out_fmt != fmt:
@@ -186,9 +189,6 @@ def _check_targets(spec: CorpusSpec, out: Path, record: Path, inputs: list[Any])
         raise UsageError(
             Errors.E097.format(detail=f"--out {out}: Parquet compresses inside the file; drop {compression}")
         )
-    given = [i for i in inputs if i is not None]
-    check_output_target(out, given, directory=False)
-    check_output_target(record, given, directory=False)
     if out.resolve() == record.resolve():
         raise UsageError(Errors.E097.format(detail=f"--out and --selection are the same file ({out})"))
     st = stat_path(record)
