@@ -83,12 +83,12 @@ def output_file(path: Path) -> Iterator[IO[bytes]]:
                 yield stream  # type: ignore[misc]
         elif compression == ".bz2":
             with bz2.BZ2File(raw, "wb") as stream:
-                yield stream  # type: ignore[misc]
+                yield stream
         elif compression == ".xz":
             with lzma.LZMAFile(raw, "wb") as stream:
-                yield stream  # type: ignore[misc]
+                yield stream
         else:
             import zstandard
 
             with zstandard.ZstdCompressor().stream_writer(raw, closefd=False) as stream:
-                yield stream  # type: ignore[misc]
+                yield stream
