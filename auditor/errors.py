@@ -212,7 +212,8 @@ class Errors:
     E095 = "--documents {path}: the rows are written as .jsonl or .parquet, not {suffix}; name the file so."
     E096 = (
         "{rule}: {detail}. The rules are --drop-duplicates, --drop-copies SHARE, --drop-typical SHARE and "
-        "--keep-rare (SHARE between 0 and 1)."
+        "--keep-rare, at least one that drops, SHARE a number from 0 to 1 (one --select string: "
+        "drop-duplicates,drop-typical=0.2,keep-rare)."
     )
     E097 = "auditor select: {detail}"
     E098 = (

@@ -32,6 +32,7 @@ from auditor.cli.metrics import metrics_cli
 from auditor.cli.profile import profile_cli
 from auditor.cli.report import report_cli
 from auditor.cli.root import app
+from auditor.cli.select import select_cli
 from auditor.cli.simulate import simulate_cli
 
 __all__ = ["app", "run"]
@@ -45,6 +46,7 @@ for _name, _command in (
     ("report", report_cli),
     ("diff", diff_cli),
     ("simulate", simulate_cli),
+    ("select", select_cli),
 ):
     app.command(_name)(_command)
 

@@ -24,6 +24,13 @@ def simulate_cli(
     mix_real: float = typer.Option(0.0, help="Share of human (gen0) documents in each later training set."),
     seed: int = typer.Option(0, help="Seed: the same seed and settings give byte-identical files."),
     text_field: str = typer.Option("text", help="Field with the text in JSON/CSV/Parquet input."),
+    select: Optional[str] = typer.Option(
+        None,
+        "--select",
+        metavar="RULES",
+        help="Curate each generation before the next model trains on it, with `auditor select`'s rules against "
+        "gen0, as one string: e.g. drop-duplicates,drop-typical=0.2,keep-rare (also drop-copies=SHARE).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Simulate model collapse: train an n-gram model on each generation and sample the next."""
@@ -45,6 +52,7 @@ def simulate_cli(
         seed=seed,
         docs=docs,
         text_field=text_field,
+        select=select,
     )
     paths = simulate(seed_corpus, out, settings, progress=progress)
     typer.echo(terminal_safe(f"Wrote {len(paths)} generations to {out}: " + " ".join(p.name for p in paths)))

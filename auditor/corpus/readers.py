@@ -339,6 +339,14 @@ def _keep_nonempty(docs: Iterable[Document], log: ReadLog) -> Iterator[Document]
 # --- bytes: files, decompression, standard input ----------------------------------------------
 
 
+def text_blocks(path: Path) -> Iterator[bytes]:
+    """The bytes of a text-format file as the readers split it into lines: decompressed, and
+    transcoded to UTF-8 when it starts with a UTF-16/UTF-32 byte-order mark (a UTF-8 one is kept).
+
+    For tools that must find a document's record again by its line (``auditor select``)."""
+    return _unicode_blocks(_file_blocks(path), str(path))
+
+
 def _file_blocks(path: Path) -> Iterator[bytes]:
     """The decompressed bytes of a regular file, in blocks of at most :data:`BLOCK_BYTES`."""
     _, compression = split_suffixes(path)

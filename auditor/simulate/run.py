@@ -5,7 +5,10 @@ trained on generation k-1, with the same number of documents and the same length
 so only *what* is said can drift, not how much. Truncated decoding (top-p / top-k / low
 temperature) cuts the tail of each model's distribution, which is what makes the vocabulary
 shrink in practice. ``mix_real`` keeps a share of human (gen0) documents in every training set,
-the usual mitigation, so its effect can be measured with ``auditor`` itself.
+the usual mitigation, so its effect can be measured with ``auditor`` itself. ``select`` is the other
+one, curation: before a model is trained on generation k (k >= 1), generation k is cleaned by the
+rules of ``auditor select`` (``"drop-duplicates,drop-typical=0.2,keep-rare"``), scored against
+gen0; the generation files stay what each model sampled, the manifest records what was dropped.
 
 Reproducible by construction: each generation draws from its own generator seeded with
 ``(seed, k)``, and nothing machine- or time-dependent is written, so the same seed and settings
@@ -35,7 +38,9 @@ from typing import Any
 import numpy as np
 
 from auditor._version import __version__
-from auditor.corpus import ReadLog, ReadOptions, read_documents
+from auditor.config import Settings
+from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
+from auditor.curation import Rules, decide, parse_rules, scored_rows
 from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.outputs import atomic_write
 from auditor.simulate.ngram import Decoding, NGramModel, count_words
@@ -79,6 +84,9 @@ class SimulationSettings:
     docs: int | None = None
     """Documents per generation (default: every document of the seed corpus)."""
     text_field: str = "text"
+    select: str | None = None
+    """Curation rules (``auditor select``'s, as one ``--select`` string) applied to each generation
+    before the next model trains on it; None = train on every document."""
 
     def __post_init__(self) -> None:
         _require_int("generations", self.generations, 1, "an integer >= 1")
@@ -94,6 +102,16 @@ class SimulationSettings:
             raise UsageError(
                 Errors.E011.format(name="text_field", expected="a non-empty string", value=self.text_field)
             )
+        self.rules  # noqa: B018 - validates select
+
+    @property
+    def rules(self) -> Rules | None:
+        """The curation rules of ``select`` (validated on construction), or None."""
+        if self.select is None:
+            return None
+        if not isinstance(self.select, str):
+            raise UsageError(Errors.E011.format(name="select", expected="a string of rules or None", value=self.select))
+        return parse_rules(self.select)
 
     @property
     def decoding(self) -> Decoding:
@@ -128,7 +146,10 @@ def simulate(
     stats = [_stats(0, gen0)]
     previous = gen0
     for k in range(1, settings.generations + 1):
-        previous = _next_generation(k, previous, gen0, settings)
+        train = previous
+        if settings.rules is not None and k > 1:
+            train, stats[-1]["selection"] = _curated(paths[0], paths[-1], previous, settings)
+        previous = _next_generation(k, train, gen0, settings)
         paths.append(_write_generation(out_dir, k, previous))
         stats.append(_stats(k, previous))
         if progress is not None:
@@ -219,6 +240,37 @@ def _remove_stale(earlier: list[Path], written: set[str]) -> None:
             raise UsageError(Errors.E013.format(path=path, detail=detail)) from None
 
 
+def _curated(gen0: Path, path: Path, docs: list[str], settings: SimulationSettings) -> tuple[list[str], dict[str, Any]]:
+    """Generation ``docs`` (written at ``path``) without what the rules drop, scored against gen0
+    as ``auditor select`` scores it, and the manifest's counts. Documents without a score (no
+    word) are kept, as select passes them through."""
+    rules = settings.rules
+    assert rules is not None
+    rows = scored_rows(
+        CorpusSpec(path.stem, path), reference=CorpusSpec(gen0.stem, gen0), settings=_scoring_settings(settings)
+    )
+    decision = decide(rows, rules)
+    dropped = {rows.columns["source"][i] for i in decision.dropped}
+    where = str(path)
+    kept = [doc for i, doc in enumerate(docs, start=1) if f"{where}:{i}" not in dropped]
+    if not kept:
+        raise UsageError(
+            Errors.E096.format(rule=f"--select {settings.select!r}", detail=f"it drops every document of {path.stem}")
+        )
+    summary = {
+        "kept": len(kept),
+        "dropped": len(docs) - len(kept),
+        "dropped_by_rule": decision.by_rule(),
+        "protected": len(decision.protected),
+    }
+    return kept, summary
+
+
+def _scoring_settings(settings: SimulationSettings) -> Settings:
+    """How ``select`` scores a generation inside a simulation: the default settings, this seed."""
+    return Settings(seed=settings.seed, text_field="text")
+
+
 def _rng(seed: int, generation: int) -> np.random.Generator:
     """The generator of one generation: independent of every other generation and of anything else."""
     return np.random.default_rng(np.random.SeedSequence([seed, generation]))
@@ -296,6 +348,8 @@ def _manifest(
     (the same settings reproduce the same files either way).
     """
     recorded = asdict(settings)
+    if settings.select is None:
+        del recorded["select"]  # a simulation without curation: the manifest of earlier versions
     short = settings.docs is not None and settings.docs > written
     if short:
         recorded["docs"] = written
@@ -309,6 +363,14 @@ def _manifest(
         manifest["docs_requested"] = settings.docs
     if notes:
         manifest["notes"] = notes
+    if settings.rules is not None:
+        scoring = _scoring_settings(settings)
+        manifest["selection"] = {
+            "rules": settings.rules.to_dict(),
+            "reference": "gen0",
+            "applied": "to each generation before the next model is trained on it (its counts: generations)",
+            "scoring": {"tokenizer": scoring.tokenizer, "language": scoring.language, "seed": scoring.seed},
+        }
     manifest.update(
         {
             "model": {"kind": "ngram", "backoff": "longest-context (stupid backoff, no discounting)"},
