@@ -205,8 +205,7 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     Raises :class:`ProfileError` (exit 2) for a file that is not a usable profile and a
     :class:`~auditor.errors.UsageError` (E071) listing every setting or version that differs.
     """
-    if settings.families != ():  # no family at all: per-document scores alone (score_documents, select)
-        settings = resolve_settings(settings)
+    settings = resolve_settings(settings)
     archive = read_archive(path)
     profile, words = profile_from_archive(archive)
     differences = _differences(archive.manifest, settings, profile, archive.path)
