@@ -166,12 +166,13 @@ def test_each_generation_has_its_histograms_and_top_documents(result: AuditResul
 
 
 def test_the_typical_list_shows_log_perplexities(result: AuditResult, page: str) -> None:
-    """The scoring pass ranks the most typical by the negated log-perplexity; the page shows the score itself."""
+    """The scoring pass ranks the most typical by the negated log-perplexity; the artifact and the page
+    show the log-perplexity itself, lowest first."""
     summary = next(iter(result.artifacts["documents"]["generations"].values()))
-    first = summary["top"]["typical"][0]["value"]
-    assert first < 0
+    values = [d["value"] for d in summary["top"]["typical"]]
+    assert values == sorted(values) and values[0] > 0
     table = re.search(r'data-top="typical">(.*?)</table>', section(page), re.S).group(1)
-    assert f'<td class="num">{-first:.4g}</td>' in table
+    assert f'<td class="num">{values[0]:.4g}</td>' in table
 
 
 def test_the_page_nests_and_stays_self_contained(page: str) -> None:

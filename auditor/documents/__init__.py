@@ -22,7 +22,7 @@ from auditor.documents.novelty import VectorSource, novelty
 from auditor.documents.passes import score_generation, set_forked_scorer
 from auditor.documents.rows import COLUMNS, GenerationRows, check_path, rows_writer
 from auditor.documents.scorer import DocumentScorer, build_scorer
-from auditor.documents.summary import generation_summary
+from auditor.documents.summary import COPIED, generation_summary
 from auditor.errors import Errors, InputError, UsageError
 from auditor.executors import local_workers, pass_executor
 from auditor.text.profile import GenerationProfile
@@ -82,7 +82,11 @@ def score_series(
         summary={
             "file": Path(out).name if out is not None else None,
             "columns": [c.name for c in COLUMNS],
-            "thresholds": {"typical_below": round(scorer.low, 6), "incoherent_above": round(scorer.high, 6)},
+            "thresholds": {
+                "typical_below": round(scorer.low, 6),
+                "incoherent_above": round(scorer.high, 6),
+                "copies_at_least": COPIED,
+            },
             "reference_documents": int(ref.sample.n_docs),
             "generations": {},
         }

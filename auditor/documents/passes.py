@@ -90,38 +90,43 @@ class TopDocuments:
     """The few highest-scoring documents per score, with an excerpt (for the report)."""
 
     size: int = TOP_DOCUMENTS
-    heaps: dict[str, list[tuple[float, int, str, str]]] = field(default_factory=dict)
+    heaps: dict[str, list[tuple[float, int, str, str, float]]] = field(default_factory=dict)
 
-    def offer(self, name: str, values: np.ndarray, rows: np.ndarray, sources: list[str], texts: list[str]) -> None:
-        """Offer documents by ``values`` (higher is listed first; NaN never)."""
+    def offer(
+        self, name: str, keys: np.ndarray, shown: np.ndarray, rows: np.ndarray, sources: list[str], texts: list[str]
+    ) -> None:
+        """Offer documents ranked by ``keys`` (higher is listed first; NaN never), showing ``shown``."""
         heap = self.heaps.setdefault(name, [])
-        finite = np.flatnonzero(np.isfinite(values))
-        for i in finite[np.argsort(-values[finite], kind="stable")][: self.size].tolist():
-            item = (float(values[i]), -int(rows[i]), sources[i], texts[i][:EXCERPT_CHARS])
+        finite = np.flatnonzero(np.isfinite(keys))
+        for i in finite[np.argsort(-keys[finite], kind="stable")][: self.size].tolist():
+            item = (float(keys[i]), -int(rows[i]), sources[i], texts[i][:EXCERPT_CHARS], float(shown[i]))
             if len(heap) < self.size:
                 heapq.heappush(heap, item)
             elif item > heap[0]:
                 heapq.heapreplace(heap, item)
 
     def listed(self) -> dict[str, list[dict[str, Any]]]:
-        """Per score: rows, sources, values and excerpts, best first."""
+        """Per score: rows, sources, the score's value and excerpts, best first."""
         return {
             name: [
                 {"row": -row, "source": source, "value": round(value, 6), "text": text}
-                for value, row, source, text in sorted(heap, reverse=True)
+                for _, row, source, text, value in sorted(heap, reverse=True)
             ]
             for name, heap in self.heaps.items()
         }
 
 
-TOP_SCORES: dict[str, Callable[[dict[str, np.ndarray]], np.ndarray]] = {
-    "copy_rate": lambda c: np.where(c["copy_rate"] > 0, c["copy_rate"] + c["longest_copy"] * 1e-9, np.nan),
-    "typical": lambda c: -c["log_perplexity"],
-    "incoherent": lambda c: c["log_perplexity"],
-    "register_score": lambda c: c["register_score"],
+TOP_SCORES: dict[str, tuple[Callable[[dict[str, np.ndarray]], np.ndarray], str]] = {
+    "copy_rate": (
+        lambda c: np.where(c["copy_rate"] > 0, c["copy_rate"] + c["longest_copy"] * 1e-9, np.nan),
+        "copy_rate",
+    ),
+    "typical": (lambda c: -c["log_perplexity"], "log_perplexity"),
+    "incoherent": (lambda c: c["log_perplexity"], "log_perplexity"),
+    "register_score": (lambda c: c["register_score"], "register_score"),
 }
-"""The documents the report lists: most copied, most typical, least probable, most in the
-generation's register."""
+"""The documents the report lists, each ranked by a key and shown with a column: most copied, most
+typical (lowest log-perplexity), least probable, most in the generation's register."""
 
 
 def score_generation(
@@ -164,8 +169,8 @@ def score_generation(
         parts.append(part)
         rows = np.arange(first_row, first_row + len(kept))
         texts = [chunk[i].text for i in kept]
-        for name, value in TOP_SCORES.items():
-            top.offer(name, value(part.columns), rows, chunk_sources, texts)
+        for name, (key, column) in TOP_SCORES.items():
+            top.offer(name, key(part.columns), part.columns[column], rows, chunk_sources, texts)
         if progress is not None:
             progress(len(sources))
 

@@ -21,8 +21,8 @@ from auditor.report.views import Chart
 from auditor.result import AuditResult, format_number
 
 COPIED = 0.5
-"""The copy rate from which the scoring pass counts a document as a copy
-(``auditor.documents.summary.COPIED``: the artifact does not state it; a test keeps the two equal)."""
+"""The copy rate from which the scoring pass counts a document as a copy, for an artifact that does
+not state it (``thresholds.copies_at_least``; a test keeps the two equal)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def documents_context(result: AuditResult, *, charts: bool = True) -> dict[str, 
         "reference_documents": info.get("reference_documents"),
         "typical_below": thresholds.get("typical_below"),
         "incoherent_above": thresholds.get("incoherent_above"),
-        "copied": COPIED,
+        "copied": thresholds.get("copies_at_least", COPIED),
         "header": COUNTS,
         "generations": [_generation(i, g, per[g], thresholds, charts) for i, g in enumerate(names)],
     }
@@ -181,7 +181,7 @@ def _marks(score: str, thresholds: dict[str, Any]) -> list[tuple[str, float]]:
         pairs = [("typical", thresholds.get("typical_below")), ("incoherent", thresholds.get("incoherent_above"))]
         return [(label, float(v)) for label, v in pairs if isinstance(v, (int, float))]
     if score == "copy_rate":
-        return [("copy", COPIED)]
+        return [("copy", float(thresholds.get("copies_at_least", COPIED)))]
     return []
 
 
@@ -193,8 +193,8 @@ def _top(score: str, docs: list[dict[str, Any]]) -> TopList:
 def _document(score: str, doc: dict[str, Any]) -> TopDocument:
     value = doc.get("value")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # the most typical are listed by the negated log-perplexity (highest first); a log-perplexity
-        # is never negative, so its size is the score whichever sign the list was ranked by
+        # the most typical are ranked by the negated log-perplexity; an artifact written before the
+        # value shown was the score itself held the negated one (a log-perplexity is never negative)
         text = _pct(value) if score == "copy_rate" else format_number(abs(value) if score == "typical" else value)
     else:
         text = "n/a"
