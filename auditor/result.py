@@ -169,6 +169,9 @@ class Trend:
     fit: dict[str, Any] = field(default_factory=dict)
     """What a crossing for another threshold needs: positions, coefficients, per-draw refits, scatter."""
     crossing: Crossing | None = None
+    projection: dict[str, list[float | None]] = field(default_factory=dict)
+    """The trend drawn past the last generation: ``positions``, ``centre``, ``low`` and ``high`` (its
+    90% band), two position steps on, for the report's dashed projection."""
 
     @classmethod
     def none(cls, points: int, reason: str) -> Trend:
@@ -194,6 +197,7 @@ class Trend:
             "loo": dict(self.loo),
             "fit": self.fit,
             "crossing": self.crossing.to_dict() if self.crossing is not None else None,
+            **({"projection": self.projection} if self.projection else {}),
         }
 
     @classmethod
@@ -214,6 +218,7 @@ class Trend:
             dict(d.get("loo") or {}),
             dict(d.get("fit") or {}),
             Crossing.from_dict(crossing) if crossing else None,
+            dict(d.get("projection") or {}),
         )
 
 

@@ -39,6 +39,8 @@ FAMILY_ALPHA = 0.05
 SHAPES = ("linear", "log-linear")
 HORIZON = 1000.0
 """Crossings farther than this many positions are not forecast ("beyond the horizon")."""
+PROJECTION_STEPS = 2
+"""The report's projection runs this many position steps (the last gap between generations) on."""
 
 
 @dataclass(frozen=True)
@@ -299,5 +301,18 @@ def series_trends(
             if last_value is not None and line is not None
             else None
         )
-        out[metric_id] = trend.replace(crossing=cross)
+        out[metric_id] = trend.replace(crossing=cross, projection=projection(line) if line is not None else {})
     return out
+
+
+def projection(line: Line) -> dict[str, list[float | None]]:
+    """The trend and its 90% band from the last generation to ``PROJECTION_STEPS`` steps on."""
+    step = float(line.x[-1] - line.x[-2])
+    xs = line.x[-1] + np.linspace(0.0, PROJECTION_STEPS * step, 9)
+    centre, low, high = line.band(xs)
+    return {
+        "positions": [clean_float(v) for v in xs],
+        "centre": [clean_float(v) for v in centre],
+        "low": [clean_float(v) for v in low],
+        "high": [clean_float(v) for v in high],
+    }

@@ -82,10 +82,11 @@ def _verdict_table(result) -> str:
             + (reading.text if reading is not None else "-")
         )
     from auditor.families.register_shift import register_sentences
-    from auditor.report.series import series_verdicts
+    from auditor.report.series import forecast_sentence, series_verdicts
 
     series = series_verdicts(result)
     if series:
         lines.append(terminal_safe("over the series: " + "; ".join(f"{s.family} {s.text}" for s in series)))
+    lines += [terminal_safe(f"{s.family}: {ahead}") for s in series if (ahead := forecast_sentence(result, s.family))]
     lines += [terminal_safe(sentence) for sentence in register_sentences(result).values()]
     return "\n".join(lines)

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from auditor.report import plots
 from auditor.report.documents import documents_context
 from auditor.report.reading import aspect_sentence, reading_line
-from auditor.report.series import SeriesVerdict, first_degraded, series_verdicts
+from auditor.report.series import SeriesVerdict, first_degraded, forecast_sentence, series_verdicts
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
 from auditor.stats import Status
@@ -247,6 +247,7 @@ def _family(result: AuditResult, series: SeriesVerdict, view: FamilyView) -> Fam
     family = series.family
     info = result.family(family)
     status, verdict, detail = family_sentence(result, series, view.phrases)
+    detail = " ".join(part for part in (detail, forecast_sentence(result, family)) if part)
     metrics = [m for m in result.metrics if m.family == family]
     ordered = [m for m in metrics if m.headline] + [m for m in metrics if not m.headline]
     charts = [_trend(result, m) for m in ordered if m.id not in view.drawn_in]

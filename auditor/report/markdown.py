@@ -15,7 +15,7 @@ import re
 from auditor.families.register_shift import register_sentences
 from auditor.report.documents import COPIED, COUNTS, documents_context
 from auditor.report.reading import aspect_sentence, reading_line, verdict_cell
-from auditor.report.series import series_verdicts
+from auditor.report.series import forecast_sentence, series_verdicts
 from auditor.result import AuditResult, format_number
 from auditor.text.terminal import visible_controls
 from auditor.upgrade import upgrade
@@ -106,7 +106,11 @@ def format_markdown(result: AuditResult) -> str:
             cells.append(escape_cell(reading.text) if reading is not None else "n/a")
         lines.append(f"| {escape_cell(g)} | " + " | ".join(cells) + " |")
     lines += ["", "Over the series (the worst verdict of the later generations, and since when):", ""]
-    lines += [f"- {escape_cell(s.family)}: {escape_cell(s.text)}" for s in series_verdicts(result)]
+    lines += [
+        f"- {escape_cell(s.family)}: {escape_cell(s.text)}"
+        + (f". {escape_cell(ahead)}" if (ahead := forecast_sentence(result, s.family)) else "")
+        for s in series_verdicts(result)
+    ]
     if readings:
         lines += ["", "## Reading", ""]
         lines.append(

@@ -107,6 +107,18 @@ class Trend:
     statuses: list[str]
     null: tuple[float, float, float] | None
     """Centre, low and high of the reference's split-half null."""
+    projection: Projection | None = None
+    """The fitted trend drawn past the last generation (dashed, with its 90% band)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A trend's continuation, at x positions of the chart (generation i sits at x = i)."""
+
+    x: list[float]
+    centre: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,12 @@ def trend_chart(trend: Trend, key: str) -> str:
         hi = [iv[1] if iv else math.nan for iv in trend.intervals]
         ax.fill_between(x, lo, hi, color=ACCENT, alpha=0.22, linewidth=0)
         ax.plot(x, _nan(trend.values), color=ACCENT, linewidth=1.5)
+        projected: list[float | None] = []
+        if trend.projection is not None:
+            p = trend.projection
+            ax.fill_between(p.x, _nan(p.low), _nan(p.high), color=ACCENT, alpha=0.1, linewidth=0)
+            ax.plot(p.x, _nan(p.centre), color=ACCENT, linewidth=1.2, linestyle=(0, (4, 3)))
+            projected = [*p.low, *p.high]
         for status, (color, marker) in STATUS_STYLE.items():
             pts = [
                 (i, v) for i, v, s in zip(x, trend.values, trend.statuses, strict=True) if s == status and v is not None
@@ -156,7 +174,7 @@ def trend_chart(trend: Trend, key: str) -> str:
         _generation_axis(ax, trend.names)
         ax.set_ylabel(trend.unit or "value")
         ax.margins(x=0.06)
-        _flat_limits(ax, [*trend.values, *lo, *hi, *(trend.null or ())], trend.unit)
+        _flat_limits(ax, [*trend.values, *lo, *hi, *(trend.null or ()), *projected], trend.unit)
         _y_grid(ax)
         _tight(fig, pad=0.5)
         return _finish(fig, key, _trend_alt(trend))
@@ -580,7 +598,14 @@ def _trend_alt(trend: Trend) -> str:
             text += f" ({status})"
         parts.append(text)
     null = f" Reference null {format_number(trend.null[1])} to {format_number(trend.null[2])}." if trend.null else ""
-    return f"{trend.title} per generation: {', '.join(parts)}.{null}"
+    ahead = ""
+    if trend.projection is not None and trend.projection.centre[-1] is not None:
+        p = trend.projection
+        ahead = (
+            f" Projected two steps on: {format_number(p.centre[-1])} (90% band {format_number(p.low[-1])} to "
+            f"{format_number(p.high[-1])}), dashed."
+        )
+    return f"{trend.title} per generation: {', '.join(parts)}.{null}{ahead}"
 
 
 def _histogram_alt(h: Histogram, generation: str) -> str:

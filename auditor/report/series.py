@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.result import AuditResult
+from auditor.result import AuditResult, format_number
 from auditor.stats import Status, worst_status
 
 
@@ -74,3 +74,33 @@ def first_degraded(result: AuditResult, verdicts: list[SeriesVerdict]) -> str | 
     """The earliest later generation at which any of ``verdicts`` is degraded, or None."""
     firsts = {v.first_degraded for v in verdicts} - {None}
     return next((g for g in result.generation_names if g in firsts), None)
+
+
+def forecast_sentence(result: AuditResult, family: str) -> str:
+    """What the family's declining headline trends say of the rounds ahead, in one sentence ("" when
+    none declines): the soonest crossing of a degraded line, else one already past it and still
+    falling. Positions are generations unless the series gave others (``NAME@X=PATH``)."""
+    declining = [
+        m for m in result.metrics if m.family == family and m.headline and m.trend is not None and m.trend.decline
+    ]
+    if not declining:
+        return ""
+    ahead = [m for m in declining if m.trend.crossing and (m.trend.crossing.generations or 0) > 0]
+    if ahead:
+        m = min(ahead, key=lambda m: m.trend.crossing.generations)
+        cross = m.trend.crossing
+        low, high = cross.interval or (None, None)
+        span = f" ({_steps(low)} to {_steps(high) if high is not None else 'beyond the horizon'})"
+        return (
+            f"At this rate {m.title[:1].lower() + m.title[1:]} crosses its degraded line "
+            f"({format_number(cross.threshold)}) in about {_steps(cross.generations)} generations{span}."
+        )
+    m = declining[0]
+    rate = f"{format_number(m.trend.slope)} per generation" if m.trend.slope is not None else "still"
+    reached = m.trend.crossing is not None and m.trend.crossing.reason == "already past the threshold"
+    where = "is already past its degraded line and still falling" if reached else "keeps falling"
+    return f"{m.title} {where} ({rate})."
+
+
+def _steps(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1f}"

@@ -64,7 +64,22 @@ def trend_data(result: AuditResult, m: MetricResult) -> plots.Trend:
         intervals=[m.values[g].interval for g in names],
         statuses=[m.status[g] for g in names],
         null=(m.null.center, *m.null.range) if m.null else None,
+        projection=_projection(result, m),
     )
+
+
+def _projection(result: AuditResult, m: MetricResult) -> plots.Projection | None:
+    """The stored projection of a metric's trend, placed on the chart's generation axis: one gap
+    between the last two generations' positions is one step of the axis."""
+    positions = [g.position for g in result.generations]
+    drawn = m.trend.projection if m.trend is not None else None
+    if not drawn or len(positions) < 2 or any(p is None for p in positions[-2:]):
+        return None
+    last, step = float(positions[-1]), float(positions[-1] - positions[-2])  # type: ignore[operator]
+    if step <= 0:
+        return None
+    x = [len(positions) - 1 + (float(p) - last) / step for p in drawn["positions"] if p is not None]
+    return plots.Projection(x, drawn["centre"], drawn["low"], drawn["high"])
 
 
 def flagged(m: MetricResult) -> dict[str, list[str]]:

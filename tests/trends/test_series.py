@@ -153,3 +153,26 @@ def test_a_bad_forecast_rule_is_refused(table, fragment) -> None:
 
     with pytest.raises(UsageError, match=fragment.replace("[", r"\[").replace("]", r"\]")):
         parse_policy({"forecast": [table]})
+
+
+def test_the_report_projects_each_trend_and_says_when_it_crosses(demo_first_four) -> None:
+    from auditor.report.html import format_html
+    from auditor.report.markdown import format_markdown
+    from auditor.report.series import forecast_sentence
+
+    sentence = forecast_sentence(demo_first_four, "vocabulary")
+    trend = demo_first_four.metric("vocabulary.types_at_budget").trend
+    assert trend.decline and sentence.startswith("Word types at budget ")
+    page = format_html(demo_first_four)
+    assert sentence in page and sentence in format_markdown(demo_first_four)
+    import html as html_lib
+    import re
+
+    alts = [html_lib.unescape(a) for a in re.findall(r'aria-label="([^"]*)"', page)]
+    drawn = [m for m in demo_first_four.metrics if m.trend and m.trend.projection]
+    assert len(drawn) >= 2
+    for m in drawn:  # each trend chart's text alternative states the projection too
+        assert any(a.startswith(f"{m.title} per generation") and "Projected two steps on" in a for a in alts), m.id
+    end = trend.projection
+    assert end["positions"][0] == 3.0 and end["positions"][-1] == 5.0
+    assert end["low"][-1] <= end["centre"][-1] <= end["high"][-1]
