@@ -223,7 +223,7 @@ def parse_policy(table: dict[str, Any], *, source: str = "policy") -> Policy:
 def _parse_forecasts(raw: Any, specs: dict[str, Any], source: str) -> tuple[ForecastRule, ...]:
     """``[[forecast]]`` tables: a headline metric with a worse direction and ``min_generations >= 0``."""
     if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-        detail = 'must be [[forecast]] tables: metric = "tail.rare_survival_hapax", min_generations = 3'
+        detail = 'must be [[forecast]] tables: metric = "FAMILY.METRIC", min_generations = 3'
         raise UsageError(Errors.E021.format(path=source, key="forecast", detail=detail))
     out = []
     for i, table in enumerate(raw):
