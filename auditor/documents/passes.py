@@ -149,7 +149,8 @@ def score_generation(
     ``executor``: None to score here; else chunks go to it, with ``scorer_handle`` (a Dask future
     of the scattered scorer, or None for forked local workers that inherited it).
     """
-    parts: list[ScoredChunk] = []
+    parts: list[dict[str, np.ndarray]] = []
+    signatures: list[np.ndarray] = []
     sources: list[str] = []
     ids: list[str | None] = []
     positions: list[np.ndarray] = []
@@ -166,7 +167,8 @@ def score_generation(
         else:
             ids.extend(chunk[i].fields.get(id_field) if id_field else None for i in kept)
         positions.append(start + 1 + part.kept)
-        parts.append(part)
+        parts.append(part.columns)
+        signatures.append(part.signatures)
         rows = np.arange(first_row, first_row + len(kept))
         texts = [chunk[i].text for i in kept]
         for name, (key, column) in TOP_SCORES.items():
@@ -193,9 +195,10 @@ def score_generation(
             future.cancel()
         raise
 
-    columns = _concatenate([p.columns for p in parts])
-    sig = np.concatenate([p.signatures for p in parts]) if parts else np.zeros((0, duplicates.PERMUTATIONS), np.uint32)
-    groups = duplicates.group(sig, scorer.reference_signatures)
+    columns = _concatenate(parts)
+    parts.clear()
+    n = sum(len(s) for s in signatures)
+    groups = duplicates.group_stacked(duplicates.stack(signatures, scorer.reference_signatures), n)
     lp = columns.get("log_perplexity", np.zeros(0))
     known = ~np.isnan(lp)
     columns.update(

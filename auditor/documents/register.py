@@ -34,8 +34,7 @@ class WordShift:
         size = len(self.generation)
         known = ids < size
         w = np.where(known, ids, 0)
-        _, inverse, own = np.unique(doc * (size + 1) + w, return_inverse=True, return_counts=True)
-        g = self.generation[w] - own[inverse]  # the rest of the generation's count
+        g = self.generation[w] - _occurrences(doc * (size + 1) + w)  # the rest of the generation's count
         r = self.reference[w].astype(np.float64)
         g = np.maximum(g, 0).astype(np.float64)
         n_g = float(self.generation.sum()) - lengths[doc]
@@ -43,3 +42,15 @@ class WordShift:
             delta = weighted_log_odds(g, r, n_g, float(self.reference.sum()))
         delta = np.where(known & (g + r > 0) & np.isfinite(delta), delta, 0.0)
         return np.bincount(doc, weights=delta, minlength=n) / np.maximum(lengths, 1)
+
+
+def _occurrences(keys: np.ndarray) -> np.ndarray:
+    """For each element, how many times its key occurs in ``keys`` (a stable sort and run lengths:
+    several times faster than ``np.unique`` with inverse and counts)."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    lengths = np.diff(np.r_[starts, len(keys)])
+    out = np.empty(len(keys), dtype=np.int64)
+    out[order] = np.repeat(lengths, lengths)
+    return out

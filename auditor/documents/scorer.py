@@ -23,7 +23,7 @@ import numpy as np
 
 from auditor.documents import duplicates
 from auditor.documents.register import WordShift
-from auditor.families.likelihood.copying import COPY_N, ReferenceNgrams, copied_positions, longest_spans, per_document
+from auditor.families.likelihood.copying import COPY_N, ReferenceNgrams, copied_positions, copied_runs, per_document
 from auditor.families.likelihood.metrics import HIGH_PERCENTILE, LOW_PERCENTILE
 from auditor.families.likelihood.prepare import MIN_DOCUMENT_TOKENS
 from auditor.families.likelihood.reference_model import ReferenceModel, fit_reference_model
@@ -85,16 +85,15 @@ class DocumentScorer:
         with np.errstate(invalid="ignore", divide="ignore"):
             copy_rate = np.where(ngrams > 0, per_document(copied, offsets) / ngrams, np.nan)
         longest = np.zeros(n, dtype=np.int64)
-        spans = longest_spans(copied, COPY_N)
-        if spans:
-            starts, words = np.array(spans, dtype=np.int64).T
-            np.maximum.at(longest, np.searchsorted(offsets, starts, side="right") - 1, words)
+        starts, words = copied_runs(copied, COPY_N)
+        np.maximum.at(longest, np.searchsorted(offsets, starts, side="right") - 1, words)
 
         ids = np.asarray(tokens, dtype=np.int64)
-        known = ids < len(self.rare)
-        rare = known & self.rare[np.where(known, ids, 0)]
-        distinct = np.unique(doc[rare] * (len(self.rare) + 1) + ids[rare])
-        rare_kept = np.bincount(distinct // (len(self.rare) + 1), minlength=n)
+        size = len(self.rare)
+        rare = np.flatnonzero(np.append(self.rare, False)[np.minimum(ids, size)])  # an id past them: not rare
+        pairs = np.sort(doc[rare] * (size + 1) + ids[rare])  # (document, rare word), sorted
+        distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+        rare_kept = np.bincount(distinct // (size + 1), minlength=n)
 
         shift = self.shift.get(generation)
         register = np.full(n, np.nan) if shift is None else shift.document_scores(ids, offsets)

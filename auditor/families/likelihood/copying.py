@@ -2,7 +2,8 @@
 
 Every word n-gram inside one document (never across documents) is hashed to a uint64 (a
 polynomial over the word ids, wrapping modulo 2**64, then the SplitMix64 finaliser); the
-reference's hashes are sorted once and looked up with ``np.searchsorted``. A collision needs two
+reference's hashes are sorted once and looked up by hashing
+(:class:`~auditor.families.likelihood.lookup.KeyIndex`). A collision needs two
 of the ~10^6 n-grams to share 64 bits: about one chance in 10^7, too rare to move a share.
 
 A generation's document is compared with the whole reference sample. A reference document is
@@ -15,8 +16,11 @@ compare the reference with half as much text as the generations, halving its cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from auditor.families.likelihood.lookup import KeyIndex
 
 COPY_N = 8
 """Words in a copied n-gram."""
@@ -79,8 +83,17 @@ class ReferenceNgrams:
         """For each hash: the number of reference documents that hold it (0 when none)."""
         if len(self.hashes) == 0:
             return np.zeros(len(h), dtype=np.int64)
-        idx = np.minimum(np.searchsorted(self.hashes, h), len(self.hashes) - 1)
-        return np.where(self.hashes[idx] == h, self.documents[idx], 0)
+        idx = self._index.find(h)
+        return np.where(idx >= 0, self.documents[idx], 0)
+
+    @cached_property
+    def _index(self) -> KeyIndex:
+        """:attr:`hashes` indexed for lookups (built at the first)."""
+        return KeyIndex(self.hashes)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (to a worker) without the index, built again there at the first lookup."""
+        return {k: v for k, v in self.__dict__.items() if k != "_index"}
 
 
 def copied_positions(
@@ -110,9 +123,14 @@ def longest_spans(copied: np.ndarray, n: int = COPY_N) -> list[tuple[int, int]]:
     A run of r consecutive copied n-gram starts covers r + n - 1 words; runs never cross a
     document, because the last n - 1 positions of every document start no n-gram.
     """
+    starts, words = copied_runs(copied, n)
+    order = np.lexsort((starts, -words))
+    return [(int(starts[i]), int(words[i])) for i in order]
+
+
+def copied_runs(copied: np.ndarray, n: int = COPY_N) -> tuple[np.ndarray, np.ndarray]:
+    """Every maximal copied span's start and number of words, by position (see :func:`longest_spans`)."""
     edges = np.diff(np.concatenate([[0], copied.astype(np.int8), [0]]))
     starts = np.flatnonzero(edges == 1)
     ends = np.flatnonzero(edges == -1)
-    words = ends - starts + n - 1
-    order = np.lexsort((starts, -words))
-    return [(int(starts[i]), int(words[i])) for i in order]
+    return starts, ends - starts + n - 1

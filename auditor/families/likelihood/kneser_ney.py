@@ -4,7 +4,8 @@ Why this shape:
 
 * Speed. Everything is array work: an n-gram is an integer id built from the id of its
   (n-1)-word suffix and its first word (``suffix_id * W + word``, W symbols), so each order
-  is one ``np.unique`` when fitting and one ``np.searchsorted`` when scoring. No Python loop
+  is one ``np.unique`` when fitting and one hashed lookup when scoring
+  (:class:`~auditor.families.likelihood.lookup.KeyIndex`). No Python loop
   ever runs over n-grams; fitting 100k tokens and scoring 1M takes well under a second.
   Ids are exact (no hashing), so the probabilities are exactly the formulas below.
 * Documents, not a token stream. Each document is padded with ``order - 1`` BOS symbols and
@@ -35,11 +36,13 @@ on data too small for one of them, the previous one is used, and each ``D_r`` is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from auditor.errors import Errors, UsageError
+from auditor.families.likelihood.lookup import KeyIndex
 
 MAX_ORDER = 6
 MIN_DISCOUNT = 0.01
@@ -177,24 +180,50 @@ class KneserNey:
         order, w = self.order, self.n_symbols
         target = [np.zeros(0, np.int64), windows[:, order - 1]]
         context = [np.zeros(0, np.int64), windows[:, order - 2]] if order > 1 else []
+        # A row that continues the one before it (the same text one symbol on, as in a document)
+        # has for context m-gram the m-gram the row before predicted: looked up once, not twice.
+        fresh = np.zeros(0, dtype=np.int64)
+        if order > 2 and len(windows):
+            follows = np.ones(len(windows) - 1, dtype=bool)
+            for j in range(order - 1):  # column by column: np.all(axis=1) over a few columns is slow
+                follows &= windows[1:, j] == windows[:-1, j + 1]
+            fresh = np.flatnonzero(np.r_[True, ~follows])
         for m in range(2, order + 1):
-            target.append(_lookup(self.keys[m - 2], target[m - 1], windows[:, order - m], w))
+            target.append(_lookup(self._key_index[m - 2], target[m - 1], windows[:, order - m], w))
             if m <= order - 1:
-                context.append(_lookup(self.keys[m - 2], context[m - 1], windows[:, order - 1 - m], w))
+                ctx = np.empty(len(windows), dtype=np.int64)
+                ctx[1:] = target[m][:-1]
+                ctx[fresh] = _lookup(self._key_index[m - 2], context[m - 1][fresh], windows[fresh, order - 1 - m], w)
+                context.append(ctx)
         p = self.unigram[windows[:, order - 1]]
         for k in range(2, order + 1):
-            h = context[k - 1]
-            safe_h = np.maximum(h, 0)
-            total = np.where(h >= 0, self.context_total[k - 2][safe_h], 0.0)
-            g = target[k]
-            c = np.where(g >= 0, self.counts[k - 2][np.maximum(g, 0)], 0)
+            h = context[k - 1]  # -1 (unknown) reads each table's last entry, a 0 appended to it
+            total = self._padded[0][k - 2][h]
+            c = self._padded[1][k - 2][target[k]]
             table = np.array([0.0, *self.discounts[k - 1]])
             known = total > 0
             denominator = np.where(known, total, 1.0)
             alpha = np.maximum(c - table[np.minimum(c, 3)], 0.0) / denominator
-            gamma = self.context_gamma[k - 2][safe_h] / denominator
+            gamma = self._padded[2][k - 2][h] / denominator
             p = np.where(known, alpha + gamma * p, p)
         return p
+
+    @cached_property
+    def _padded(self) -> tuple[tuple[np.ndarray, ...], ...]:
+        """:attr:`context_total`, :attr:`counts` and :attr:`context_gamma` with a 0 appended, for id -1."""
+        return tuple(
+            tuple(np.append(a, a.dtype.type(0)) for a in tables)
+            for tables in (self.context_total, self.counts, self.context_gamma)
+        )
+
+    @cached_property
+    def _key_index(self) -> tuple[KeyIndex, ...]:
+        """:attr:`keys` of each order, indexed for lookups (built at the first scoring)."""
+        return tuple(KeyIndex(k) for k in self.keys)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled (to a worker) without what the first scoring builds again there."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_key_index", "_padded")}
 
     def log_probabilities(self, tokens: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Natural log-probability of every predicted symbol of the documents (each word, then EOS),
@@ -248,13 +277,10 @@ def _discount_of(counts: np.ndarray, discounts: np.ndarray) -> np.ndarray:
     return np.array([0.0, *discounts])[np.minimum(counts, 3)]
 
 
-def _lookup(keys: np.ndarray, suffix: np.ndarray, first: np.ndarray, w: int) -> np.ndarray:
-    """The id of each (first word, suffix id) n-gram among ``keys``, or -1 when unknown."""
-    if len(keys) == 0:
-        return np.full(len(suffix), -1, dtype=np.int64)
-    key = suffix * w + first
-    idx = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-    return np.where((suffix >= 0) & (keys[idx] == key), idx, -1)
+def _lookup(keys: KeyIndex, suffix: np.ndarray, first: np.ndarray, w: int) -> np.ndarray:
+    """The id of each (first word, suffix id) n-gram among ``keys``, or -1 when unknown (as when
+    the suffix is: its key, ``-w + first``, is negative, never a known one)."""
+    return keys.find(suffix * w + first)
 
 
 def _check(order: object, discount: object) -> None:
