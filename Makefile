@@ -39,6 +39,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_topics.py
 	$(BIN)/python bench/bench_voice.py
 	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_likelihood.py
+	$(BIN)/python bench/bench_documents.py
+	$(BIN)/python bench/bench_forecast.py
 
 # Peers (lexicalrichness, diversity, vendi-score) conflict with our pins: they get a venv of their own.
 PEERS := .venv-peers

@@ -58,8 +58,8 @@ def main() -> None:
     from auditor.corpus import parse_corpus_args
     from auditor.families import get_family
     from auditor.families.base import FamilyInput, MetricData
-    from auditor.pipeline import _profile
     from auditor.scoring import compute_metrics
+    from auditor.stages import profile_corpus
     from auditor.stats import stream_label
     from auditor.text.tokenize import Tokenizer, Vocabulary
 
@@ -68,10 +68,12 @@ def main() -> None:
     tokenizer = Tokenizer(vocab, settings.tokenizer, settings.clitics)
     start = time.perf_counter()
     specs = parse_corpus_args([str(p) for p in paths])
-    profiles = [_profile(s, stream_label(i, i == 0), tokenizer, settings, None) for i, s in enumerate(specs)]
+    family = get_family("likelihood")
+    profiles = [
+        profile_corpus(s, stream_label(i, i == 0), tokenizer, settings, None, [family]) for i, s in enumerate(specs)
+    ]
     reading = time.perf_counter() - start
 
-    family = get_family("likelihood")
     data = MetricData(vocab.words, settings.segment_tokens, settings.max_segments)
     start = time.perf_counter()
     prepared = family.prepare(FamilyInput(profiles, profiles[0].name, settings, vocab.words))
