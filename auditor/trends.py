@@ -5,11 +5,25 @@ al. 2024; ForTIFAI 2025). For every headline metric measured at three generation
 
 * **Shapes.** Two candidates over the generations' positions ``x``: linear, ``y = a + b x``, and
   log-linear, ``log y = a + b x`` (a constant relative change per generation, the shape of a tail
-  that loses a fixed share of itself each round; only for positive values). The one with the
-  smaller leave-one-out squared error on the metric's own scale is kept.
+  that loses a fixed share of itself each round; only for positive values).
+* **The reference on the line or apart.** Each shape is fitted through every generation, and (with
+  three generations or more besides it) through the generations after the reference only. The
+  reference is human text and the generations are a model's: the first step is often a jump of
+  another kind than the steps after it (a trigram model's text has a higher MTLD than the human
+  text it learnt from, then loses it generation after generation), and a comparison metric's
+  reference value is its null, another statistic. A line through such a jump misreads the
+  generations' direction and widens every band with the jump's residual. Of the (up to) four
+  candidates, the one with the smallest leave-one-out squared error on the metric's own scale at
+  the generations after the reference (the points every candidate predicts) is kept; ties (to
+  rounding) keep the reference on the line, then the linear shape. The kept fit's positions are in
+  ``fit``, with ``reference_apart``; ``points`` counts the points fitted.
 * **Uncertainty** has two sources, both counted: the draws (each draw's values are refitted, as
   every interval of auditor comes from draws) and the points' scatter about the line (the
-  residual variance, Student t with ``n - 2`` degrees of freedom). Intervals are 90%.
+  residual variance, Student t with ``n - 2`` degrees of freedom, ``n`` the points fitted).
+  Least squares is linear and a generation's value is the mean of its R draws, so the fitted line
+  is the mean of the R draw refits: the draws' share of a band's variance is the refits' variance
+  over R (the draws of a generation are independent given its corpus). Intervals are 90%;
+  bench/bench_forecast.py measures how often the prediction band covers a later generation.
 * **Decline.** A trend is called a decline only when its slope points the worse way at a
   family-wise 5% over the run's headline metrics (Holm's step-down test of one-sided t-tests): a
   series of human text with no trend must read "no decline" for every metric in at least 19 of 20
@@ -41,6 +55,9 @@ HORIZON = 1000.0
 """Crossings farther than this many positions are not forecast ("beyond the horizon")."""
 PROJECTION_STEPS = 2
 """The report's projection runs this many position steps (the last gap between generations) on."""
+TIE = 1e-9
+"""Leave-one-out errors this close (relative to the points' variance) are a tie: rounding does not
+choose the fit."""
 
 
 @dataclass(frozen=True)
@@ -72,13 +89,18 @@ class Line:
         sxx = float(((self.x - self.x.mean()) ** 2).sum())
         leverage = 1.0 / n + (xs - self.x.mean()) ** 2 / sxx
         draw_lines = self.draws[:, :1] + self.draws[:, 1:] * xs[None, :]
-        variance = draw_lines.var(axis=0, ddof=1) if len(self.draws) > 1 else np.zeros_like(xs)
+        # the line is the mean of the draw refits: its draw variance is theirs over the number of draws
+        variance = draw_lines.var(axis=0, ddof=1) / len(self.draws) if len(self.draws) > 1 else np.zeros_like(xs)
         variance = variance + self.residual_variance * (leverage + (1.0 if prediction else 0.0))
         half = float(scipy_stats.t.ppf(0.5 + LEVEL / 2, self.df)) * np.sqrt(variance)
         return self._to_scale(centre), self._to_scale(centre - half), self._to_scale(centre + half)
 
     def slope_spread(self) -> tuple[float, float]:
-        """(b, standard error of b): the draws' spread and the residual scatter together."""
+        """(b, standard error of b): the draws' spread and the residual scatter together.
+
+        Unlike :meth:`band`, the draws' share is the variance of one draw's slope, R times that of
+        the fitted slope (their mean): the decline test keeps the caution it had, as changing it
+        changes which trends are declines."""
         sxx = float(((self.x - self.x.mean()) ** 2).sum())
         draw_var = float(self.draws[:, 1].var(ddof=1)) if len(self.draws) > 1 else 0.0
         return float(self.coef[1]), math.sqrt(draw_var + self.residual_variance / sxx)
@@ -105,10 +127,11 @@ def fit_line(shape: str, x: np.ndarray, y: np.ndarray, draws: np.ndarray) -> Lin
     return Line(shape, x, coef, refits, variance)
 
 
-def loo_error(shape: str, x: np.ndarray, y: np.ndarray) -> float | None:
-    """Mean squared error, on the metric's scale, of predicting each point from the others."""
+def loo_error(shape: str, x: np.ndarray, y: np.ndarray, targets: Sequence[int] | None = None) -> float | None:
+    """Mean squared error, on the metric's scale, of predicting each point (each of ``targets``,
+    indices into ``x``) from the others."""
     errors = []
-    for i in range(len(x)):
+    for i in range(len(x)) if targets is None else targets:
         keep = np.arange(len(x)) != i
         line = fit_line(shape, x[keep], y[keep], np.zeros((0, len(x) - 1)))
         if line is None:
@@ -151,11 +174,11 @@ def series_trend(
     y = np.array([metric.values[g].value for g in names], dtype=float)
     width = min(len(draws[g]) for g in names)
     table = np.array([_filled(draws[g])[:width] for g in names]).T  # draw x generation
-    lines = {shape: fit_line(shape, x, y, table) for shape in SHAPES}
-    loo = {shape: loo_error(shape, x, y) if lines[shape] is not None else None for shape in SHAPES}
-    shape = min((s for s in SHAPES if loo[s] is not None), key=lambda s: (loo[s], SHAPES.index(s)))
-    line = lines[shape]
-    assert line is not None  # linear always applies
+    line, apart, loo = _best_fit(x, y, table, names.index(reference) if reference in names else None)
+    shape = line.shape
+    if apart:
+        keep = np.array([g != reference for g in names])
+        x, y, table = x[keep], y[keep], table[:, keep]
     slope, spread = line.slope_spread()
     worse = -1.0 if metric.better == "higher" else 1.0
     t = worse * slope / spread if spread > 0 else (math.inf if worse * slope > 0 else -math.inf)
@@ -164,7 +187,7 @@ def series_trend(
     scale = float(line.band(np.array([x[-1]]))[0][0]) if shape == "log-linear" else 1.0
     trend = Trend(
         shape=shape,
-        points=len(names),
+        points=len(x),
         reason=None,
         slope=clean_float(slope * scale),
         slope_interval=(clean_float((slope - half) * scale), clean_float((slope + half) * scale)),
@@ -178,10 +201,37 @@ def series_trend(
             "coef": [clean_float(v) for v in line.coef],
             "draws": [[clean_float(a), clean_float(b)] for a, b in line.draws],
             "residual_variance": clean_float(line.residual_variance),
+            "reference_apart": apart,
         },
         crossing=None,
     )
     return trend, line
+
+
+def _best_fit(
+    x: np.ndarray, y: np.ndarray, table: np.ndarray, reference: int | None
+) -> tuple[Line, bool, dict[str, float | None]]:
+    """The kept candidate (see the module docstring), whether it sets the reference (index
+    ``reference`` of ``x``, None when it has no value) apart, and every candidate's leave-one-out
+    error at the generations after the reference, by name (``linear``, ``log-linear, reference apart``)."""
+    others = [i for i in range(len(x)) if i != reference]
+    candidates: list[tuple[str, bool, Line | None, float | None]] = []
+    for shape in SHAPES:
+        line = fit_line(shape, x, y, table)
+        candidates.append((shape, False, line, loo_error(shape, x, y, others) if line is not None else None))
+    if reference is not None and len(others) >= MIN_POINTS:
+        xa, ya = x[others], y[others]
+        for shape in SHAPES:
+            line = fit_line(shape, xa, ya, table[:, others])
+            candidates.append((shape, True, line, loo_error(shape, xa, ya) if line is not None else None))
+    loo = {shape + (", reference apart" if apart else ""): error for shape, apart, _, error in candidates}
+    fitted = [c for c in candidates if c[2] is not None and c[3] is not None]
+    best = min(c[3] for c in fitted if c[3] is not None)
+    rounding = TIE * (best + float(np.var(y[others])))  # on the scale of the errors and of the points
+    tied = [c for c in fitted if c[3] is not None and c[3] <= best + rounding]
+    kept = min(tied, key=lambda c: (c[1], SHAPES.index(c[0])))
+    assert kept[2] is not None  # the linear shape through every point always applies
+    return kept[2], kept[1], loo
 
 
 def _filled(values: np.ndarray) -> np.ndarray:

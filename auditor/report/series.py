@@ -92,7 +92,7 @@ def forecast_sentence(result: AuditResult, family: str) -> str:
         low, high = cross.interval or (None, None)
         span = f" ({_steps(low)} to {_steps(high) if high is not None else 'beyond the horizon'})"
         return (
-            f"At this rate {m.title[:1].lower() + m.title[1:]} crosses its degraded line "
+            f"At this rate {_lower_first(m.title)} crosses its degraded line "
             f"({format_number(cross.threshold)}) in about {_steps(cross.generations)} generations{span}."
         )
     m = declining[0]
@@ -104,3 +104,8 @@ def forecast_sentence(result: AuditResult, family: str) -> str:
 
 def _steps(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.1f}"
+
+
+def _lower_first(title: str) -> str:
+    """"Word types" -> "word types" inside a sentence; an acronym ("MTLD") stays as it is."""
+    return title[:1].lower() + title[1:] if title[1:2].islower() else title
