@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.families.likelihood.copying import ngram_hashes
+from auditor.voice.minhash import band_buckets
 
 SHINGLE_WORDS = 5
 PERMUTATIONS = 64
@@ -145,13 +146,8 @@ def group_stacked(allsig: np.ndarray, n: int) -> Groups:
         return x
 
     for band in range(BANDS if len(live) > 1 else 0):
-        block = np.ascontiguousarray(allsig[live, band * ROWS : (band + 1) * ROWS])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * ROWS))).ravel()
-        order = np.argsort(keys, kind="stable")
-        rows = live[order]  # by bucket, then reading order (the sort is stable)
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        sizes = np.diff(np.r_[starts, len(rows)])
+        rows, bounds = band_buckets(allsig, live, band, ROWS)  # by bucket, then reading order
+        starts, sizes = bounds[:-1], np.diff(bounds)
         grouped = _roots(parent)[rows]  # the groups as the band starts (they only merge during it)
         todo = (
             (sizes > 1)

@@ -15,9 +15,8 @@ rows are the same on every engine (tested).
 from __future__ import annotations
 
 import heapq
-import itertools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from auditor.corpus.readers import Document
 from auditor.documents import duplicates
 from auditor.documents.rows import GenerationRows
 from auditor.documents.scorer import DocumentScorer
+from auditor.text.parallel import chunks
 from auditor.text.profile import doc_keys, stream_id
 from auditor.text.tokenize import Tokenizer, Vocabulary
 
@@ -177,7 +177,7 @@ def score_generation(
             progress(len(sources))
 
     try:
-        for start, chunk in _chunks(documents):
+        for start, chunk in chunks(documents, CHUNK_DOCS):
             job = ScoreJob(generation, [d.text for d in chunk])
             if executor is None:
                 absorb(score_chunk(job, scorer), start, chunk)
@@ -214,14 +214,6 @@ def score_generation(
     where = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
     keys = doc_keys(seed, stream_id(stream), where)
     return GenerationRows(generation, columns), keys, top.listed()
-
-
-def _chunks(documents: Iterable[Document]) -> Iterator[tuple[int, list[Document]]]:
-    iterator = iter(documents)
-    start = 0
-    while chunk := list(itertools.islice(iterator, CHUNK_DOCS)):
-        yield start, chunk
-        start += len(chunk)
 
 
 def _concatenate(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -125,10 +125,11 @@ def _into_vocabulary(result: ChunkResult, vocab: Vocabulary) -> GenerationProfil
     return result.profile
 
 
-def _chunks(documents: Iterable[Document]) -> Iterator[tuple[int, list[Document]]]:
+def chunks(documents: Iterable[Document], size: int = CHUNK_DOCS) -> Iterator[tuple[int, list[Document]]]:
+    """The documents in lists of ``size``, each with the position of its first document."""
     iterator = iter(documents)
     position = 0
-    while chunk := list(itertools.islice(iterator, CHUNK_DOCS)):
+    while chunk := list(itertools.islice(iterator, size)):
         yield position, chunk
         position += len(chunk)
 
@@ -172,7 +173,7 @@ def profile_parallel(
             progress(merged.documents, merged.tokens)
 
     try:
-        for start, chunk in _chunks(documents):
+        for start, chunk in chunks(documents):
             job = ChunkJob(
                 name,
                 [d.text for d in chunk],

@@ -158,6 +158,17 @@ def choose_bands(threshold: float, num_perm: int, target: float = 0.999) -> tupl
     return best
 
 
+def band_buckets(sig: np.ndarray, live: np.ndarray, band: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """LSH buckets of one band: the ``live`` row ids sorted by their ``band``-th run of ``rows``
+    signature values (a stable sort, so reading order within a bucket), and where each bucket
+    starts, plus the end."""
+    block = np.ascontiguousarray(sig[live, band * rows : (band + 1) * rows])
+    keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    return live[order], np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
+
+
 def near_duplicate_rate(
     texts: Sequence[str],
     *,
@@ -198,15 +209,11 @@ def near_duplicate_rate(
     checked: set[tuple[int, int]] = set()
     live = np.flatnonzero(has)
     for band in range(bands):
-        block = np.ascontiguousarray(sig[live, band * rows : (band + 1) * rows])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
+        ordered, bounds = band_buckets(sig, live, band, rows)
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             if hi - lo < 2:
                 continue
-            bucket = live[order[lo:hi]].tolist()
+            bucket = ordered[lo:hi].tolist()
             if all(flagged[d] for d in bucket):
                 continue
             # each unflagged member looks for one near-copy in its bucket; stop at the first found
