@@ -23,6 +23,10 @@ class UsageError(AuditorError):
     """Settings or arguments that do not fit together."""
 
 
+class MissingExtraError(AuditorError, ImportError):
+    """An optional feature whose package is not installed; the message names the extra that brings it."""
+
+
 class Errors:
     """Coded message templates, formatted with ``.format()`` where they are raised."""
 
@@ -221,6 +225,10 @@ class Errors:
         "generation again after the pass. Save it to a file first."
     )
     E100 = "{where}: {detail}. Positions place generations in the series, e.g. gen0 at 0 and gen5 at 5."
+    E101 = (
+        "{what} needs {package}, which is not installed ({detail}). "
+        "Install the {extra} extra: pip install 'corpus-auditor[{extra}]'"
+    )
     E099 = (
         "Generation '{name}' ({path}) changed while it was audited: the pass read {before} documents with "
         "words, the scoring pass {after}. Audit a copy that does not change."

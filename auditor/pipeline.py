@@ -91,6 +91,14 @@ def audit(
     >>> result = audit(["gen0=corpora/demo/gen0.jsonl", "gen5=corpora/demo/gen5.jsonl"])  # doctest: +SKIP
     >>> result.verdict("tail", "gen5").status  # doctest: +SKIP
     'degraded'
+
+    In a notebook, the result shows itself as a table of generations by families (``_repr_html_``),
+    and ``to_frame()`` (the ``notebook`` extra: pandas) gives one row per metric and generation:
+
+    >>> result  # doctest: +SKIP
+    <the overview table: each verdict coloured and labelled, each generation's reading>
+    >>> frame = result.to_frame()  # doctest: +SKIP
+    >>> frame[frame.status == "degraded"].metric.unique()  # doctest: +SKIP
     """
     settings = settings or Settings()
     source = "audit() arguments" if overrides else None

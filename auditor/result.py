@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from auditor import overview
 from auditor.aspects import Reading
 from auditor.errors import Errors, InputError, path_error
 
@@ -361,6 +362,73 @@ class AuditResult:
     def reading(self, generation: str) -> Reading | None:
         """The overall reading of one generation, or None (a file older than schema 1.2)."""
         return next((r for r in self.readings if r.generation == generation), None)
+
+    def to_frame(self) -> Any:
+        """Every metric's value per generation as a long pandas DataFrame (needs the ``notebook`` extra).
+
+        One row per metric and generation, in the result's metric order and series order, with the
+        columns ``metric``, ``family``, ``generation``, ``value``, ``low`` and ``high`` (the value's
+        interval; NaN when there is none), ``status`` (``ok``, ``watch``, ``degraded`` or ``n/a``) and
+        ``aspect`` (None when read from a file older than schema 1.2). Raises
+        :class:`~auditor.errors.MissingExtraError` (an ImportError) naming the extra when pandas is
+        not installed.
+
+        Examples
+        --------
+        >>> frame = result.to_frame()  # doctest: +SKIP
+        >>> frame[frame.status == "degraded"].groupby("generation").metric.count()  # doctest: +SKIP
+        """
+        rows = []
+        for m in self.metrics:
+            for gen in self.generation_names:
+                v = m.values.get(gen, GenerationValue(None))
+                low, high = v.interval if v.interval is not None else (None, None)
+                status = str(m.status.get(gen, "n/a"))
+                rows.append(
+                    {
+                        "metric": m.id,
+                        "family": m.family,
+                        "generation": gen,
+                        "value": v.value,
+                        "low": low,
+                        "high": high,
+                        "status": status,
+                        "aspect": m.aspect,
+                    }
+                )
+        return overview.frame(rows)
+
+    def _repr_html_(self) -> str:
+        """The overview a notebook (Jupyter, VS Code) shows: generations by families, each verdict coloured
+        and labelled, with each generation's reading when the result has readings (schema 1.2 on)."""
+        names = [f.name for f in self.families]
+        names += [n for n in dict.fromkeys(v.family for v in self.verdicts) if n not in names]
+        labels = {f.name: f.label for f in self.families}
+        cells = {
+            (v.family, v.generation): overview.Cell(
+                str(v.status),
+                (v.aspects if v.status == "degraded" else v.watch_aspects if v.status == "watch" else None) or (),
+                list(v.reasons),
+            )
+            for v in self.verdicts
+        }
+        readings = None
+        if self.readings:
+            readings = {}
+            for r in self.readings:
+                watch = f" (watch: {', '.join(r.watch)})" if r.watch else ""
+                readings[r.generation] = r.text + watch
+        count = len(self.generations)
+        plural = "s" if count != 1 else ""
+        caption = f"{count} generation{plural}, reference {self.reference} (auditor {self.auditor_version})"
+        return overview.overview_html(
+            generations=self.generation_names,
+            reference=self.reference,
+            families=[(n, labels.get(n, n)) for n in names],
+            cells=cells,
+            readings=readings,
+            caption=caption,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The metrics.json v1 document."""
