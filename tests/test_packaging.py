@@ -166,8 +166,10 @@ def test_core_dependencies_cover_every_family_but_embedding() -> None:
     assert "nlp" in extras  # `pip install 'corpus-auditor[nlp]'` still works (its packages are core now)
     assert {"torch", "transformers"} <= _names(extras["likelihood-neural"])
     assert not core & {"transformers"}
-    # the Chinese segmenter joins `all` (pure Python, dictionary inside); Japanese's 190 MB dictionary does not
-    assert extras["all"] == ["corpus-auditor[embedding,likelihood-neural,dask]", "jieba>=0.42"]
+    # the Chinese segmenter joins `all` (pure Python, dictionary inside); Japanese's 190 MB dictionary does not;
+    # pandas (notebook: AuditResult.to_frame) does, so CI runs its tests
+    assert extras["all"] == ["corpus-auditor[embedding,likelihood-neural,dask,notebook]", "jieba>=0.42"]
+    assert _names(extras["notebook"]) == {"pandas"}
     assert {"jieba", "sudachipy", "sudachidict-core"} <= _names(extras["cjk"])
     assert "py3langid" in core  # language identification runs on every audit
     assert {"mypy", "build", "twine"} <= _names(extras["test"])
