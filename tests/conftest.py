@@ -60,6 +60,16 @@ def small_result(small_pair: tuple[Path, Path]):
     return audit(list(small_pair), draws=6, splits=6, families=LEXICAL)
 
 
+@pytest.fixture(scope="session")
+def demo_lexical():
+    """The six committed demo generations through the lexical families at the default settings, the
+    demo's own for these families (tests/test_demo.py and tests/test_demo_readme.py share it)."""
+    from auditor import audit
+    from tests.helpers import LEXICAL
+
+    return audit([ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)], families=LEXICAL)
+
+
 # Modules that run many full audits, heaviest first. `make test` hands whole modules to its two
 # workers in collection order (--dist loadscope); starting with the longest ones keeps one worker
 # from finishing a long module alone at the end while the other idles.

@@ -16,8 +16,8 @@ LATER = ["gen1", "gen2", "gen3", "gen4", "gen5"]
 
 
 @pytest.fixture(scope="module")
-def demo_result():
-    return audit([DEMO / f"gen{k}.jsonl" for k in range(6)], families=LEXICAL)
+def demo_result(demo_lexical):
+    return demo_lexical
 
 
 def test_demo_vocabulary_shrinks_at_every_generation(demo_result) -> None:
