@@ -32,7 +32,7 @@ from typing import Any
 from auditor.config import RESULT_SETTINGS
 from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.result import AuditResult, format_number
-from auditor.stats import Status, change
+from auditor.stats import Status, change, change_words
 from auditor.upgrade import load_result
 
 DIFF_VERSION = "1"
@@ -79,6 +79,16 @@ class MetricChange:
     status_after: str
     verdict: str
     """:data:`WORSE`, :data:`BETTER`, :data:`SAME` or :data:`MEASURED`."""
+    unit: str = ""
+    """The metric's unit (from B's file, else A's): a share's change reads in percentage points."""
+    null_range: tuple[float, float] | None = None
+    """A's null range for the metric: the scale on which A's value is near zero (:func:`auditor.stats.near_zero`)."""
+
+    @property
+    def words(self) -> str:
+        """The change for people, by the one rule of :func:`auditor.stats.change_words` (``+16 pp``,
+        ``×9.2``, ``-12%``); ``n/a`` when a value is missing."""
+        return change_words(self.after, self.before, self.unit, self.null_range)
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form of this row."""
@@ -348,6 +358,7 @@ def diff_results(
                 MetricChange(
                     ma.id, mb.family, mb.title, mb.better, mb.headline, p, before, after,
                     moved.absolute, moved.relative, str(sa), str(sb), verdict_change(str(sa), str(sb)),
+                    mb.unit or ma.unit, None if ma.null is None else ma.null.range,
                 )
             )  # fmt: skip
     rows.sort(key=lambda r: order.get(r.family, len(order)))
@@ -418,9 +429,9 @@ def format_change(absolute: float | None) -> str:
     return f"{absolute:+,.0f}" if abs(absolute) >= 10_000 else f"{absolute:+.4g}"
 
 
-def format_relative(relative: float | None) -> str:
-    """A signed relative change (``-12.3%``), empty when undefined."""
-    return "" if relative is None else f"{relative:+.1%}"
+def format_words(m: MetricChange) -> str:
+    """The change in words (:attr:`MetricChange.words`), empty when a value is missing."""
+    return "" if m.absolute is None else m.words
 
 
 def format_status(before: str, after: str) -> str:
@@ -441,10 +452,10 @@ def format_table(diff: Diff) -> str:
     fam_rows = [(safe(f.family), safe(f.pair.label), format_status(f.status_before, f.status_after),
                  _VERDICT_MARK[f.verdict]) for f in diff.families]  # fmt: skip
     lines += ["", *_columns([head, *fam_rows])]
-    head2 = ("metric", "generation", "A", "B", "change", "relative", "verdict A -> B", "")
+    head2 = ("metric", "generation", "A", "B", "change", "reads as", "verdict A -> B", "")
     met_rows = [
         (safe(m.metric) + (" *" if m.headline else ""), safe(m.pair.label), format_number(m.before),
-         format_number(m.after), format_change(m.absolute), format_relative(m.relative),
+         format_number(m.after), format_change(m.absolute), format_words(m),
          format_status(m.status_before, m.status_after), _VERDICT_MARK[m.verdict])
         for m in diff.metrics
     ]  # fmt: skip
@@ -538,7 +549,7 @@ def format_markdown(diff: Diff, *, limit: int = COMMENT_LIMIT) -> str:
     def table(rows: list[MetricChange]) -> list[str]:
         out = ["| metric | generation | A | B | change | verdict A → B | |", "|---|---|---|---|---|---|---|"]
         for m in rows:
-            change = format_change(m.absolute) + (f" ({format_relative(m.relative)})" if m.relative is not None else "")
+            change = format_change(m.absolute) + (f" ({format_words(m)})" if m.absolute is not None else "")
             cells = [code_span(m.metric, table=True), escape_cell(m.pair.label), format_number(m.before)]
             cells += [format_number(m.after), change, status(m.status_before, m.status_after), mark(m.verdict)]
             out.append("| " + " | ".join(cells) + " |")

@@ -316,7 +316,7 @@ def _run(
                 draws=draw_values,
             )
             metric_results.extend(results)
-            verdicts.extend(family_verdicts(results, family.name, names))
+            verdicts.extend(family_verdicts(results, family.name, names, reference))
     placed, placed_by = positions or series_positions(names, specs)
     config["positions"] = placed_by
     trends = series_trends(metric_results, draw_values, placed, reference)

@@ -25,7 +25,7 @@ from auditor.result import (
     clean_float,
     format_number,
 )
-from auditor.stats import Status, change, percentile_interval, verdict, worst_status
+from auditor.stats import Status, change, metric_change_words, percentile_interval, verdict, worst_status
 
 
 def compute_metrics(
@@ -220,8 +220,12 @@ def _compute_one(
     )
 
 
-def family_verdicts(results: Sequence[MetricResult], family: str, names: Sequence[str]) -> list[FamilyVerdict]:
+def family_verdicts(
+    results: Sequence[MetricResult], family: str, names: Sequence[str], reference: str
+) -> list[FamilyVerdict]:
     """Per generation: the worst status among the family's headline metrics, with reasons and aspects.
+
+    Each reason states the metric's change against ``reference`` in words (:func:`auditor.stats.change_words`).
 
     The aspects are those of the degraded headline metrics (a metric that mixes two counts for its
     primary one); ``watch_aspects`` those of headlines at watch that no degraded headline carries.
@@ -236,7 +240,7 @@ def family_verdicts(results: Sequence[MetricResult], family: str, names: Sequenc
             s = r.status[g]
             v = r.values[g]
             if s in (Status.WATCH, Status.DEGRADED):
-                reasons.append(_reason(r, g))
+                reasons.append(_reason(r, g, reference))
             elif s == Status.NA and status == Status.NA and v.reason:
                 reasons.append(f"{r.title}: {v.reason}")
         degraded = sort_aspects(r.aspect for r in headlines if r.status[g] == Status.DEGRADED and r.aspect)
@@ -272,14 +276,13 @@ def generation_readings(results: Sequence[MetricResult], names: Sequence[str]) -
     return out
 
 
-def _reason(r: MetricResult, g: str) -> str:
+def _reason(r: MetricResult, g: str, reference: str) -> str:
     """One line: the value, its change against the reference and the null's range."""
     value = r.values[g].value
-    relative = r.change[g].relative
     text = f"{r.title} {format_number(value)}"
     details = []
-    if relative is not None:
-        details.append(f"{relative:+.1%} vs reference")
+    if r.change[g].absolute is not None:
+        details.append(f"{metric_change_words(r, g, reference)} vs reference")
     if r.null is not None:
         details.append(f"reference null {format_number(r.null.range[0])} to {format_number(r.null.range[1])}")
     if details:

@@ -7,7 +7,9 @@ metric never changes the numbers of another. Draws themselves live in :mod:`audi
 The one home of two questions every reader of a metric asks: how much a value changed against a
 base (:func:`change`: metrics.json's ``change`` and ``step``, ``auditor diff``, the gate's
 ``max_relative_drop``), and whether a value is worse than another in the metric's direction
-(:func:`is_worse`: the verdict rule and the gate).
+(:func:`is_worse`: the verdict rule and the gate), and how a change reads in words
+(:func:`change_words`: percentage points for shares, a ratio from a base near zero, else a
+percentage; every output that writes a change writes it with this function).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from auditor.result import Delta, clean_float
+from auditor.result import Delta, MetricResult, clean_float
 
 
 class Status(str, enum.Enum):
@@ -88,6 +90,77 @@ def change(value: float | None, base: float | None) -> Delta:
         return Delta(None, None)
     absolute = value - base
     return Delta(clean_float(absolute), clean_float(absolute / abs(base)) if base != 0 else None)
+
+
+POINT_UNITS = ("share", "relative change")
+"""Units whose values are already fractions (a share in [0, 1], or a relative change): their changes
+are read in percentage points (:func:`change_words`)."""
+
+
+def near_zero(base: float, null_range: tuple[float, float] | None) -> bool:
+    """True when ``base`` is too near zero for a percentage of it to mean anything.
+
+    ``base`` is near zero when it is exactly zero, or when it is no farther from zero than the width
+    of the metric's null range (the spread of the metric between two halves of the reference): a
+    base that the reference's own noise moves by as much as its size has no stable magnitude to take
+    a percentage of. Without a null range (a metric without one, or an older file) only zero is.
+    """
+    if base == 0:
+        return True
+    if null_range is None:
+        return False
+    width = abs(null_range[1] - null_range[0])
+    return width > 0 and abs(base) <= width
+
+
+def change_words(
+    value: float | None, base: float | None, unit: str, null_range: tuple[float, float] | None = None
+) -> str:
+    """The change from ``base`` to ``value`` for people: the one rule every output writes changes with.
+
+    * a share or a relative change (:data:`POINT_UNITS`): **percentage points**, ``+16 pp``;
+    * any other metric whose base is :func:`near_zero`: a **ratio**, ``×9.2``, when both values are
+      non-negative and the base is not 0; else (a signed quantity, or a base of exactly 0) the plain
+      **absolute** change on the metric's scale, ``+0.31``;
+    * otherwise a **relative** change, ``-39%``.
+
+    Shown words only: metrics.json's ``change.relative`` and the diff's ``relative`` keep the number.
+    ``n/a`` when either value is missing.
+    """
+    if value is None or base is None:
+        return "n/a"
+    absolute = value - base
+    if unit in POINT_UNITS:
+        points = 100 * absolute
+        return f"{points:+.0f} pp" if abs(points) >= 9.95 else f"{points:+.1f} pp"
+    if near_zero(base, null_range):
+        if base > 0 and value >= 0:
+            return _ratio(value / base)
+        return _signed(absolute)
+    relative = absolute / abs(base)
+    return f"{relative:+.0%}" if abs(relative) >= 0.095 else f"{relative:+.1%}"
+
+
+def metric_change_words(m: MetricResult, gen: str, reference: str) -> str:
+    """:func:`change_words` of metric ``m`` at ``gen`` against the ``reference`` generation, on the
+    scale of its null range (``n/a`` when a value is missing)."""
+    value, base = m.values.get(gen), m.values.get(reference)
+    return change_words(
+        None if value is None else value.value,
+        None if base is None else base.value,
+        m.unit,
+        None if m.null is None else m.null.range,
+    )
+
+
+def _ratio(r: float) -> str:
+    """``×9.2``, ``×12``, ``×0.31``."""
+    return f"×{r:,.0f}" if r >= 9.95 else f"×{r:.2g}"
+
+
+def _signed(x: float) -> str:
+    """``+0.3125`` -> ``+0.3125``, ``-12,400``: four significant digits, thousands separated."""
+    return f"{x:+,.0f}" if abs(x) >= 10_000 else f"{x:+.4g}"
 
 
 def is_worse(value: float, than: float, better: str, margin: float = 0.0) -> bool:

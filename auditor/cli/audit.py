@@ -65,8 +65,10 @@ def audit_cli(
 
 
 def _verdict_table(result) -> str:
-    """Generations by families: each status with its degraded aspects, then the overall reading."""
-    from auditor.report.reading import verdict_cell
+    """Generations by families: each status with its degraded aspects, then the overall reading; under
+    it, how each later generation degraded in each family, with the measured changes (the summary's
+    Reading sentences: ``+16 pp`` for a share, see :func:`auditor.stats.change_words`)."""
+    from auditor.report.reading import aspect_sentence, verdict_cell
 
     families = list(dict.fromkeys(v.family for v in result.verdicts))
     shown = {g: terminal_safe(g) for g in result.generation_names}
@@ -81,6 +83,13 @@ def _verdict_table(result) -> str:
             + "".join(cells[f, g].ljust(widths[f]) for f in families)
             + (reading.text if reading is not None else "-")
         )
+    lines += [
+        terminal_safe(f"{g} / {f}: {sentence}")
+        for g in result.generation_names
+        if g != result.reference
+        for f in families
+        if (sentence := aspect_sentence(result, f, g))
+    ]
     from auditor.families.register_shift import register_sentences
     from auditor.report.series import forecast_sentence, series_verdicts
 

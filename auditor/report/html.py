@@ -27,7 +27,7 @@ from auditor.report.reading import aspect_sentence, reading_line
 from auditor.report.series import SeriesVerdict, first_degraded, forecast_sentence, series_verdicts
 from auditor.report.views import Chart, FamilyView, anchor, caption, flagged, na_notes, slug, trend_data
 from auditor.result import AuditResult, MetricResult, format_number
-from auditor.stats import Status
+from auditor.stats import Status, metric_change_words
 from auditor.text.terminal import visible_controls
 from auditor.upgrade import upgrade
 
@@ -234,7 +234,7 @@ def _metric_phrase(result: AuditResult, m: MetricResult, gen: str, last: str, ph
         then = f", {_fmt(m, m.values[last].value)} by {last}" if last != gen else ""
         return f"By {gen} only {value} of {ref}'s {phrases[m.id]} survive{then}{null}."
     change = m.change.get(gen)
-    rel = f" ({change.relative:+.0%} vs {ref})" if change and change.relative is not None else ""
+    rel = f" ({metric_change_words(m, gen, ref)} vs {ref})" if change and change.absolute is not None else ""
     then = f", {_fmt(m, m.values[last].value)} at {last}" if last != gen else ""
     return f"{m.title}: {value} at {gen}{rel}{then}{null}."
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from auditor.aspects import ASPECTS
-from auditor.result import AuditResult, FamilyVerdict, MetricResult, format_number
+from auditor.result import AuditResult, FamilyVerdict, MetricResult
+from auditor.stats import metric_change_words
 
 MAX_QUOTED = 2
 """Metrics quoted per aspect: the degraded headline first, then the family's other degraded metrics."""
@@ -30,15 +31,13 @@ def short_title(m: MetricResult) -> str:
     return re.sub(r"\s*\(.*\)$", "", m.title)
 
 
-def change_text(m: MetricResult, gen: str) -> str:
-    """``Vendi score -39%`` (relative change vs the reference), or the absolute change when no relative one exists."""
+def change_text(m: MetricResult, gen: str, reference: str) -> str:
+    """``Vendi score -39%``: the change against ``reference`` in the words of
+    :func:`auditor.stats.change_words` (``Typical mass +16 pp`` for a share, ``×9.2`` from a base near zero)."""
     change = m.change.get(gen)
     if change is None or change.absolute is None:
         return f"{short_title(m)} n/a"
-    if change.relative is not None:
-        return f"{short_title(m)} {change.relative:+.0%}"
-    sign = "+" if change.absolute >= 0 else "-"
-    return f"{short_title(m)} {sign}{format_number(abs(change.absolute))}"
+    return f"{short_title(m)} {metric_change_words(m, gen, reference)}"
 
 
 def _improved(m: MetricResult, gen: str) -> bool | None:
@@ -52,7 +51,7 @@ def _improved(m: MetricResult, gen: str) -> bool | None:
 def aspect_sentence(result: AuditResult, family: str, gen: str) -> str:
     """How ``family`` degraded at ``gen``, from its degraded metrics' changes, or "" when nothing degraded.
 
-    E.g. "drifted from the reference in meaning (Coverage -76%) while growing more varied (Vendi
+    E.g. "drifted from the reference in meaning (Coverage -41 pp) while growing more varied (Vendi
     score +85%)" or "narrowed: Vendi score -39%, Mean pairwise distance -16%". An aspect of the
     family's headlines that did not degrade is named after "while", with the measured change that
     says so (only narrowing has a direction worth a word: more varied, or not narrower beyond noise).
@@ -68,11 +67,12 @@ def aspect_sentence(result: AuditResult, family: str, gen: str) -> str:
     parts = []
     for aspect in _in_order(verdict.aspects):
         hits = [m for m in ordered if m.aspect == aspect and m.status.get(gen) == "degraded"][:MAX_QUOTED]
-        parts.append(_phrase(aspect, result.family(family).subject, ", ".join(change_text(m, gen) for m in hits)))
+        quoted = ", ".join(change_text(m, gen, result.reference) for m in hits)
+        parts.append(_phrase(aspect, result.family(family).subject, quoted))
     sentence = " and ".join(parts)
     heads = [m for m in ordered if m.headline]
     spared = [a for a in _in_order({m.aspect for m in heads if m.aspect}) if a not in verdict.aspects]
-    counter = [_counterpoint(a, [m for m in heads if m.aspect == a], gen) for a in spared]
+    counter = [_counterpoint(a, [m for m in heads if m.aspect == a], gen, result.reference) for a in spared]
     counter = [c for c in counter if c]
     if counter:
         sentence += " while " + " and ".join(counter)
@@ -93,12 +93,12 @@ def _phrase(aspect: str, subject: str, quoted: str) -> str:
     return f"lost part of the reference's own {subject or 'content'} ({quoted})"
 
 
-def _counterpoint(aspect: str, heads: list[MetricResult], gen: str) -> str:
+def _counterpoint(aspect: str, heads: list[MetricResult], gen: str, reference: str) -> str:
     """The spared aspect in words, from its headline metrics' measured direction."""
     measured = [m for m in heads if m.status.get(gen) not in (None, "n/a")]
     if not measured:
         return ""
-    quoted = ", ".join(change_text(m, gen) for m in measured[:MAX_QUOTED])
+    quoted = ", ".join(change_text(m, gen, reference) for m in measured[:MAX_QUOTED])
     verb = {"narrowing": "narrowing", "drift": "drifting", "loss": "losing the reference's content"}[aspect]
     if aspect == "narrowing" and all(_improved(m, gen) for m in measured):
         word = "growing more varied"
