@@ -98,6 +98,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = format_number
     env.filters["pct"] = _pct
+    env.filters["by_generation"] = lambda charts: [(c.generation, c) for c in charts]
     return env
 
 
