@@ -181,6 +181,26 @@ def test_generation_selector_switches_the_visible_chart(demo_files: Path, visit:
     v.assert_clean()
 
 
+def test_folded_charts_open_from_links_and_print_unfolded(demo_files: Path, visit: Any) -> None:
+    """A link to a folded chart or definition opens its <details>; print shows the folded parts, no selector."""
+    v = visit(demo_files / "report.html", width=1280)
+    page = v.page
+    figure = page.locator("details.more figure").first
+    assert not figure.is_visible()
+    definition = figure.locator("figcaption a").first.get_attribute("href")
+    page.evaluate(f"location.hash = {json.dumps(figure.get_attribute('id'))}")  # as a definition's Chart link does
+    assert figure.is_visible()
+    figure.locator(f"a[href='{definition}']").first.click()
+    assert page.locator(f"[id='{definition[1:]}']").is_visible()
+    page.emulate_media(media="print")
+    panels = page.locator(".gt-panel")
+    assert panels.count() and all(p.is_visible() for p in panels.all())
+    assert not any(t.is_visible() for t in page.locator(".gt-tab").all())
+    assert page.locator("#verdicts-grid table.grid").is_visible()
+    assert page.locator("#methods-inputs table").is_visible()
+    v.assert_clean()
+
+
 def test_dark_mode_keeps_plots_legible(demo_files: Path, visit: Any) -> None:
     v = visit(demo_files / "report.html", color_scheme="dark")
     page = v.page
