@@ -120,9 +120,84 @@ def test_demo_report_reads_offline_and_matches_metrics_json(demo_files: Path, vi
         "svg", "els => els.map(e => [e.getAttribute('role'), e.getAttribute('aria-label')])"
     )
     assert svgs and all(role == "img" and label for role, label in svgs)
-    assert all(page.eval_on_selector_all("svg", "els => els.map(e => e.getBoundingClientRect().width > 100)"))
+    # every chart is drawn at a readable width once shown: folded details opened, each generation selected in turn
+    page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")
+    outside = "els => els.filter(e => !e.closest('.gt-panel')).map(e => e.getBoundingClientRect().width)"
+    assert all(w > 100 for w in page.eval_on_selector_all("svg", outside))
+    for block in page.locator(".gentabs").all():
+        for i, label in enumerate(block.locator("> label.gt-tab").all()):
+            label.click()
+            panel = block.locator("> .gt-panel").nth(i)
+            widths = panel.locator("svg").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+            assert all(w > 100 for w in widths), widths
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    v.assert_clean()
+
+
+def test_demo_report_fits_in_12000_px_and_1_mb_with_details_folded(demo_files: Path, visit: Any) -> None:
+    """Issue 31: the overview on top, per-generation views behind a selector and the rest folded keep the page short."""
+    html = demo_files / "report.html"
+    assert html.stat().st_size <= 1_000_000
+    v = visit(html, width=1280)
+    page = v.page
+    assert page.evaluate("document.querySelectorAll('details[open]').length") == 0
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 12_000, height
+    data = json.loads((demo_files / "metrics.json").read_text())
+    assert page.locator("table.overview tbody tr").count() == len(data["generations"])
+    cells = page.eval_on_selector_all("td.ov", "els => els.map(e => [e.dataset.ovFamily, e.dataset.ovStatus])")
+    assert sorted(map(tuple, cells)) == sorted((x["family"], x["status"]) for x in data["verdicts"])
+    overview_links = set(page.eval_on_selector_all("#summary a", "els => els.map(e => e.getAttribute('href'))"))
+    sections = page.eval_on_selector_all("section.family", "els => els.map(e => '#' + e.id)")
+    assert sections and set(sections) <= overview_links  # every chart is one click from the overview
+    assert page.locator("#summary .overall").is_visible() and page.locator("ul.numbers li").count() >= 3
+    v.assert_clean()
+
+
+def test_generation_selector_switches_the_visible_chart(demo_files: Path, visit: Any) -> None:
+    """One block per per-generation view: the last generation shows first; a click or the arrow keys switch."""
+    v = visit(demo_files / "report.html", width=1280)
+    page = v.page
+    blocks = page.locator(".gentabs")
+    assert blocks.count() >= 3  # word shift, lost words, copied spans, style shift ...
+    for block in blocks.all():
+        panels = block.locator("> .gt-panel")
+        n = panels.count()
+        if n < 2:
+            continue
+        visible = [panels.nth(i).is_visible() for i in range(n)]
+        assert visible == [False] * (n - 1) + [True]
+        block.locator("> label.gt-tab").first.click()
+        assert panels.first.is_visible() and not panels.nth(n - 1).is_visible()
+        assert block.locator("> input.gt-in").first.is_checked()
+        page.keyboard.press("ArrowRight")  # radio buttons: the arrow keys move the choice
+        assert block.locator("> input.gt-in").nth(1).is_checked()
+        assert panels.nth(1).is_visible() and not panels.first.is_visible()
+    wordshift = page.locator("[data-gentabs='family-vocabulary-views']")
+    wordshift.locator("> label.gt-tab").first.click()
+    shown = wordshift.locator("figure").evaluate_all("els => els.filter(e => e.checkVisibility()).map(e => e.id)")
+    assert shown == ["view-wordshift-gen1"]
+    v.assert_clean()
+
+
+def test_folded_charts_open_from_links_and_print_unfolded(demo_files: Path, visit: Any) -> None:
+    """A link to a folded chart or definition opens its <details>; print shows the folded parts, no selector."""
+    v = visit(demo_files / "report.html", width=1280)
+    page = v.page
+    figure = page.locator("details.more figure").first
+    assert not figure.is_visible()
+    definition = figure.locator("figcaption a").first.get_attribute("href")
+    page.evaluate(f"location.hash = {json.dumps(figure.get_attribute('id'))}")  # as a definition's Chart link does
+    assert figure.is_visible()
+    figure.locator(f"a[href='{definition}']").first.click()
+    assert page.locator(f"[id='{definition[1:]}']").is_visible()
+    page.emulate_media(media="print")
+    panels = page.locator(".gt-panel")
+    assert panels.count() and all(p.is_visible() for p in panels.all())
+    assert not any(t.is_visible() for t in page.locator(".gt-tab").all())
+    assert page.locator("#verdicts-grid table.grid").is_visible()
+    assert page.locator("#methods-inputs table").is_visible()
     v.assert_clean()
 
 

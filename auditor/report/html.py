@@ -98,6 +98,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["num"] = format_number
     env.filters["pct"] = _pct
+    env.filters["by_generation"] = lambda charts: [(c.generation, c) for c in charts]
     return env
 
 
@@ -123,6 +124,7 @@ def report_context(result: AuditResult) -> dict[str, Any]:
         "names": result.generation_names,
         "families": families,
         "overall": _overall(result, families, series),
+        "overview": _overview(result, families),
         "grid": _grid(result, families),
         "readings": _readings(result),
         "definitions": _definitions(result, families),
@@ -152,6 +154,74 @@ def _overall(result: AuditResult, families: list[Family], series: list[SeriesVer
     every = "every measured family" if len(measured) < len(families) else "every family"
     text = f"No sign of collapse: {every} is within the reference's own sampling noise in every generation."
     return {"status": "ok", "text": text}
+
+
+ASPECT_GLYPHS = {"narrowing": "▼", "drift": "➚", "loss": "∅"}
+"""The overview's mark per degraded aspect (narrowing: less variety; drift: farther; loss: content gone)."""
+
+
+def _overview(result: AuditResult, families: list[Family]) -> dict[str, Any]:
+    """The top of the page: a generation x family heatmap with a glyph per degraded aspect, a few key
+    numbers and what is new at each generation (read from the verdicts and readings, nothing recomputed)."""
+    later = [g for g in result.generation_names if g != result.reference]
+    rows = []
+    for g in result.generation_names:
+        cells = []
+        for f in families:
+            v = result.verdict(f.key, g)
+            shown = v.aspects if v.status == "degraded" else v.watch_aspects if v.status == "watch" else None
+            aspects = [a for a in ASPECT_GLYPHS if a in (shown or [])]
+            cells.append(
+                {
+                    "family": f.key,
+                    "label": f.label,
+                    "anchor": f.anchor,
+                    "status": v.status,
+                    "aspects": [(a, ASPECT_GLYPHS[a]) for a in aspects],
+                }
+            )
+        new = _new_at(result, families, later, g)
+        rows.append({"name": g, "reference": g == result.reference, "cells": cells, "new": new})
+    measured = [f for f in families if f.status != "n/a"]
+    degraded_gens = [g for g in later if any(result.verdict(f.key, g).status == "degraded" for f in families)]
+    numbers = [
+        (f"{sum(f.status == 'degraded' for f in measured)} of {len(measured)}", "families degraded"),
+        (f"{len(degraded_gens)} of {len(later)}", "later generations degraded somewhere"),
+        (degraded_gens[0] if degraded_gens else "none", "first degraded generation"),
+    ]
+    if later:
+        last = later[-1]
+        judged = [m for m in result.metrics if m.status.get(last) not in (None, "n/a") and m.better != "none"]
+        bad = [m for m in judged if m.status.get(last) == "degraded"]
+        numbers.append((f"{len(bad)} of {len(judged)}", f"metrics degraded at {last}"))
+    return {"rows": rows, "numbers": numbers, "glyphs": list(ASPECT_GLYPHS.items())}
+
+
+def _new_at(result: AuditResult, families: list[Family], later: list[str], g: str) -> str:
+    """What changed at ``g`` against the generation before it, e.g. "+ loss; newly degraded: rare words"
+    (aspects and families newly degraded, or no longer). Empty for the reference and when nothing changed."""
+    if g not in later:
+        return ""
+    i = later.index(g)
+
+    def state(gen: str | None) -> tuple[list[str], list[str]]:
+        if gen is None:
+            return [], []
+        reading = result.reading(gen)
+        aspects = [a for a in ASPECT_GLYPHS if reading is not None and a in reading.aspects]
+        return aspects, [f.label.lower() for f in families if result.verdict(f.key, gen).status == "degraded"]
+
+    (was_a, was_f), (now_a, now_f) = state(later[i - 1] if i else None), state(g)
+    parts = []
+    if gained := [a for a in now_a if a not in was_a]:
+        parts.append("+ " + ", ".join(gained))
+    if worse := [f for f in now_f if f not in was_f]:
+        parts.append("newly degraded: " + ", ".join(worse))
+    if gone := [a for a in was_a if a not in now_a]:
+        parts.append("\u2212 " + ", ".join(gone))
+    if better := [f for f in was_f if f not in now_f]:
+        parts.append("no longer degraded: " + ", ".join(better))
+    return "; ".join(parts)
 
 
 def _readings(result: AuditResult) -> list[dict[str, str]]:

@@ -35,6 +35,9 @@ class Chart:
     statuses: dict[str, list[str]] = field(default_factory=dict)
     """Generations per non-ok status (watch, degraded), for the caption's badges."""
     headline: bool = False
+    generation: str | None = None
+    """Set on one of a series of per-generation charts (word shift...): the page shows them in one block
+    with a generation selector instead of one after another."""
 
 
 def has(result: AuditResult, metric_id: str) -> bool:

@@ -39,5 +39,6 @@ def views(result: AuditResult) -> FamilyView:
             from auditor.families.vocabulary.plots import word_shift_chart
 
             svg = word_shift_chart(shift, name, f"wordshift-{slug(name)}")
-            charts.append(Chart(f"view-wordshift-{slug(name)}", f"Word shift: {name}", Markup(svg), WORD_SHIFT_CAPTION))
+            anchor = f"view-wordshift-{slug(name)}"
+            charts.append(Chart(anchor, f"Word shift: {name}", Markup(svg), WORD_SHIFT_CAPTION, generation=name))
     return FamilyView(charts)
