@@ -88,3 +88,12 @@ def test_verdicts_are_spelled_over_the_series() -> None:
     assert spell(dict(zip(gens, statuses, strict=True)), gens) == "`degraded` from gen2 on"
     statuses = ["ok", "watch", "ok", "ok", "watch", "ok"]
     assert spell(dict(zip(gens, statuses, strict=True)), gens) == "`watch` in gen1, gen4; `ok` in gen2, gen3, gen5"
+
+
+def test_the_readme_shows_the_overview_screenshot_and_its_script_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "![The demo report's overview" in readme and "(docs/overview.png)" in readme
+    picture = ROOT / "docs" / "overview.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 10_000
+    script = (ROOT / "docs" / "screenshot_overview.py").read_text(encoding="utf-8")
+    assert "docs/screenshot_overview.py reports/demo/report.html" in readme and "#summary" in script
