@@ -58,11 +58,21 @@ def _family_mentions(path: Path, names: set[str], ids: set[str], root: Path = RO
     return found
 
 
+NOT_A_FAMILY = {("auditor/report/plots.py", "attribute .tail")}
+"""Words that are a family's name by coincidence: ElementTree's ``Element.tail`` (the text after an
+element), which the SVG compaction clears."""
+
+
 def test_no_module_outside_families_names_a_family_or_a_metric() -> None:
     names = set(FAMILY_NAMES)
     ids = {spec.id for spec in all_specs()}
     outside = [p for p in PACKAGE.rglob("*.py") if PACKAGE / "families" not in p.parents]
-    found = [hit for p in sorted(outside) for hit in _family_mentions(p, names, ids)]
+    found = [
+        hit
+        for p in sorted(outside)
+        for hit in _family_mentions(p, names, ids)
+        if (hit.split(":")[0], hit.split(" ", 1)[1]) not in NOT_A_FAMILY
+    ]
     assert not found, "family names or metric ids outside auditor/families/:\n" + "\n".join(found)
 
 
