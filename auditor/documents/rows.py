@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,15 +199,9 @@ def rows_writer(path: Path | str) -> Iterator[Any]:
                 yield write_jsonl
 
 
-def write_rows(path: Path | str, generations: Iterable[GenerationRows]) -> None:
-    """Write every generation's rows to ``path`` (JSONL or Parquet)."""
-    with rows_writer(path) as write:
-        for rows in generations:
-            write(rows)
-
 
 def read_rows(path: Path | str) -> list[dict[str, Any]]:
-    """The rows of a file :func:`write_rows` wrote (for tests and notebooks)."""
+    """The rows of a file :func:`rows_writer` wrote (for tests and notebooks)."""
     path = Path(path)
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
