@@ -137,8 +137,9 @@ def score_documents(
 
     The rows are :data:`auditor.documents.COLUMNS` (one per document with words, in reading order):
     log-perplexity under the reference's n-gram model and its flags, copies, near-duplicate groups,
-    rare reference words kept, the register score and, for the embedding sample, novelty (``embed``
-    runs the family that embeds documents for it; without it novelty is null with the reason).
+    rare reference words kept, the register score and, for the embedding sample (every document with
+    ``embedding_model="static"``), novelty (``embed`` runs the family that embeds documents for it;
+    without it novelty is null with the reason).
 
     Returns
     -------

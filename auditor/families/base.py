@@ -299,6 +299,9 @@ class Family:
     vectors: Callable[[GenerationProfile], tuple[np.ndarray, np.ndarray] | None] | None = None
     """After its ``prepare``: a generation's document vectors and their reservoir keys, or None when
     it has none (per-document ``novelty`` is the distance to the nearest reference vector)."""
+    identity: Callable[[Settings], dict[str, Any]] | None = None
+    """What its stored result depends on beyond settings and package versions (the embedding model's
+    make and weights): a reference profile records it, and a run whose identity differs refuses it."""
 
     @property
     def specs(self) -> tuple[MetricSpec, ...]:

@@ -185,6 +185,7 @@ def build_profile(
         "settings": _recorded_settings(settings, derived),
         "derived": derived,
         "versions": package_versions(),
+        "identities": {f.name: f.identity(settings) for f in families_run if f.identity and f.name in derived},
     }
     data = write_archive(profile_members(profile, vocab.words), header)
     seconds["writing"] = time.perf_counter() - started
@@ -214,6 +215,13 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     return LoadedReference(str(path), archive.sha256, profile, words, archive.manifest)
 
 
+def _model(identity: dict[str, Any] | None) -> str:
+    """An identity in a message: its fields, the weights' hash shortened."""
+    if not identity:
+        return "unrecorded"
+    return ", ".join(f"{k} {str(v)[:12] if k == 'sha256' else v}" for k, v in identity.items())
+
+
 def _differences(manifest: dict[str, Any], settings: Settings, profile: GenerationProfile, path: str) -> list[str]:
     """``name: profile X, this run Y`` for every compared setting and version that differs."""
     recorded = manifest.get("settings")
@@ -231,6 +239,15 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
         for name in names
         if recorded.get(name, "en" if name == "language" else None) != run[name]
     ]
+    identities = manifest.get("identities") or {}
+    for family in used:
+        recorded_identity = identities.get(family.name) if isinstance(identities, dict) else None
+        here_identity = family.identity(settings) if family.identity else None
+        if recorded_identity is not None and recorded_identity != here_identity:
+            out.append(
+                f"the {family.name} model is {_model(recorded_identity)} in the profile "
+                f"but {_model(here_identity)} here"
+            )
     current = package_versions()
     packages = ["corpus-auditor"] + (["spacy"] if settings.tokenizer == "spacy" else [])
     packages += [p for f in used for p in f.packages]

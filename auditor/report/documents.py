@@ -45,7 +45,11 @@ COUNTS: tuple[Count, ...] = (
     Count("duplicate_groups", "groups", "near-duplicate groups the generation's documents form", share=False),
     Count("duplicates_of_reference", "near-copies of reference", "in a near-duplicate group with a reference document"),
     Count("without_rare", "without rare words", "using none of the reference's rare words"),
-    Count("novelty_rows", "with novelty", "documents of the embedding sample, the ones with a novelty score"),
+    Count(
+        "novelty_rows",
+        "with novelty",
+        "documents with a novelty score: the embedding sample, or every document with a static model",
+    ),
 )
 
 SCORES: dict[str, tuple[str, str]] = {
@@ -53,7 +57,10 @@ SCORES: dict[str, tuple[str, str]] = {
     "copy_rate": ("copy rate", "share of the document's word 8-grams found verbatim in the reference sample"),
     "register_score": ("register score (nats)", "positive: reads like the generation; negative: like the reference"),
     "rare_kept": ("rare words kept", "distinct rare reference words the document uses"),
-    "novelty": ("novelty (cosine distance)", "distance to the nearest reference document, embedding sample only"),
+    "novelty": (
+        "novelty (cosine distance)",
+        "distance to the nearest reference document (the embedding sample, or all with a static model)",
+    ),
 }
 """Each distribution's axis title and how to read its values."""
 

@@ -19,6 +19,20 @@ def _language(language: str, settings: Settings) -> LanguageUse:
     return LanguageUse(note, warning=note["warning"])
 
 
+def _check(settings: Settings) -> None:
+    """A static model is built (first use) or checked loadable before any corpus is read."""
+    from auditor.embed.model import missing_dependency, model_identity
+
+    if missing_dependency(settings.embedding_model) is None:
+        model_identity(settings.embedding_model)
+
+
+def _identity(settings: Settings) -> dict[str, Any]:
+    from auditor.embed.model import model_identity
+
+    return model_identity(settings.embedding_model)
+
+
 def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
     """The stored vectors: one finite row per embedded text of the sample, at most."""
     vectors = stored.get("vectors")
@@ -52,4 +66,6 @@ FAMILY = Family(
     packages=("torch", "transformers", "sentence-transformers"),
     check_stored=_check_stored,
     vectors=_vectors,
+    check=_check,
+    identity=_identity,
 )

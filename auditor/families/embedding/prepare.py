@@ -34,7 +34,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
     profiles, reference, settings = inputs.profiles, inputs.reference, inputs.settings
     progress, executor = inputs.progress, inputs.cluster
     names = [p.name for p in profiles]
-    unavailable = missing_dependency()
+    unavailable = missing_dependency(settings.embedding_model)
     if unavailable:
         return Prepared(DrawSet(names, reference, {}, [], dict.fromkeys(names, unavailable)), {"embedding_n": None})
     na = too_few_documents(profiles, settings.min_docs, "embedding")
@@ -83,6 +83,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
     drawset = pool_drawset(names, reference, streams, pools, n, settings, EmbeddingDraw, na, "embedding")
     artifacts = {
         "model": loaded.model_id,
+        "model_identity": loaded.identity,
         "dimension": loaded.dimension,
         "max_seq_length": loaded.max_seq_length,
         "n": n,

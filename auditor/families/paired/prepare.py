@@ -133,7 +133,7 @@ class _PairMeasure:
 
         if "embedding" not in settings.families:
             return False, "computed when the embedding family runs too (--families ...,embedding,paired)"
-        missing = missing_dependency()
+        missing = missing_dependency(settings.embedding_model)
         return (missing is None), (missing or "")
 
     def _words(self, texts: list[str]) -> list[list[str]]:

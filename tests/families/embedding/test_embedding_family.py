@@ -113,7 +113,7 @@ def test_cache_round_trip_and_foreign_rows(tmp_path: Path) -> None:
 
 def test_missing_extra_gives_na_with_the_install_command(monkeypatch, small_pair) -> None:
     monkeypatch.setattr(
-        "auditor.families.embedding.prepare.missing_dependency", lambda: "the embedding extra is not installed: pip"
+        "auditor.families.embedding.prepare.missing_dependency", lambda *_: "the embedding extra is not installed: pip"
     )
     result = audit(list(small_pair), families=EMBEDDING)
     verdict = result.verdict("embedding", "gen1")
