@@ -18,7 +18,7 @@ from typing import Any
 from auditor._version import __version__
 from auditor.atomic import atomic_write
 from auditor.config import Settings
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
+from auditor.corpus import CorpusSpec, ReadLog, read_documents, read_options
 from auditor.corpus.readers import FORMATS, STDIN, split_suffixes
 from auditor.corpus.spec import parse_corpus_arg
 from auditor.curation.decision import decide, describe
@@ -98,7 +98,7 @@ def select(
     )
     decision = decide(rows, rules)
     drop = {rows.columns["source"][i] for i in decision.dropped}
-    copied = write_selected(spec.path, out, drop, ReadOptions(settings.text_field, settings.txt_mode))
+    copied = write_selected(spec.path, out, drop, read_options(settings))
     if copied.dropped != len(drop):
         detail = f"{spec.path} changed while it was read: {len(drop)} documents to drop, {copied.dropped} found"
         raise InputError(Errors.E097.format(detail=detail))
@@ -199,7 +199,7 @@ def _check_targets(spec: CorpusSpec, out: Path, record: Path, inputs: list[Any])
 def _unscored(spec: CorpusSpec, settings: Settings, scored: int) -> dict[str, int]:
     """Why records passed through unscored: the reader's skips by reason, and documents without a word."""
     log = ReadLog()
-    documents = sum(1 for _ in read_documents(spec.path, ReadOptions(settings.text_field, settings.txt_mode), log))
+    documents = sum(1 for _ in read_documents(spec.path, read_options(settings), log))
     reasons = dict(sorted(log.skipped.items()))
     if documents > scored:
         reasons["no_word_tokens"] = documents - scored

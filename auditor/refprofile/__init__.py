@@ -214,6 +214,11 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     return LoadedReference(str(path), archive.sha256, profile, words, archive.manifest)
 
 
+_UNRECORDED = {"language": "en", "format": None, "turns": "joined"}
+"""What a profile that does not record a setting was made with: these settings came after the
+first profiles, which were all made with these values."""
+
+
 def _differences(manifest: dict[str, Any], settings: Settings, profile: GenerationProfile, path: str) -> list[str]:
     """``name: profile X, this run Y`` for every compared setting and version that differs."""
     recorded = manifest.get("settings")
@@ -226,10 +231,10 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     if run["language"] == AUTO:  # the profile's (detected) language is the reference's
         names.remove("language")
     out = [
-        f"{name} is {show_setting(recorded.get(name, 'en' if name == 'language' else None))} in the profile but "
+        f"{name} is {show_setting(recorded.get(name, _UNRECORDED.get(name)))} in the profile but "
         f"{show_setting(run[name])} in this run"
         for name in names
-        if recorded.get(name, "en" if name == "language" else None) != run[name]
+        if recorded.get(name, _UNRECORDED.get(name)) != run[name]
     ]
     current = package_versions()
     packages = ["corpus-auditor"] + (["spacy"] if settings.tokenizer == "spacy" else [])
