@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,3 +159,40 @@ def assert_one_line_error(result, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert "Traceback" not in result.output
+
+
+def save_to_disk(folder: str | os.PathLike[str], table: Any, shards: int = 1, *, batch_rows: int = 1000) -> Path:
+    """Write ``table`` (a pyarrow Table) as ``datasets``' ``Dataset.save_to_disk`` does, without
+    ``datasets``: ``data-0000K-of-0000N.arrow`` files in the Arrow IPC *stream* format (record
+    batches of ``batch_rows``, as datasets' writer batches), ``dataset_info.json`` with the
+    features, and ``state.json`` listing the files under ``_data_files``. Returns the folder."""
+    import pyarrow as pa
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    per = -(-table.num_rows // shards) if table.num_rows else 0
+    names = []
+    for k in range(shards):
+        name = f"data-{k:05d}-of-{shards:05d}.arrow"
+        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            part = table.slice(k * per, per)
+            for batch in part.to_batches(max_chunksize=batch_rows):
+                writer.write_batch(batch)
+        names.append(name)
+    features = {
+        f.name: {"dtype": "string", "_type": "Value"} if pa.types.is_string(f.type) else {"_type": "Sequence"}
+        for f in table.schema
+    }
+    info = {"citation": "", "description": "", "features": features, "homepage": "", "license": ""}
+    (folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    state = {
+        "_data_files": [{"filename": name} for name in names],
+        "_fingerprint": "0123456789abcdef",
+        "_format_columns": None,
+        "_format_kwargs": {},
+        "_format_type": None,
+        "_output_all_columns": False,
+        "_split": None,
+    }
+    (folder / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+    return folder

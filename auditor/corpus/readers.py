@@ -1132,10 +1132,10 @@ def dataset_files(folder: Path) -> list[Path]:
     except OSError as exc:
         raise path_error(state, exc) from None
     except ValueError as exc:
-        raise InputError(Errors.E107.format(path=folder, detail=f"state.json is not JSON ({exc})")) from None
+        raise InputError(Errors.E107.format(path=folder, detail=f"it is not JSON ({exc})")) from None
     listed = data.get("_data_files") if isinstance(data, dict) else None
     if not isinstance(listed, list) or not listed:
-        raise InputError(Errors.E107.format(path=folder, detail="state.json lists no _data_files"))
+        raise InputError(Errors.E107.format(path=folder, detail="it lists no _data_files"))
     files = []
     for entry in listed:
         name = entry.get("filename") if isinstance(entry, dict) else None
@@ -1144,10 +1144,10 @@ def dataset_files(folder: Path) -> list[Path]:
             raise InputError(Errors.E107.format(path=folder, detail=detail))
         relative = Path(name)
         if relative.is_absolute() or ".." in relative.parts:
-            detail = f"state.json lists {name!r}, outside the folder"
+            detail = f"it lists {name!r}, outside the folder"
             raise InputError(Errors.E107.format(path=folder, detail=detail))
         if not os.path.isfile(folder / relative):
-            detail = f"state.json lists {name!r}, which is not there"
+            detail = f"it lists {name!r}, which is not there"
             raise InputError(Errors.E107.format(path=folder, detail=detail))
         files.append(folder / relative)
     return files
