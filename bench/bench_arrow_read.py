@@ -2,9 +2,10 @@
 
 The folder (written once to bench/out/arrow_read/, as ``datasets`` writes it: Arrow IPC stream
 files ``data-0000K-of-0000N.arrow`` in record batches of 1,000 rows, ``state.json`` listing them,
-``dataset_info.json``) holds N short records (default 1,000,000): an ``id``, a ``text`` column of
-10-20 words, and a ``messages`` column of chats (a system prompt, a question, an answer) as a
-list of structs, which is how ``datasets`` stores OpenAI-style messages.
+``dataset_info.json``; ``tests.helpers.write_datasets_folder``) holds N short records (default
+1,000,000): an ``id``, a ``text`` column of 10-20 words, and a ``messages`` column of chats (a
+system prompt, a question, an answer) as a list of structs, which is how ``datasets`` stores
+OpenAI-style messages.
 
 Each reading runs in a fresh process that imports the readers, records its own resident size
 (the interpreter's, with pyarrow and auditor imported), resets the high-water mark
@@ -26,17 +27,20 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # tests.helpers writes the folder as datasets does
 OUT = ROOT / "bench" / "out" / "arrow_read"
 BATCH_ROWS = 1000
 TARGET_MB = 300
 
 WORDS = (
-    "the model wrote a short answer about rivers mountains cities music history science language data "
-    "people weather food travel books games numbers colours animals plants stars oceans"
-).split()
+    "the", "model", "wrote", "a", "short", "answer", "about", "rivers", "mountains", "cities", "music",
+    "history", "science", "language", "data", "people", "weather", "food", "travel", "books", "games",
+    "numbers", "colours", "animals", "plants", "stars", "oceans",
+)  # fmt: skip
 
 CHILD = r"""
 import json, sys, time
@@ -86,45 +90,28 @@ def build(folder: Path, records: int, shards: int) -> None:
 
     import pyarrow as pa
 
-    folder.mkdir(parents=True, exist_ok=True)
+    from tests.helpers import write_datasets_folder
+
     rng = random.Random(0)
     message = pa.struct([("content", pa.string()), ("role", pa.string())])
     schema = pa.schema([("id", pa.int64()), ("text", pa.string()), ("messages", pa.list_(message))])
     per = -(-records // shards)
-    names = []
-    for k in range(shards):
-        name = f"data-{k:05d}-of-{shards:05d}.arrow"
-        names.append(name)
-        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
-            for start in range(k * per, min(records, (k + 1) * per), BATCH_ROWS):
-                rows = range(start, min(records, (k + 1) * per, start + BATCH_ROWS))
-                texts = [" ".join(rng.choices(WORDS, k=rng.randint(10, 20))) for _ in rows]
-                chats = [
-                    [
-                        {"content": "You are a helpful assistant.", "role": "system"},
-                        {"content": f"Question {i}?", "role": "user"},
-                        {"content": text, "role": "assistant"},
-                    ]
-                    for i, text in zip(rows, texts, strict=True)
+
+    def batches(first: int, last: int) -> Iterator[pa.RecordBatch]:
+        for start in range(first, last, BATCH_ROWS):
+            rows = range(start, min(last, start + BATCH_ROWS))
+            texts = [" ".join(rng.choices(WORDS, k=rng.randint(10, 20))) for _ in rows]
+            chats = [
+                [
+                    {"content": "You are a helpful assistant.", "role": "system"},
+                    {"content": f"Question {i}?", "role": "user"},
+                    {"content": text, "role": "assistant"},
                 ]
-                writer.write_batch(pa.record_batch([list(rows), texts, chats], schema=schema))
-    features = {
-        "id": {"dtype": "int64", "_type": "Value"},
-        "text": {"dtype": "string", "_type": "Value"},
-        "messages": [{"content": {"dtype": "string", "_type": "Value"}, "role": {"dtype": "string", "_type": "Value"}}],
-    }
-    info = {"citation": "", "description": "", "features": features, "homepage": "", "license": ""}
-    (folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-    state = {
-        "_data_files": [{"filename": name} for name in names],
-        "_fingerprint": f"bench{records}",
-        "_format_columns": None,
-        "_format_kwargs": {},
-        "_format_type": None,
-        "_output_all_columns": False,
-        "_split": None,
-    }
-    (folder / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+                for i, text in zip(rows, texts, strict=True)
+            ]
+            yield pa.record_batch([list(rows), texts, chats], schema=schema)
+
+    write_datasets_folder(folder, schema, [batches(k * per, min(records, (k + 1) * per)) for k in range(shards)])
 
 
 def measure(folder: Path, mode: str) -> dict:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -162,27 +163,28 @@ def assert_one_line_error(result, *fragments: str) -> None:
 
 
 def save_to_disk(folder: str | os.PathLike[str], table: Any, shards: int = 1, *, batch_rows: int = 1000) -> Path:
-    """Write ``table`` (a pyarrow Table) as ``datasets``' ``Dataset.save_to_disk`` does, without
-    ``datasets``: ``data-0000K-of-0000N.arrow`` files in the Arrow IPC *stream* format (record
-    batches of ``batch_rows``, as datasets' writer batches), ``dataset_info.json`` with the
+    """Write ``table`` (a pyarrow Table) as ``datasets``' ``Dataset.save_to_disk`` does, in
+    ``shards`` files of record batches of ``batch_rows`` (see :func:`write_datasets_folder`)."""
+    per = -(-table.num_rows // shards) if table.num_rows else 0
+    parts = [table.slice(k * per, per).to_batches(max_chunksize=batch_rows) for k in range(shards)]
+    return write_datasets_folder(folder, table.schema, parts)
+
+
+def write_datasets_folder(folder: str | os.PathLike[str], schema: Any, shards: list[Iterable[Any]]) -> Path:
+    """A ``datasets`` folder as ``save_to_disk`` writes it, without ``datasets``: per shard a file
+    ``data-0000K-of-0000N.arrow`` in the Arrow IPC *stream* format holding its record batches
+    (written as they come, so a shard may be a generator), ``dataset_info.json`` with the
     features, and ``state.json`` listing the files under ``_data_files``. Returns the folder."""
     import pyarrow as pa
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    per = -(-table.num_rows // shards) if table.num_rows else 0
-    names = []
-    for k in range(shards):
-        name = f"data-{k:05d}-of-{shards:05d}.arrow"
-        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
-            part = table.slice(k * per, per)
-            for batch in part.to_batches(max_chunksize=batch_rows):
+    names = [f"data-{k:05d}-of-{len(shards):05d}.arrow" for k in range(len(shards))]
+    for name, batches in zip(names, shards, strict=True):
+        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+            for batch in batches:
                 writer.write_batch(batch)
-        names.append(name)
-    features = {
-        f.name: {"dtype": "string", "_type": "Value"} if pa.types.is_string(f.type) else {"_type": "Sequence"}
-        for f in table.schema
-    }
+    features = {f.name: _feature(f.type) for f in schema}
     info = {"citation": "", "description": "", "features": features, "homepage": "", "license": ""}
     (folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
     state = {
@@ -196,3 +198,14 @@ def save_to_disk(folder: str | os.PathLike[str], table: Any, shards: int = 1, *,
     }
     (folder / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
     return folder
+
+
+def _feature(kind: Any) -> Any:
+    """``datasets``' feature description of an Arrow type: a struct a dict, a list a list of one."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(kind):
+        return {kind.field(i).name: _feature(kind.field(i).type) for i in range(kind.num_fields)}
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return [_feature(kind.value_type)]
+    return {"dtype": str(kind), "_type": "Value"}
