@@ -244,7 +244,7 @@ class Errors:
     )
     E106 = "{path}: not an Arrow IPC file or stream ({detail}). Give a .arrow file written by pyarrow or datasets."
     E107 = (
-        "{path}: a datasets folder (state.json and dataset_info.json) whose state.json cannot be used: {detail}. "
+        "{path}: a datasets folder (save_to_disk) whose {file} cannot be used: {detail}. "
         "Save the dataset again with save_to_disk, or give its .arrow files."
     )
     E099 = (

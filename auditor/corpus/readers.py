@@ -66,9 +66,10 @@ read through ordinary reads, not a memory map, so the pages read are not kept re
 
 ``datasets`` folders: a folder holding ``state.json`` and ``dataset_info.json`` is read as one
 dataset, its Arrow files in the order ``state.json`` lists them under ``_data_files``, wherever
-it sits (given as the corpus, or met inside a directory, as each split of a ``DatasetDict``
-folder is); its JSON files are not documents. A ``state.json`` that is not JSON, lists no files,
-or lists a file that is not there or lies outside the folder is an error.
+it sits (given as the corpus, or met inside a directory); its JSON files are not documents. A
+``DatasetDict`` folder (``dataset_dict.json``) is read split by split, in the order it lists
+them. A ``state.json`` or ``dataset_dict.json`` that is not JSON, lists nothing, or lists a file or
+split that is not there or lies outside the folder is an error.
 
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
@@ -120,7 +121,9 @@ COLUMNAR = (".parquet", ".arrow")
 COLUMNAR_ROWS = 4096
 """Rows of a Parquet or Arrow file turned into Python values at a time."""
 DATASET_FILES = ("state.json", "dataset_info.json")
-"""What makes a folder a ``datasets`` folder (``save_to_disk``)."""
+"""What makes a folder a ``datasets`` folder (``save_to_disk`` of a ``Dataset``)."""
+DATASET_DICT = "dataset_dict.json"
+"""What makes a folder a ``DatasetDict`` folder: one ``datasets`` folder per split."""
 
 
 STDIN = Path("-")
@@ -843,7 +846,7 @@ def _record_documents(record: Any, source: str, options: ReadOptions, log: ReadL
         elif not text.strip():
             log.skip("empty_document", where)
         else:
-            yield Document(_valid_unicode(text), where, fields)
+            yield Document(_valid_unicode(text), where, dict(fields))
 
 
 def _valid_unicode(text: str) -> str:
@@ -1120,37 +1123,61 @@ def _column_document(text: Any, kind: str, source: str, options: ReadOptions, lo
 
 
 def is_dataset_folder(path: Path) -> bool:
-    """Whether ``path`` is a folder written by ``datasets``' ``save_to_disk`` (one split)."""
-    return all(os.path.isfile(path / name) for name in DATASET_FILES)
+    """Whether ``path`` is a folder written by ``datasets``' ``save_to_disk``: one dataset
+    (``state.json`` and ``dataset_info.json``) or a ``DatasetDict`` (``dataset_dict.json``)."""
+    return all(os.path.isfile(path / name) for name in DATASET_FILES) or os.path.isfile(path / DATASET_DICT)
 
 
 def dataset_files(folder: Path) -> list[Path]:
-    """The Arrow files of a ``datasets`` folder, in the order its ``state.json`` lists them."""
-    state = folder / "state.json"
-    try:
-        data = json.loads(state.read_bytes())
-    except OSError as exc:
-        raise path_error(state, exc) from None
-    except ValueError as exc:
-        raise InputError(Errors.E107.format(path=folder, detail=f"it is not JSON ({exc})")) from None
-    listed = data.get("_data_files") if isinstance(data, dict) else None
+    """The Arrow files of a ``datasets`` folder, in the order its ``state.json`` lists them; of a
+    ``DatasetDict`` folder, those of each split in the order ``dataset_dict.json`` lists them."""
+    if not all(os.path.isfile(folder / name) for name in DATASET_FILES):
+        splits = _dataset_json(folder, DATASET_DICT).get("splits")
+        if not isinstance(splits, list) or not splits or not all(isinstance(s, str) and s for s in splits):
+            raise InputError(Errors.E107.format(path=folder, file=DATASET_DICT, detail="it lists no splits"))
+        files = []
+        for split in splits:
+            if not _inside(split) or not all(os.path.isfile(folder / split / name) for name in DATASET_FILES):
+                detail = f"it lists the split {split!r}, which is not a datasets folder inside it"
+                raise InputError(Errors.E107.format(path=folder, file=DATASET_DICT, detail=detail))
+            files += dataset_files(folder / split)
+        return files
+    listed = _dataset_json(folder, "state.json").get("_data_files")
     if not isinstance(listed, list) or not listed:
-        raise InputError(Errors.E107.format(path=folder, detail="it lists no _data_files"))
+        raise InputError(Errors.E107.format(path=folder, file="state.json", detail="it lists no _data_files"))
     files = []
     for entry in listed:
         name = entry.get("filename") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name:
             detail = f"a _data_files entry without a filename ({entry!r:.60})"
-            raise InputError(Errors.E107.format(path=folder, detail=detail))
-        relative = Path(name)
-        if relative.is_absolute() or ".." in relative.parts:
+        elif not _inside(name):
             detail = f"it lists {name!r}, outside the folder"
-            raise InputError(Errors.E107.format(path=folder, detail=detail))
-        if not os.path.isfile(folder / relative):
+        elif not os.path.isfile(folder / name):
             detail = f"it lists {name!r}, which is not there"
-            raise InputError(Errors.E107.format(path=folder, detail=detail))
-        files.append(folder / relative)
+        else:
+            files.append(folder / name)
+            continue
+        raise InputError(Errors.E107.format(path=folder, file="state.json", detail=detail))
     return files
+
+
+def _dataset_json(folder: Path, name: str) -> dict[str, Any]:
+    """A ``datasets`` folder's JSON file ``name``, which must hold an object."""
+    try:
+        data = json.loads((folder / name).read_bytes())
+    except OSError as exc:
+        raise path_error(folder / name, exc) from None
+    except ValueError as exc:
+        raise InputError(Errors.E107.format(path=folder, file=name, detail=f"it is not JSON ({exc})")) from None
+    if not isinstance(data, dict):
+        raise InputError(Errors.E107.format(path=folder, file=name, detail="it is not a JSON object"))
+    return data
+
+
+def _inside(name: str) -> bool:
+    """Whether a name a ``datasets`` folder lists stays inside it."""
+    relative = Path(name)
+    return not relative.is_absolute() and ".." not in relative.parts
 
 
 def _read_dataset(folder: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:

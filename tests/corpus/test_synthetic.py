@@ -234,14 +234,23 @@ def test_a_datasets_folder_is_read_in_the_order_state_json_lists(tmp_path: Path)
     assert dict(log.skipped) == {"no_matching_turn": 4} and log.files == 3
 
 
-def test_a_datasetdict_folder_reads_each_split_and_no_json_as_documents(tmp_path: Path) -> None:
+def test_a_datasetdict_folder_reads_its_splits_in_the_order_it_lists(tmp_path: Path) -> None:
     root = tmp_path / "dd"
     save_to_disk(root / "test", pa.table({"text": ["t1", "t2"]}))
     save_to_disk(root / "train", pa.table({"text": ["a", "b", "c"]}), shards=2)
     (root / "dataset_dict.json").write_text(json.dumps({"splits": ["train", "test"]}))
     texts, _, log = read(root)
-    assert texts == ["t1", "t2", "a", "b", "c"]  # the folders in name order, as every directory
-    assert dict(log.skipped) == {"missing_field": 1}  # dataset_dict.json: a JSON record without text
+    assert texts == ["a", "b", "c", "t1", "t2"] and not log.skipped and log.files == 3
+    outer = tmp_path / "outer"  # met inside a directory, a DatasetDict folder is read as one too
+    outer.mkdir()
+    (outer / "dd").symlink_to(root)
+    (outer / "notes.jsonl").write_text('{"text": "z"}\n')
+    assert read(outer)[0] == ["a", "b", "c", "t1", "t2", "z"]
+    (root / "dataset_dict.json").write_text(json.dumps({"splits": ["train", "validation"]}))
+    with pytest.raises(
+        InputError, match=r"dd: a datasets folder .* dataset_dict\.json cannot be used: it lists the split 'validation'"
+    ):
+        read(root)
 
 
 def test_parquet_and_arrow_take_field_paths_into_nested_columns(tmp_path: Path) -> None:
@@ -278,12 +287,15 @@ def test_arrow_errors_name_the_file_and_the_path(tmp_path: Path) -> None:
         ('{"_data_files": [{"filename": "gone.arrow"}]}', r"it lists 'gone\.arrow', which is not there"),
         ('{"_data_files": [{"filename": "../x.arrow"}]}', r"it lists '\.\./x\.arrow', outside the folder"),
         ('{"_data_files": ["data.arrow"]}', "a _data_files entry without a filename"),
+        ("[1, 2]", "it is not a JSON object"),
     ],
 )
 def test_a_broken_state_json_is_an_error_naming_the_folder(tmp_path: Path, state: str, problem: str) -> None:
     folder = save_to_disk(tmp_path / "ds", pa.table({"text": ["x"]}))
     (folder / "state.json").write_text(state)
-    with pytest.raises(InputError, match=rf"ds: a datasets folder .* cannot be used: {problem}"):
+    with pytest.raises(
+        InputError, match=rf"ds: a datasets folder \(save_to_disk\) whose state\.json cannot be used: {problem}"
+    ):
         read(folder)
 
 
