@@ -159,7 +159,7 @@ class Settings:
             check(name, getattr(self, name))
         if self.format is not None and self.text_field != "text":
             raise UsageError(
-                Errors.E104.format(
+                Errors.E103.format(
                     where="format", format=self.format, path=FORMAT_PRESETS[self.format], field=self.text_field
                 )
             )

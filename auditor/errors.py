@@ -234,16 +234,16 @@ class Errors:
         "[*] (every element of a list) or [key=value] (the elements whose key is value), e.g. "
         "messages[role=assistant].content."
     )
-    E104 = (
+    E103 = (
         "{where}: --format {format} reads {path}, so --text-field '{field}' would be ignored: give one of "
         "--format and --text-field."
     )
-    E105 = (
+    E104 = (
         "{path}: no column '{column}' for the field path '{field}'. Available columns: {available}. Choose "
         "another with --text-field (or --format)."
     )
-    E106 = "{path}: not an Arrow IPC file or stream ({detail}). Give a .arrow file written by pyarrow or datasets."
-    E107 = (
+    E105 = "{path}: not an Arrow IPC file or stream ({detail}). Give a .arrow file written by pyarrow or datasets."
+    E106 = (
         "{path}: a datasets folder (save_to_disk) whose {file} cannot be used: {detail}. "
         "Save the dataset again with save_to_disk, or give its .arrow files."
     )

@@ -1036,7 +1036,7 @@ def _read_arrow(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Docu
             source.seek(0)
             reader = pa.ipc.open_file(source) if file_format else pa.ipc.open_stream(source)
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(Errors.E106.format(path=path, detail=exc)) from None
+            raise InputError(Errors.E105.format(path=path, detail=exc)) from None
 
         def batches(columns: list[str]) -> Iterator[Any]:
             if file_format:
@@ -1076,7 +1076,7 @@ def _columnar_documents(
         raise InputError(Errors.E004.format(path=path, field=options.text_field, available=", ".join(map(repr, names))))
     elif field_path.column not in names:
         detail = {"column": field_path.column, "field": field_path.text, "available": ", ".join(map(repr, names))}
-        raise InputError(Errors.E105.format(path=path, **detail))
+        raise InputError(Errors.E104.format(path=path, **detail))
     else:
         columns = [field_path.column]
     extra = [name for name in options.extra_fields if name in names]
@@ -1134,17 +1134,17 @@ def dataset_files(folder: Path) -> list[Path]:
     if not all(os.path.isfile(folder / name) for name in DATASET_FILES):
         splits = _dataset_json(folder, DATASET_DICT).get("splits")
         if not isinstance(splits, list) or not splits or not all(isinstance(s, str) and s for s in splits):
-            raise InputError(Errors.E107.format(path=folder, file=DATASET_DICT, detail="it lists no splits"))
+            raise InputError(Errors.E106.format(path=folder, file=DATASET_DICT, detail="it lists no splits"))
         files = []
         for split in splits:
             if not _inside(split) or not all(os.path.isfile(folder / split / name) for name in DATASET_FILES):
                 detail = f"it lists the split {split!r}, which is not a datasets folder inside it"
-                raise InputError(Errors.E107.format(path=folder, file=DATASET_DICT, detail=detail))
+                raise InputError(Errors.E106.format(path=folder, file=DATASET_DICT, detail=detail))
             files += dataset_files(folder / split)
         return files
     listed = _dataset_json(folder, "state.json").get("_data_files")
     if not isinstance(listed, list) or not listed:
-        raise InputError(Errors.E107.format(path=folder, file="state.json", detail="it lists no _data_files"))
+        raise InputError(Errors.E106.format(path=folder, file="state.json", detail="it lists no _data_files"))
     files = []
     for entry in listed:
         name = entry.get("filename") if isinstance(entry, dict) else None
@@ -1157,7 +1157,7 @@ def dataset_files(folder: Path) -> list[Path]:
         else:
             files.append(folder / name)
             continue
-        raise InputError(Errors.E107.format(path=folder, file="state.json", detail=detail))
+        raise InputError(Errors.E106.format(path=folder, file="state.json", detail=detail))
     return files
 
 
@@ -1168,9 +1168,9 @@ def _dataset_json(folder: Path, name: str) -> dict[str, Any]:
     except OSError as exc:
         raise path_error(folder / name, exc) from None
     except ValueError as exc:
-        raise InputError(Errors.E107.format(path=folder, file=name, detail=f"it is not JSON ({exc})")) from None
+        raise InputError(Errors.E106.format(path=folder, file=name, detail=f"it is not JSON ({exc})")) from None
     if not isinstance(data, dict):
-        raise InputError(Errors.E107.format(path=folder, file=name, detail="it is not a JSON object"))
+        raise InputError(Errors.E106.format(path=folder, file=name, detail="it is not a JSON object"))
     return data
 
 
