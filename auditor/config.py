@@ -305,6 +305,10 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
 
+LATER_SETTINGS: dict[str, Any] = {"format": None, "turns": "joined"}
+"""Settings added after metrics.json files and reference profiles were first written, each with the
+value that reads documents as runs before it did: a file that does not record one was made with it."""
+
 
 def settings_with_effect(*effects: str) -> tuple[str, ...]:
     """The settings declaring one of ``effects`` (:data:`EFFECTS`), in declaration order."""

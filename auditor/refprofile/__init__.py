@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor._version import __version__
-from auditor.config import AUTO, Settings, settings_with_effect
+from auditor.config import AUTO, LATER_SETTINGS, Settings, settings_with_effect
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.errors import Errors, UsageError
 from auditor.executors import pass_executor
@@ -214,7 +214,7 @@ def load_reference(path: str | Path, settings: Settings) -> LoadedReference:
     return LoadedReference(str(path), archive.sha256, profile, words, archive.manifest)
 
 
-_UNRECORDED = {"language": "en", "format": None, "turns": "joined"}
+_UNRECORDED = {"language": "en", **LATER_SETTINGS}
 """What a profile that does not record a setting was made with: these settings came after the
 first profiles, which were all made with these values."""
 
