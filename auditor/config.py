@@ -18,6 +18,14 @@ from auditor.errors import Errors, UsageError
 from auditor.tomlfile import read_toml
 
 TXT_MODES = ("line", "paragraph", "file")
+FORMAT_PRESETS = {
+    "chat": "messages[role=assistant].content",
+    "sharegpt": "conversations[from=gpt].value",
+}
+"""``format``: shorthands for the text field paths of common synthetic datasets (OpenAI chat
+messages, ShareGPT conversations), each naming the model's turns."""
+TURNS = ("joined", "each")
+"""``turns``: the values the text field reaches (a chat's turns) make one document, or one each."""
 TOKENIZERS = ("spacy", "regex")
 CLITIC_MODES = ("drop", "keep")
 ENGINES = ("local", "dask")
@@ -125,6 +133,12 @@ class Settings:
     group_field: str | None = _setting(None, "pass")
     txt_mode: str = _setting("line", "pass")
     """How a .txt file splits into documents: one per non-empty line, per paragraph, or per file."""
+    format: str | None = _setting(None, "pass")
+    """A preset for the text field (:data:`FORMAT_PRESETS`): ``chat`` reads the assistant turns of
+    ``messages``, ``sharegpt`` the gpt turns of ``conversations``; None = ``text_field`` says."""
+    turns: str = _setting("joined", "pass")
+    """``joined``: the values the text field reaches (a record's matching turns) are one document;
+    ``each``: each is a document of its own, with the record's label, group and pair fields."""
     tokenizer: str = _setting("spacy", "pass")
     """``spacy`` (spaCy's blank tokenizer for ``language``) or ``regex`` (letters and inner apostrophes)."""
     clitics: str = _setting("drop", "pass")
@@ -145,6 +159,12 @@ class Settings:
                 object.__setattr__(self, name, os.fspath(getattr(self, name)))
         for name, check in _CHECKS.items():
             check(name, getattr(self, name))
+        if self.format is not None and self.text_field != "text":
+            raise UsageError(
+                Errors.E103.format(
+                    where="format", format=self.format, path=FORMAT_PRESETS[self.format], field=self.text_field
+                )
+            )
         if self.pair_field and self.pair_by_order:
             raise SettingError("pair_by_order", "unset when --pair-field is given", True)
         if self.engine == "dask" and not self.scheduler:
@@ -222,6 +242,12 @@ def _language(name: str, value: Any) -> None:
         raise SettingError(name, "an ISO 639-1 code in lower case (en, de, zh, ...) or auto", value)
 
 
+def _format(name: str, value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or value not in FORMAT_PRESETS):
+        presets = " or ".join(f"{k} ({v})" for k, v in FORMAT_PRESETS.items())
+        raise SettingError(name, f"a preset, {presets}, or unset", value)
+
+
 def _tolerance(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise SettingError(name, "a number in [0, 1)", value)
@@ -269,6 +295,8 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "label_field": _text(optional=True),
     "group_field": _text(optional=True),
     "txt_mode": _choice(TXT_MODES),
+    "format": _format,
+    "turns": _choice(TURNS),
     "tokenizer": _choice(TOKENIZERS),
     "clitics": _choice(CLITIC_MODES),
     "language": _language,
@@ -278,6 +306,10 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
 """The type and range check of every setting (a test asserts each field has one)."""
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(Settings))
+
+LATER_SETTINGS: dict[str, Any] = {"format": None, "turns": "joined"}
+"""Settings added after metrics.json files and reference profiles were first written, each with the
+value that reads documents as runs before it did: a file that does not record one was made with it."""
 
 
 def settings_with_effect(*effects: str) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.config import RESULT_SETTINGS
+from auditor.config import LATER_SETTINGS, RESULT_SETTINGS
 from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.result import AuditResult, format_number
 from auditor.stats import Status, change, change_words
@@ -385,12 +385,17 @@ def diff_results(
         metrics_only_b=[m.id for m in b.metrics if m.id not in ids_a],
         families_only_a=[f for f in fam_a if f not in fam_b],
         families_only_b=[f for f in fam_b if f not in fam_a],
-        settings_changed={
-            k: (a.config.get(k), b.config.get(k)) for k in RESULT_SETTINGS if a.config.get(k) != b.config.get(k)
-        },
+        settings_changed=_settings_changed(a.config, b.config),
         dropped_families=dropped_families,
         dropped_metrics=dropped_metrics,
     )
+
+
+def _settings_changed(a: dict[str, Any], b: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The result settings whose values differ, as (A's, B's); a setting a file does not record
+    because it came later is read as the value runs had before it (:data:`LATER_SETTINGS`)."""
+    values = [(k, a.get(k, LATER_SETTINGS.get(k)), b.get(k, LATER_SETTINGS.get(k))) for k in RESULT_SETTINGS]
+    return {k: (x, y) for k, x, y in values if x != y}
 
 
 def _family_order(changes: list[FamilyChange], families: list[str]) -> dict[str, int]:

@@ -32,8 +32,8 @@ class Errors:
 
     E001 = "{path}: no such file or directory."
     E002 = (
-        "{path}: unsupported file type '{suffix}'. Expected .txt, .jsonl, .json, .csv, .tsv or "
-        ".parquet (optionally compressed as .gz, .zst, .bz2 or .xz), or a directory."
+        "{path}: unsupported file type '{suffix}'. Expected .txt, .jsonl, .json, .csv, .tsv, .parquet or "
+        ".arrow (the text formats optionally compressed as .gz, .zst, .bz2 or .xz), or a directory."
     )
     E003 = "{path}:{line}: not valid JSON ({detail}). Each line of a JSONL file must be one JSON value."
     E004 = "{path}: column '{field}' not found. Available columns: {available}. Choose one with --text-field."
@@ -228,6 +228,24 @@ class Errors:
     E101 = (
         "{what} needs {package}, which is not installed ({detail}). "
         "Install the {extra} extra: pip install 'corpus-auditor[{extra}]'"
+    )
+    E102 = (
+        "{path}: {flag} '{field}': {detail}. A field path is keys joined by '.', each optionally followed by "
+        "[*] (every element of a list) or [key=value] (the elements whose key is value), e.g. "
+        "messages[role=assistant].content."
+    )
+    E103 = (
+        "{where}: --format {format} reads {path}, so --text-field '{field}' would be ignored: give one of "
+        "--format and --text-field."
+    )
+    E104 = (
+        "{path}: no column '{column}' for the field path '{field}'. Available columns: {available}. Choose "
+        "another with --text-field (or --format)."
+    )
+    E105 = "{path}: not an Arrow IPC file or stream ({detail}). Give a .arrow file written by pyarrow or datasets."
+    E106 = (
+        "{path}: a datasets folder (save_to_disk) whose {file} cannot be used: {detail}. "
+        "Save the dataset again with save_to_disk, or give its .arrow files."
     )
     E099 = (
         "Generation '{name}' ({path}) changed while it was audited: the pass read {before} documents with "

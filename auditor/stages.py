@@ -16,7 +16,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from auditor.config import AUTO, Settings
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
+from auditor.corpus import CorpusSpec, ReadLog, read_documents, read_options
 from auditor.draws import DrawSet, Prepared
 from auditor.errors import Errors, InputError, UsageError
 from auditor.families.base import Family, FamilyInput, LanguageUse, MetricData
@@ -49,7 +49,6 @@ def profile_corpus(
     """The one streaming pass over a corpus: counts, the token reservoir, the text sample and, when a
     family of the run needs linked documents, their sample (an empty corpus is an input error)."""
     log = ReadLog(strict=settings.strict)
-    extra = tuple(f for f in (settings.label_field, settings.group_field, settings.pair_field) if f)
     common: dict[str, Any] = dict(
         seed=settings.seed,
         reservoir_tokens=settings.reservoir_tokens,
@@ -60,7 +59,7 @@ def profile_corpus(
         pair_docs=settings.pair_docs if any(f.links for f in families) else 0,
         stream=stream,
     )
-    options = ReadOptions(settings.text_field, settings.txt_mode, extra)
+    options = read_options(settings, (settings.label_field, settings.group_field, settings.pair_field))
     documents = read_documents(spec.path, options, log)
     if executor is None:
         profile = profile_generation(spec.name, str(spec.path), documents, tokenizer, log, **common)
@@ -100,7 +99,7 @@ def resolve_language(
         spec = specs[reference]
         if str(spec.path) == "-":
             raise UsageError(Errors.E092.format(name=spec.name))
-        options = ReadOptions(settings.text_field, settings.txt_mode, ())
+        options = read_options(settings)
         documents = read_documents(spec.path, options, ReadLog())
         shares = langid.language_shares(reference_sample((d.text for d in documents), settings.seed))
         language = shares.main or "en"

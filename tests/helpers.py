@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,3 +160,52 @@ def assert_one_line_error(result, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert "Traceback" not in result.output
+
+
+def save_to_disk(folder: str | os.PathLike[str], table: Any, shards: int = 1, *, batch_rows: int = 1000) -> Path:
+    """Write ``table`` (a pyarrow Table) as ``datasets``' ``Dataset.save_to_disk`` does, in
+    ``shards`` files of record batches of ``batch_rows`` (see :func:`write_datasets_folder`)."""
+    per = -(-table.num_rows // shards) if table.num_rows else 0
+    parts = [table.slice(k * per, per).to_batches(max_chunksize=batch_rows) for k in range(shards)]
+    return write_datasets_folder(folder, table.schema, parts)
+
+
+def write_datasets_folder(folder: str | os.PathLike[str], schema: Any, shards: list[Iterable[Any]]) -> Path:
+    """A ``datasets`` folder as ``save_to_disk`` writes it, without ``datasets``: per shard a file
+    ``data-0000K-of-0000N.arrow`` in the Arrow IPC *stream* format holding its record batches
+    (written as they come, so a shard may be a generator), ``dataset_info.json`` with the
+    features, and ``state.json`` listing the files under ``_data_files``. Returns the folder."""
+    import pyarrow as pa
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [f"data-{k:05d}-of-{len(shards):05d}.arrow" for k in range(len(shards))]
+    for name, batches in zip(names, shards, strict=True):
+        with pa.OSFile(str(folder / name), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch)
+    features = {f.name: _feature(f.type) for f in schema}
+    info = {"citation": "", "description": "", "features": features, "homepage": "", "license": ""}
+    (folder / "dataset_info.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    state = {
+        "_data_files": [{"filename": name} for name in names],
+        "_fingerprint": "0123456789abcdef",
+        "_format_columns": None,
+        "_format_kwargs": {},
+        "_format_type": None,
+        "_output_all_columns": False,
+        "_split": None,
+    }
+    (folder / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+    return folder
+
+
+def _feature(kind: Any) -> Any:
+    """``datasets``' feature description of an Arrow type: a struct a dict, a list a list of one."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(kind):
+        return {kind.field(i).name: _feature(kind.field(i).type) for i in range(kind.num_fields)}
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return [_feature(kind.value_type)]
+    return {"dtype": str(kind), "_type": "Value"}

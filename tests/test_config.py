@@ -55,6 +55,13 @@ BAD = [
     ("label_field", "[]", "a non-empty string or unset", "[] (an array)"),
     ("group_field", "{ a = 1 }", "a non-empty string or unset", "{'a': 1} (a table)"),
     ("txt_mode", '"lines"', "one of line, paragraph, file", "'lines' (a string)"),
+    (
+        "format",
+        '"openai"',
+        "a preset, chat (messages[role=assistant].content) or sharegpt (conversations[from=gpt].value), or unset",
+        "'openai' (a string)",
+    ),
+    ("turns", '"all"', "one of joined, each", "'all' (a string)"),
     ("tokenizer", "1", "one of spacy, regex", "1 (an integer)"),
     ("clitics", "true", "one of drop, keep", "True (a boolean)"),
     ("language", '"english"', "an ISO 639-1 code in lower case (en, de, zh, ...) or auto", "'english' (a string)"),

@@ -295,6 +295,20 @@ def test_differing_settings_are_noted(runs) -> None:
     assert "note: setting 'budget' differs: A 6000, B 9000" in format_table(diff)
 
 
+def test_settings_a_file_predates_are_read_as_runs_before_them_read(runs) -> None:
+    def before_turns(data: dict[str, Any]) -> None:  # written before format and turns existed
+        del data["config"]["format"], data["config"]["turns"]
+
+    old_a = edited(runs["a"], runs["folder"], "a-before-turns", before_turns)
+    assert not diff_files(old_a, runs["paths"]["b"]).settings_changed
+
+    def turns_each(data: dict[str, Any]) -> None:
+        data["config"]["turns"] = "each"
+
+    b = edited(runs["b"], runs["folder"], "b-turns", turns_each)
+    assert diff_files(old_a, b).settings_changed == {"turns": ("joined", "each")}
+
+
 # ---------------------------------------------------------------------------------------------
 # The command
 # ---------------------------------------------------------------------------------------------

@@ -95,6 +95,11 @@ def write_as(path: Path, records: list[dict]) -> Path:
                     writer.writerow([r["id"]] if "text" not in r else [r.get(k, "") for k in FIELDS])
     elif name.endswith(".parquet"):
         pq.write_table(pa.Table.from_pylist([{k: r.get(k) for k in FIELDS} for r in records]), path)
+    elif name.endswith(".arrow"):  # gen1.arrow: IPC stream format (as datasets writes); gen1.file.arrow: file format
+        table = pa.Table.from_pylist([{k: r.get(k) for k in FIELDS} for r in records])
+        new = pa.ipc.new_file if name.endswith(".file.arrow") else pa.ipc.new_stream
+        with pa.OSFile(str(path), "wb") as sink, new(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=37)
     elif name.endswith(".para.txt"):
         path.write_text("".join(r["text"] + "\n\n" for r in _flat(records) if "text" in r), encoding="utf-8")
     else:
@@ -108,6 +113,13 @@ def raw_records(path: Path, txt_mode: str = "line") -> list[tuple[str, object]]:
     where, name = str(path), path.name
     if name.endswith(".parquet"):
         return [(f"{where}:row {i}", row) for i, row in enumerate(pq.read_table(path).to_pylist(), start=1)]
+    if name.endswith(".arrow"):
+        with pa.OSFile(str(path)) as source:
+            is_file = source.read(6) == b"ARROW1"
+            assert is_file == name.endswith(".file.arrow")  # the copy keeps the input's IPC format
+            source.seek(0)
+            table = (pa.ipc.open_file if is_file else pa.ipc.open_stream)(source).read_all()
+        return [(f"{where}:row {i}", row) for i, row in enumerate(table.to_pylist(), start=1)]
     data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
     lines = data.splitlines(True)
     if name.endswith(".json"):
@@ -171,7 +183,18 @@ def test_reaudited_output_meets_the_rules(records: list[dict], reference: Path, 
 
 @pytest.mark.parametrize(
     "name",
-    ["gen1.jsonl", "gen1.json", "gen1.csv", "gen1.tsv", "gen1.parquet", "gen1.txt", "gen1.para.txt", "gen1.jsonl.gz"],
+    [
+        "gen1.jsonl",
+        "gen1.json",
+        "gen1.csv",
+        "gen1.tsv",
+        "gen1.parquet",
+        "gen1.arrow",
+        "gen1.file.arrow",
+        "gen1.txt",
+        "gen1.para.txt",
+        "gen1.jsonl.gz",
+    ],
 )
 def test_each_format_keeps_its_records_as_they_were(name: str, records, reference: Path, tmp_path: Path) -> None:
     generation = write_as(tmp_path / name, records)
@@ -281,6 +304,8 @@ def test_bad_rules_and_targets_exit_2_with_one_line(records, reference: Path, tm
          ["folder", "one file"]),
         (["select", str(generation), "--reference", str(reference), "--out", str(tmp_path / "x.csv"),
           "--drop-duplicates"], ["input's format", ".jsonl"]),
+        ([*base, "--drop-duplicates", "--turns", "each"], ["--turns each", "whole records"]),
+        ([*base, "--drop-duplicates", "--format", "xml"], ["`format` must be a preset"]),
     ]  # fmt: skip
     for argv, fragments in cases:
         assert_one_line_error(runner.invoke(app, argv), *fragments)

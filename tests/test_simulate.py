@@ -371,3 +371,23 @@ def test_the_demo_command_reproduces_the_committed_demo_in_place(tmp_path: Path,
     ours, committed = (json.loads((d / "manifest.json").read_text(encoding="utf-8")) for d in (copy, demo))
     ours.pop("versions"), committed.pop("versions")  # Python and numpy versions vary by machine
     assert ours == committed
+
+
+def test_a_chat_seed_corpus_is_read_with_the_format_preset_and_turns(paragraphs: list[dict], tmp_path: Path) -> None:
+    """--format and --turns read the seed as audit reads it; the manifest records them (and only
+    when set, so a plain simulation's manifest is that of earlier versions)."""
+    chats = [
+        {"messages": [{"role": "user", "content": "Say something."}, {"role": "assistant", "content": p["text"]}]}
+        for p in paragraphs[:80]
+    ]
+    seed = write_jsonl(tmp_path / "chat.jsonl", chats)
+    run(seed, tmp_path / "out", docs=SMALL, generations=1, format="chat", turns="each")
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["settings"]["format"], manifest["settings"]["turns"]) == ("chat", "each")
+    gen0 = read_texts(tmp_path / "out" / "gen0.jsonl")
+    assert len(gen0) == SMALL and all(text in {p["text"] for p in paragraphs[:80]} for text in gen0)
+    run(seed, tmp_path / "plain", docs=SMALL, generations=1, text_field="messages[*].content")
+    plain = json.loads((tmp_path / "plain" / "manifest.json").read_text(encoding="utf-8"))
+    assert "format" not in plain["settings"] and "turns" not in plain["settings"]
+    with pytest.raises(UsageError, match="`format` must be a preset"):
+        SimulationSettings(format="openai")

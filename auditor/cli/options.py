@@ -58,7 +58,26 @@ Families = Annotated[
     ),
 ]
 TextField = Annotated[
-    Optional[str], typer.Option(help="JSON/CSV/Parquet field with the text; dotted paths and messages[*].content work.")
+    Optional[str],
+    typer.Option(
+        help="JSON/CSV/Parquet/Arrow field with the text: a column, or a path such as meta.body, messages[*].content "
+        "(every turn) or messages[role=assistant].content (the turns whose role is assistant)."
+    ),
+]
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--format",
+        help="A preset for --text-field: chat (messages[role=assistant].content, OpenAI messages) or sharegpt "
+        "(conversations[from=gpt].value).",
+    ),
+]
+Turns = Annotated[
+    Optional[str],
+    typer.Option(
+        help="joined (default): a record's matching turns are one document; each: every turn is a document, "
+        "with the record's label, group and pair fields."
+    ),
 ]
 LabelField = Annotated[Optional[str], typer.Option(help="Field naming each document's writer (voice family).")]
 GroupField = Annotated[Optional[str], typer.Option(help="Field naming each document's prompt or topic.")]
@@ -131,6 +150,8 @@ class SettingsOptions:
     reference: Reference = None
     families: Families = None
     text_field: TextField = None
+    format: FormatOpt = None
+    turns: Turns = None
     label_field: LabelField = None
     group_field: GroupField = None
     txt_mode: TxtMode = None
@@ -177,6 +198,8 @@ class SettingsOptions:
 CALIBRATION_OPTIONS = (
     "families",
     "text_field",
+    "format",
+    "turns",
     "label_field",
     "txt_mode",
     "language",

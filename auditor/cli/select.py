@@ -13,6 +13,8 @@ from auditor.text.terminal import terminal_safe
 
 SELECT_OPTIONS = (
     "text_field",
+    "format",
+    "turns",
     "txt_mode",
     "seed",
     "tokenizer",

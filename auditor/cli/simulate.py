@@ -23,7 +23,11 @@ def simulate_cli(
     top_k: int = typer.Option(0, help="Keep only the k most probable tokens (0 = off)."),
     mix_real: float = typer.Option(0.0, help="Share of human (gen0) documents in each later training set."),
     seed: int = typer.Option(0, help="Seed: the same seed and settings give byte-identical files."),
-    text_field: str = typer.Option("text", help="Field with the text in JSON/CSV/Parquet input."),
+    text_field: str = typer.Option("text", help="Field with the text in JSON/CSV/Parquet/Arrow input (a path works)."),
+    format: Optional[str] = typer.Option(
+        None, "--format", help="A preset for --text-field: chat (assistant turns) or sharegpt (gpt turns)."
+    ),
+    turns: str = typer.Option("joined", help="joined: a record's matching turns are one document; each: one each."),
     select: Optional[str] = typer.Option(
         None,
         "--select",
@@ -52,6 +56,8 @@ def simulate_cli(
         seed=seed,
         docs=docs,
         text_field=text_field,
+        format=format,
+        turns=turns,
         select=select,
     )
     paths = simulate(seed_corpus, out, settings, progress=progress)

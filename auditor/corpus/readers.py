@@ -1,9 +1,10 @@
 """Readers: turn a path into a stream of :class:`Document` (never the whole corpus in memory).
 
 Formats: ``.txt`` (line, paragraph or whole-file documents), ``.jsonl``/``.json`` (JSON lines or
-an array), ``.csv``/``.tsv`` (a column), ``.parquet`` (a column) and directories of these, each
-optionally compressed as ``.gz``, ``.zst``, ``.bz2`` or ``.xz``. The path ``-`` is standard input
-(see below).
+an array), ``.csv``/``.tsv`` (a column), ``.parquet`` and ``.arrow`` (a column, or a field path
+into one), a Hugging Face ``datasets`` folder written by ``save_to_disk`` and directories of these,
+the text formats optionally compressed as ``.gz``, ``.zst``, ``.bz2`` or ``.xz``. The path ``-`` is
+standard input (see below).
 
 The readers fail closed: every record either becomes a document, is a counted skip in the
 :class:`ReadLog` (an error under ``--strict``), or stops the run with an :class:`InputError` that
@@ -37,15 +38,38 @@ lines; one that really holds CSV rows with numbers is refused too (convert such 
 field holds neither a tab nor a line break. A row with more fields than the header is a counted
 skip (``too_many_fields``, with one warning): its text may have been cut at an unquoted delimiter.
 
+Field paths (:mod:`auditor.corpus.fields`): the text field, and the label, group and pair fields,
+may be dotted paths with ``[*]`` and ``[key=value]`` brackets (``messages[role=assistant].content``);
+a path that does not parse is an error naming the file and the path before anything is read. The
+values a path reaches make one document, joined with newlines (``turns="joined"``), or one document
+each (``turns="each"``: every assistant turn of a chat its own document, with the record's label,
+group and pair fields; its source is the record's followed by ``turn N``, N counting the matching
+values from 1). A record whose filter finds turns but none matching is a ``no_matching_turn`` skip.
+The presets ``chat`` and ``sharegpt`` (:data:`auditor.config.FORMAT_PRESETS`) name such paths.
+
 JSON: a record nested deeper than the JSON parser can follow (Python's recursion limit, about
 1,000 levels) is an error naming the line. Numbers in the text field are read as their text.
 A record without the text field is a ``missing_field`` skip; one whose text field holds no text
 is a skip named by what it holds: ``text_is_null``, ``text_is_list``, ``text_is_object`` or
 ``text_is_boolean`` (under ``--strict``, the error names the file, the line and the type).
 
-Parquet: a string column is read as is and a number column as the numbers' text (as in JSON);
-a column of another type (lists, structs, booleans, binary) is an error naming the column and
-its type. Nulls are counted ``text_is_null`` skips, as in JSON.
+Parquet and Arrow: a string column is read as is and a number column as the numbers' text (as in
+JSON); a column of another type (lists, structs, booleans, binary) is an error naming the column
+and its type, unless the text field is a path into it (``messages[role=assistant].content`` on a
+column of lists of structs): then each row is read as a record of its columns, exactly as a JSON
+record. Nulls are counted ``text_is_null`` skips, as in JSON. A text field naming no column is an
+error listing the columns. Both are streamed: Parquet by batches of rows, Arrow by its record
+batches (each cut into slices of :data:`COLUMNAR_ROWS` rows before it becomes Python values), so
+memory holds one record batch, never the file. An ``.arrow`` file may be in the IPC stream format
+(what ``datasets`` writes) or the IPC file format (what ``pyarrow.ipc.new_file`` writes); it is
+read through ordinary reads, not a memory map, so the pages read are not kept resident.
+
+``datasets`` folders: a folder holding ``state.json`` and ``dataset_info.json`` is read as one
+dataset, its Arrow files in the order ``state.json`` lists them under ``_data_files``, wherever
+it sits (given as the corpus, or met inside a directory); its JSON files are not documents. A
+``DatasetDict`` folder (``dataset_dict.json``) is read split by split, in the order it lists
+them. A ``state.json`` or ``dataset_dict.json`` that is not JSON, lists nothing, or lists a file or
+split that is not there or lies outside the folder is an error.
 
 Only regular files are read: a FIFO, socket or device (``/dev/zero``) given as a corpus is an
 error, and one met in a directory is a counted skip (``not_a_regular_file``), never a blocking open.
@@ -81,15 +105,26 @@ import stat
 import sys
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from auditor.config import FORMAT_PRESETS, Settings
+from auditor.corpus.fields import FieldPathError, field_values, parse_field_path
 from auditor.errors import Errors, InputError, path_error, stat_path
 
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
-FORMATS = (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet")
+FORMATS = (".txt", ".jsonl", ".json", ".csv", ".tsv", ".parquet", ".arrow")
+COLUMNAR = (".parquet", ".arrow")
+"""The formats pyarrow reads: compressed inside, never wrapped in ``.gz`` and the like."""
+COLUMNAR_ROWS = 4096
+"""Rows of a Parquet or Arrow file turned into Python values at a time."""
+DATASET_FILES = ("state.json", "dataset_info.json")
+"""What makes a folder a ``datasets`` folder (``save_to_disk`` of a ``Dataset``)."""
+DATASET_DICT = "dataset_dict.json"
+"""What makes a folder a ``DatasetDict`` folder: one ``datasets`` folder per split."""
+
 
 STDIN = Path("-")
 """The corpus path that means standard input."""
@@ -160,8 +195,30 @@ class ReadOptions:
     """The reader settings (a slice of :class:`auditor.config.Settings`)."""
 
     text_field: str = "text"
+    """The field path of the text (a preset already resolved: see :func:`read_options`)."""
     txt_mode: str = "line"
     extra_fields: tuple[str, ...] = ()
+    turns: str = "joined"
+    """:data:`auditor.config.TURNS`: the values the text field reaches make one document
+    (``joined``), or one each (``each``)."""
+
+
+def read_options(settings: Settings, extra_fields: Iterable[str | None] = ()) -> ReadOptions:
+    """The reader settings of a run: the text field (a ``format`` preset's path when one is set),
+    the ``.txt`` mode, ``turns``, and the fields a document carries besides its text (unset ones
+    left out)."""
+    text_field = FORMAT_PRESETS[settings.format] if settings.format else settings.text_field
+    extra = tuple(f for f in extra_fields if f)
+    return ReadOptions(text_field, settings.txt_mode, extra, settings.turns)
+
+
+def check_field_paths(options: ReadOptions, where: str) -> None:
+    """Refuse a field path that does not parse (E102), naming ``where`` (the corpus) and the path."""
+    for flag, name in [("--text-field", options.text_field), *(("field", f) for f in options.extra_fields)]:
+        try:
+            parse_field_path(name)
+        except FieldPathError as exc:
+            raise InputError(Errors.E102.format(path=where, flag=flag, field=name, detail=exc)) from None
 
 
 def split_suffixes(path: Path) -> tuple[str, str | None]:
@@ -184,6 +241,7 @@ def corpus_stem(path: Path) -> str:
 
 def read_documents(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
     """Stream the documents of a file or directory (or ``-``, standard input), counting skips in ``log``."""
+    check_field_paths(options, STDIN_NAME if path == STDIN else str(path))
     if path == STDIN:
         yield from _read_stdin(options, log)
         return
@@ -192,7 +250,10 @@ def read_documents(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[D
         raise InputError(Errors.E001.format(path=path))
     mode = st.st_mode
     if stat.S_ISDIR(mode):
-        yield from _read_directory(path, options, log)
+        if is_dataset_folder(path):
+            yield from _read_dataset(path, options, log)
+        else:
+            yield from _read_directory(path, options, log)
         return
     if not stat.S_ISREG(mode):
         raise InputError(Errors.E032.format(path=path, kind=_file_kind(mode)))
@@ -216,6 +277,9 @@ def _file_kind(mode: int) -> str:
 
 def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
     for path in _files_under(root, log):
+        if os.path.isdir(path):  # a datasets folder, read as one
+            yield from _read_dataset(path, options, log)
+            continue
         fmt, _ = split_suffixes(path)
         if fmt not in FORMATS:
             log.skip("unsupported_file", str(path))
@@ -226,7 +290,8 @@ def _read_directory(root: Path, options: ReadOptions, log: ReadLog) -> Iterator[
 
 def _files_under(root: Path, log: ReadLog) -> Iterator[Path]:
     """The regular files under the folder ``root``, depth first, each folder's names sorted (the
-    order of ``sorted(root.rglob("*"))``); every other entry is a counted skip.
+    order of ``sorted(root.rglob("*"))``); every other entry is a counted skip. A ``datasets``
+    folder under ``root`` is yielded whole, as one path, and not entered.
 
     Symbolic links to folders are followed. A folder is read once: met again through a link, it is
     a ``duplicate_folder`` skip, and a link back to a folder being read (a cycle) a
@@ -264,6 +329,9 @@ def _files_under(root: Path, log: ReadLog) -> Iterator[Path]:
             log.skip("symlink_loop", str(path))
         elif sub in seen:
             log.skip("duplicate_folder", str(path))
+        elif is_dataset_folder(path):
+            seen.add(sub)
+            yield path
         else:
             seen.add(sub)
             open_folders.add(sub)
@@ -289,6 +357,9 @@ def _read_file(path: Path, fmt: str, options: ReadOptions, log: ReadLog, *, whol
     log.files += 1
     if fmt == ".parquet":
         yield from _read_parquet(path, options, log)
+        return
+    if fmt == ".arrow":
+        yield from _read_arrow(path, options, log)
         return
     where = str(path)
     yield from _read_text(_unicode_blocks(_file_blocks(path), where), where, fmt, options, log, whole_txt=whole_txt)
@@ -699,9 +770,7 @@ def _read_json(
         except ValueError as exc:  # e.g. an integer too long to convert
             raise InputError(Errors.E003.format(path=where, line=first[0], detail=exc)) from None
         for i, record in enumerate(records):
-            doc = _record_to_document(record, f"{where}[{i}]", options, log)
-            if doc is not None:
-                yield doc
+            yield from _record_documents(record, f"{where}[{i}]", options, log)
         return
     for n, line in _chain_first(first, lines):
         if not line.strip():
@@ -714,9 +783,7 @@ def _read_json(
             raise InputError(_too_deep(where, n, _json_depth(line)[0])) from None
         except ValueError as exc:  # e.g. an integer too long to convert
             raise InputError(Errors.E003.format(path=where, line=n, detail=exc)) from None
-        doc = _record_to_document(record, f"{where}:{n}", options, log)
-        if doc is not None:
-            yield doc
+        yield from _record_documents(record, f"{where}:{n}", options, log)
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -745,31 +812,41 @@ def _chain_first(first: tuple[int, str], rest: Iterator[tuple[int, str]]) -> Ite
     yield from rest
 
 
-def _record_to_document(record: Any, source: str, options: ReadOptions, log: ReadLog) -> Document | None:
+def _record_documents(record: Any, source: str, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    """The documents of one JSON record (or of one row of a columnar file read as a record)."""
     if isinstance(record, str):
-        text: str | None = record
-        fields: dict[str, str] = {}
-    elif isinstance(record, dict):
-        found = _field_values(record, options.text_field)
-        text = _as_text(found)
-        if text is None and found:  # the field is there, but holds no text
-            _skip_not_text(log, _json_type(found[0]), options.text_field, source)
-            return None
-        fields = {}
-        for name in options.extra_fields:
-            value = extract_field(record, name)
-            if value is not None:
-                fields[name] = value
-    else:
+        yield from _keep_nonempty([Document(_valid_unicode(record), source)], log)
+        return
+    if not isinstance(record, dict):
         log.skip("not_an_object", source)
-        return None
-    if text is None:
+        return
+    path = parse_field_path(options.text_field)
+    found, unmatched = field_values(record, path)
+    if unmatched:
+        detail = f"no turn matches the field path '{options.text_field}'"
+        log.skip("no_matching_turn", source, detail=detail)
+        return
+    if not found:
         log.skip("missing_field", source)
-        return None
-    if not text.strip():
-        log.skip("empty_document", source)
-        return None
-    return Document(_valid_unicode(text), source, {k: _valid_unicode(v) for k, v in fields.items()})
+        return
+    fields = {}
+    for name in options.extra_fields:
+        value = extract_field(record, name)
+        if value is not None:
+            fields[name] = _valid_unicode(value)
+    if options.turns == "joined":
+        parts = [(source, found)]
+    else:
+        each = any(step.expand for step in path.steps)
+        parts = [(f"{source} turn {i}" if each else source, [value]) for i, value in enumerate(found, 1)]
+    for where, values in parts:
+        text = _as_text(values)
+        if text is None:  # the field is there, but holds no text
+            _skip_not_text(log, _json_type(values[0]), options.text_field, where)
+        elif not text.strip():
+            log.skip("empty_document", where)
+        else:
+            yield Document(_valid_unicode(text), where, dict(fields))
 
 
 def _valid_unicode(text: str) -> str:
@@ -798,31 +875,13 @@ def _skip_not_text(log: ReadLog, kind: str, text_field: str, source: str) -> Non
 
 
 def extract_field(record: dict[str, Any], path: str) -> str | None:
-    """Follow a dotted path (``a.b``) with ``[*]`` list expansion (``messages[*].content``).
+    """The text a field path (:mod:`auditor.corpus.fields`: dotted, with ``[*]`` and
+    ``[key=value]`` brackets) reaches in ``record``.
 
     Several matches are joined with newlines, so a chat record becomes one document. Numbers are
     kept as their text; anything else that is not a string counts as missing.
     """
-    return _as_text(_field_values(record, path))
-
-
-def _field_values(record: dict[str, Any], path: str) -> list[Any]:
-    """The values a field path (see :func:`extract_field`) reaches, of any type; empty when it reaches none."""
-    values: list[Any] = [record]
-    for part in path.split("."):
-        expand = part.endswith("[*]")
-        key = part[:-3] if expand else part
-        nxt: list[Any] = []
-        for value in values:
-            if isinstance(value, dict) and key in value:
-                child = value[key]
-                if expand:
-                    if isinstance(child, list):
-                        nxt.extend(child)
-                else:
-                    nxt.append(child)
-        values = nxt
-    return values
+    return _as_text(field_values(record, parse_field_path(path))[0])
 
 
 def _as_text(values: list[Any]) -> str | None:
@@ -956,33 +1015,175 @@ def _read_parquet(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Do
         pf = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         raise InputError(Errors.E012.format(path=path, detail=exc)) from None
-    schema = pf.schema_arrow
-    names = schema.names
-    if options.text_field not in names:
-        raise InputError(Errors.E004.format(path=path, field=options.text_field, available=", ".join(map(repr, names))))
-    column_type = schema.field(options.text_field).type
-    kind = _column_kind(column_type)
-    if kind is None:
-        raise InputError(Errors.E036.format(path=path, field=options.text_field, type=column_type))
-    extra = [name for name in options.extra_fields if name in names]
-    row = 0
+
+    def batches(columns: list[str]) -> Iterator[Any]:
+        return pf.iter_batches(columns=columns, batch_size=COLUMNAR_ROWS)  # type: ignore[no-any-return]
+
+    yield from _columnar_documents(path, pf.schema_arrow, batches, options, log)
+
+
+def _read_arrow(path: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    """An Arrow IPC file, stream format or file format, one record batch at a time."""
+    import pyarrow as pa
+
     try:
-        for batch in pf.iter_batches(columns=[options.text_field, *extra], batch_size=4096):
-            data = batch.to_pydict()
-            for i, text in enumerate(data[options.text_field]):
-                row += 1
-                if text is None:
-                    _skip_not_text(log, "null", options.text_field, f"{path}:row {row}")
-                    continue
-                if kind == "number":  # as extract_field does for JSON numbers
-                    text = str(text)
-                if not text.strip():
-                    log.skip("empty_document", f"{path}:row {row}")
-                    continue
-                fields = {name: str(data[name][i]) for name in extra if data[name][i] is not None}
-                yield Document(text, f"{path}:row {row}", fields)
+        source = pa.OSFile(str(path))
     except (OSError, pa.ArrowException) as exc:
         raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+    with source:
+        try:
+            file_format = source.read(6) == b"ARROW1"
+            source.seek(0)
+            reader = pa.ipc.open_file(source) if file_format else pa.ipc.open_stream(source)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(Errors.E105.format(path=path, detail=exc)) from None
+
+        def batches(columns: list[str]) -> Iterator[Any]:
+            if file_format:
+                record_batches: Iterable[Any] = (reader.get_batch(i) for i in range(reader.num_record_batches))
+            else:
+                record_batches = reader
+            for batch in record_batches:
+                batch = batch.select(columns)
+                for offset in range(0, batch.num_rows, COLUMNAR_ROWS):
+                    yield batch.slice(offset, COLUMNAR_ROWS)
+
+        yield from _columnar_documents(path, reader.schema, batches, options, log)
+
+
+def _columnar_documents(
+    path: Path, schema: Any, batches: Callable[[list[str]], Iterator[Any]], options: ReadOptions, log: ReadLog
+) -> Iterator[Document]:
+    """The documents of a Parquet or Arrow file with ``schema``, from ``batches(columns)``: the
+    record batches of those columns, at most :data:`COLUMNAR_ROWS` rows each.
+
+    A text field naming a column is read as that column (a number column as the numbers' text);
+    a field path into a column (``messages[role=assistant].content``) reads each row as a record of
+    the columns it needs, as a JSON record is read.
+    """
+    import pyarrow as pa
+
+    names = schema.names
+    field_path = parse_field_path(options.text_field)
+    kind: str | None = None
+    if options.text_field in names:
+        column_type = schema.field(options.text_field).type
+        kind = _column_kind(column_type)
+        if kind is None:
+            raise InputError(Errors.E036.format(path=path, field=options.text_field, type=column_type))
+        columns = [options.text_field]
+    elif len(field_path.steps) == 1 and not field_path.steps[0].expand:
+        raise InputError(Errors.E004.format(path=path, field=options.text_field, available=", ".join(map(repr, names))))
+    elif field_path.column not in names:
+        detail = {"column": field_path.column, "field": field_path.text, "available": ", ".join(map(repr, names))}
+        raise InputError(Errors.E104.format(path=path, **detail))
+    else:
+        columns = [field_path.column]
+    extra = [name for name in options.extra_fields if name in names]
+    nested = [
+        name for name in options.extra_fields if name not in names and parse_field_path(name).column in names
+    ]
+    columns = list(dict.fromkeys([*columns, *extra, *(parse_field_path(name).column for name in nested)]))
+    row = 0
+    try:
+        for batch in batches(columns):
+            data = batch.to_pydict()
+            for i in range(batch.num_rows):
+                row += 1
+                source = f"{path}:row {row}"
+                if kind is None:  # a field path: the row is a record of its columns
+                    yield from _record_documents({c: data[c][i] for c in columns}, source, options, log)
+                    continue
+                doc = _column_document(data[options.text_field][i], kind, source, options, log)
+                if doc is not None:
+                    fields = {name: str(data[name][i]) for name in extra if data[name][i] is not None}
+                    for name in nested:
+                        value = extract_field({c: data[c][i] for c in columns}, name)
+                        if value is not None:
+                            fields[name] = value
+                    yield Document(doc, source, fields)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(Errors.E012.format(path=path, detail=exc)) from None
+
+
+def _column_document(text: Any, kind: str, source: str, options: ReadOptions, log: ReadLog) -> str | None:
+    """The text of one value of a text or number column; None (a counted skip) when it has none."""
+    if text is None:
+        _skip_not_text(log, "null", options.text_field, source)
+        return None
+    if kind == "number":  # as extract_field does for JSON numbers
+        text = str(text)
+    if not text.strip():
+        log.skip("empty_document", source)
+        return None
+    return str(text)
+
+
+# --- Hugging Face datasets folders ------------------------------------------------------------
+
+
+def is_dataset_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder written by ``datasets``' ``save_to_disk``: one dataset
+    (``state.json`` and ``dataset_info.json``) or a ``DatasetDict`` (``dataset_dict.json``)."""
+    return all(os.path.isfile(path / name) for name in DATASET_FILES) or os.path.isfile(path / DATASET_DICT)
+
+
+def dataset_files(folder: Path) -> list[Path]:
+    """The Arrow files of a ``datasets`` folder, in the order its ``state.json`` lists them; of a
+    ``DatasetDict`` folder, those of each split in the order ``dataset_dict.json`` lists them."""
+    if not all(os.path.isfile(folder / name) for name in DATASET_FILES):
+        splits = _dataset_json(folder, DATASET_DICT).get("splits")
+        if not isinstance(splits, list) or not splits or not all(isinstance(s, str) and s for s in splits):
+            raise InputError(Errors.E106.format(path=folder, file=DATASET_DICT, detail="it lists no splits"))
+        files = []
+        for split in splits:
+            if not _inside(split) or not all(os.path.isfile(folder / split / name) for name in DATASET_FILES):
+                detail = f"it lists the split {split!r}, which is not a datasets folder inside it"
+                raise InputError(Errors.E106.format(path=folder, file=DATASET_DICT, detail=detail))
+            files += dataset_files(folder / split)
+        return files
+    listed = _dataset_json(folder, "state.json").get("_data_files")
+    if not isinstance(listed, list) or not listed:
+        raise InputError(Errors.E106.format(path=folder, file="state.json", detail="it lists no _data_files"))
+    files = []
+    for entry in listed:
+        name = entry.get("filename") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            detail = f"a _data_files entry without a filename ({entry!r:.60})"
+        elif not _inside(name):
+            detail = f"it lists {name!r}, outside the folder"
+        elif not os.path.isfile(folder / name):
+            detail = f"it lists {name!r}, which is not there"
+        else:
+            files.append(folder / name)
+            continue
+        raise InputError(Errors.E106.format(path=folder, file="state.json", detail=detail))
+    return files
+
+
+def _dataset_json(folder: Path, name: str) -> dict[str, Any]:
+    """A ``datasets`` folder's JSON file ``name``, which must hold an object."""
+    try:
+        data = json.loads((folder / name).read_bytes())
+    except OSError as exc:
+        raise path_error(folder / name, exc) from None
+    except ValueError as exc:
+        raise InputError(Errors.E106.format(path=folder, file=name, detail=f"it is not JSON ({exc})")) from None
+    if not isinstance(data, dict):
+        raise InputError(Errors.E106.format(path=folder, file=name, detail="it is not a JSON object"))
+    return data
+
+
+def _inside(name: str) -> bool:
+    """Whether a name a ``datasets`` folder lists stays inside it."""
+    relative = Path(name)
+    return not relative.is_absolute() and ".." not in relative.parts
+
+
+def _read_dataset(folder: Path, options: ReadOptions, log: ReadLog) -> Iterator[Document]:
+    for path in dataset_files(folder):
+        log.files += 1
+        yield from _read_arrow(path, options, log)
 
 
 def _column_kind(kind: Any) -> str | None:

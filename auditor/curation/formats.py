@@ -8,7 +8,8 @@ unchanged, as do blank lines and a CSV header.
 
 Line formats (JSONL, JSON lines, CSV, TSV, TXT) copy each kept record's bytes as read (a file
 that was UTF-16 comes out as UTF-8); a JSON array is written again as an array of the kept values;
-Parquet keeps the kept rows' values and the file's schema.
+Parquet keeps the kept rows' values and the file's schema; Arrow too, in the input's IPC format
+(stream or file), batch by batch.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ def write_selected(path: Path, out: Path, drop: Collection[str], options: ReadOp
     where = str(path)
     if fmt == ".parquet":
         return _parquet(path, out, drop, where)
+    if fmt == ".arrow":
+        return _arrow(path, out, drop, where)
     bom, lines = text_lines(path)
     with output_file(out) as f:
         f.write(bom)
@@ -169,9 +172,39 @@ def _csv(lines: Iterator[Line], where: str, drop: Collection[str], f: IO[bytes],
     return copied
 
 
+def _kept_rows(batch: Any, start: int, where: str, drop: Collection[str], copied: Copied) -> Any:
+    """A boolean mask of the rows of ``batch`` (rows ``start + 1`` on) that are not dropped."""
+    import pyarrow as pa
+
+    keep = [not copied.record(f"{where}:row {start + i}" in drop) for i in range(1, batch.num_rows + 1)]
+    return pa.array(keep, type=pa.bool_())
+
+
+def _arrow(path: Path, out: Path, drop: Collection[str], where: str) -> Copied:
+    """The kept rows of an Arrow IPC file, in its format (stream or file) and schema."""
+    import pyarrow as pa
+
+    copied = Copied()
+    row = 0
+    with pa.OSFile(str(path)) as source, atomic_file(out) as target:
+        file_format = source.read(6) == b"ARROW1"
+        source.seek(0)
+        if file_format:
+            reader = pa.ipc.open_file(source)
+            batches: Any = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        else:
+            reader = pa.ipc.open_stream(source)
+            batches = reader
+        new = pa.ipc.new_file if file_format else pa.ipc.new_stream
+        with new(str(target), reader.schema) as writer:
+            for batch in batches:
+                writer.write_batch(batch.filter(_kept_rows(batch, row, where, drop, copied)))
+                row += batch.num_rows
+    return copied
+
+
 def _parquet(path: Path, out: Path, drop: Collection[str], where: str) -> Copied:
     """The kept rows, batch by batch, with the input's schema and (where it names one) codec."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     copied = Copied()
@@ -185,13 +218,11 @@ def _parquet(path: Path, out: Path, drop: Collection[str], where: str) -> Copied
         writer = None
         try:
             for batch in source.iter_batches(batch_size=PARQUET_BATCH):
-                keep = []
-                for _ in range(batch.num_rows):
-                    row += 1
-                    keep.append(not copied.record(f"{where}:row {row}" in drop))
+                keep = _kept_rows(batch, row, where, drop, copied)
+                row += batch.num_rows
                 if writer is None:
                     writer = pq.ParquetWriter(target, batch.schema, compression=codec)
-                writer.write_batch(batch.filter(pa.array(keep, type=pa.bool_())))
+                writer.write_batch(batch.filter(keep))
             if writer is None:
                 pq.write_table(source.schema_arrow.empty_table(), target, compression=codec)
         finally:

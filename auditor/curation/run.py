@@ -18,8 +18,8 @@ from typing import Any
 from auditor._version import __version__
 from auditor.atomic import atomic_write
 from auditor.config import Settings
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
-from auditor.corpus.readers import FORMATS, STDIN, split_suffixes
+from auditor.corpus import CorpusSpec, ReadLog, read_documents, read_options
+from auditor.corpus.readers import COLUMNAR, FORMATS, STDIN, split_suffixes
 from auditor.corpus.spec import parse_corpus_arg
 from auditor.curation.decision import decide, describe
 from auditor.curation.formats import write_selected
@@ -93,12 +93,18 @@ def select(
     record = Path(selection) if selection is not None else out.parent / SELECTION_FILE
     _check_targets(spec, out, record, [generation, reference, reference_profile])
     settings = (settings or Settings()).replace(reference=None)
+    if settings.turns != "joined":
+        detail = (
+            f"--turns {settings.turns} makes several documents of one record, and select keeps or drops whole "
+            "records: use --turns joined"
+        )
+        raise UsageError(Errors.E097.format(detail=detail))
     rows = scored_rows(
         spec, reference=reference, reference_profile=reference_profile, settings=settings, progress=progress
     )
     decision = decide(rows, rules)
     drop = {rows.columns["source"][i] for i in decision.dropped}
-    copied = write_selected(spec.path, out, drop, ReadOptions(settings.text_field, settings.txt_mode))
+    copied = write_selected(spec.path, out, drop, read_options(settings))
     if copied.dropped != len(drop):
         detail = f"{spec.path} changed while it was read: {len(drop)} documents to drop, {copied.dropped} found"
         raise InputError(Errors.E097.format(detail=detail))
@@ -165,13 +171,17 @@ def _one_file(generation: Corpus) -> CorpusSpec:
         raise InputError(Errors.E001.format(path=spec.path))
     if stat.S_ISDIR(st.st_mode):
         raise UsageError(
-            Errors.E097.format(detail=f"{spec.path} is a folder; select takes one file (run it once per file)")
+            Errors.E097.format(
+                detail=f"{spec.path} is a folder; select takes one file (run it once per file, a datasets folder's "
+                ".arrow files too)"
+            )
         )
     fmt, compression = split_suffixes(spec.path)
     if fmt not in FORMATS:
         raise InputError(Errors.E002.format(path=spec.path, suffix=fmt or spec.path.suffix or "(none)"))
-    if fmt == ".parquet" and compression:
-        raise InputError(Errors.E097.format(detail=f"{spec.path}: a Parquet file compresses inside; give it unwrapped"))
+    if fmt in COLUMNAR and compression:
+        kind = "a Parquet" if fmt == ".parquet" else "an Arrow"
+        raise InputError(Errors.E097.format(detail=f"{spec.path}: {kind} file compresses inside; give it unwrapped"))
     return spec
 
 
@@ -185,10 +195,10 @@ def _check_targets(spec: CorpusSpec, out: Path, record: Path, inputs: list[Any])
     if out_fmt != fmt:
         detail = f"--out {out}: the cleaned copy is written in the input's format, so its name must end {fmt}"
         raise UsageError(Errors.E097.format(detail=detail + " (and optionally .gz, .zst, .bz2 or .xz)"))
-    if fmt == ".parquet" and compression:
-        raise UsageError(
-            Errors.E097.format(detail=f"--out {out}: Parquet compresses inside the file; drop {compression}")
-        )
+    if fmt in COLUMNAR and compression:
+        kind = "Parquet" if fmt == ".parquet" else "Arrow"
+        detail = f"--out {out}: {kind} compresses inside the file; drop {compression}"
+        raise UsageError(Errors.E097.format(detail=detail))
     if out.resolve() == record.resolve():
         raise UsageError(Errors.E097.format(detail=f"--out and --selection are the same file ({out})"))
     st = stat_path(record)
@@ -199,7 +209,7 @@ def _check_targets(spec: CorpusSpec, out: Path, record: Path, inputs: list[Any])
 def _unscored(spec: CorpusSpec, settings: Settings, scored: int) -> dict[str, int]:
     """Why records passed through unscored: the reader's skips by reason, and documents without a word."""
     log = ReadLog()
-    documents = sum(1 for _ in read_documents(spec.path, ReadOptions(settings.text_field, settings.txt_mode), log))
+    documents = sum(1 for _ in read_documents(spec.path, read_options(settings), log))
     reasons = dict(sorted(log.skipped.items()))
     if documents > scored:
         reasons["no_word_tokens"] = documents - scored

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from auditor.config import Settings
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
+from auditor.corpus import CorpusSpec, ReadLog, read_documents, read_options
 from auditor.documents.novelty import StaticNovelty, VectorSource, novelty
 from auditor.documents.passes import score_generation, set_forked_scorer
 from auditor.documents.rows import COLUMNS, GenerationRows, check_path, rows_writer
@@ -96,7 +96,7 @@ def score_series(
             "generations": {},
         }
     )
-    options = ReadOptions(settings.text_field, settings.txt_mode, tuple(f for f in (settings.pair_field,) if f))
+    options = read_options(settings, (settings.pair_field,))
     with _writer(out) as write, _executor(settings, scorer) as (executor, workers, handle):
         for spec in later:
             profile = by_name[spec.name]

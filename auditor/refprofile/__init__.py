@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor._version import __version__
-from auditor.config import AUTO, Settings, settings_with_effect
+from auditor.config import AUTO, LATER_SETTINGS, Settings, settings_with_effect
 from auditor.corpus import CorpusSpec, parse_corpus_args
 from auditor.errors import Errors, UsageError
 from auditor.executors import pass_executor
@@ -222,6 +222,11 @@ def _model(identity: dict[str, Any] | None) -> str:
     return ", ".join(f"{k} {str(v)[:12] if k == 'sha256' else v}" for k, v in identity.items())
 
 
+_UNRECORDED = {"language": "en", **LATER_SETTINGS}
+"""What a profile that does not record a setting was made with: these settings came after the
+first profiles, which were all made with these values."""
+
+
 def _differences(manifest: dict[str, Any], settings: Settings, profile: GenerationProfile, path: str) -> list[str]:
     """``name: profile X, this run Y`` for every compared setting and version that differs."""
     recorded = manifest.get("settings")
@@ -234,10 +239,10 @@ def _differences(manifest: dict[str, Any], settings: Settings, profile: Generati
     if run["language"] == AUTO:  # the profile's (detected) language is the reference's
         names.remove("language")
     out = [
-        f"{name} is {show_setting(recorded.get(name, 'en' if name == 'language' else None))} in the profile but "
+        f"{name} is {show_setting(recorded.get(name, _UNRECORDED.get(name)))} in the profile but "
         f"{show_setting(run[name])} in this run"
         for name in names
-        if recorded.get(name, "en" if name == "language" else None) != run[name]
+        if recorded.get(name, _UNRECORDED.get(name)) != run[name]
     ]
     identities = manifest.get("identities") or {}
     for family in used:

@@ -39,7 +39,7 @@ import numpy as np
 
 from auditor._version import __version__
 from auditor.config import Settings
-from auditor.corpus import CorpusSpec, ReadLog, ReadOptions, read_documents
+from auditor.corpus import CorpusSpec, ReadLog, read_documents, read_options
 from auditor.curation import Rules, decide, parse_rules, scored_rows
 from auditor.errors import Errors, InputError, UsageError, stat_path
 from auditor.outputs import atomic_write
@@ -84,6 +84,10 @@ class SimulationSettings:
     docs: int | None = None
     """Documents per generation (default: every document of the seed corpus)."""
     text_field: str = "text"
+    format: str | None = None
+    """A preset for the text field (``chat``, ``sharegpt``), as in :class:`auditor.config.Settings`."""
+    turns: str = "joined"
+    """A record's matching turns are one seed document (``joined``) or one each (``each``)."""
     select: str | None = None
     """Curation rules (``auditor select``'s, as one ``--select`` string) applied to each generation
     before the next model trains on it; None = train on every document."""
@@ -102,7 +106,13 @@ class SimulationSettings:
             raise UsageError(
                 Errors.E011.format(name="text_field", expected="a non-empty string", value=self.text_field)
             )
+        self.read_settings  # noqa: B018 - validates format and turns
         self.rules  # noqa: B018 - validates select
+
+    @property
+    def read_settings(self) -> Settings:
+        """How the seed corpus is read (text field, format preset, turns), as an audit reads it."""
+        return Settings(text_field=self.text_field, format=self.format, turns=self.turns)
 
     @property
     def rules(self) -> Rules | None:
@@ -279,9 +289,10 @@ def _rng(seed: int, generation: int) -> np.random.Generator:
 def _read_seed(path: Path, settings: SimulationSettings) -> tuple[list[str], int]:
     """The seed documents, or a seeded sample of ``settings.docs`` of them (in corpus order), and
     how many documents the seed has."""
-    texts = [doc.text for doc in read_documents(path, ReadOptions(text_field=settings.text_field), ReadLog())]
+    options = read_options(settings.read_settings)
+    texts = [doc.text for doc in read_documents(path, options, ReadLog())]
     if not texts:
-        detail = f"no documents with text in field '{settings.text_field}' to seed the simulation."
+        detail = f"no documents with text in field '{options.text_field}' to seed the simulation."
         raise InputError(Errors.E013.format(path=path, detail=detail))
     if settings.docs is None or settings.docs >= len(texts):
         return texts, len(texts)
@@ -348,8 +359,9 @@ def _manifest(
     (the same settings reproduce the same files either way).
     """
     recorded = asdict(settings)
-    if settings.select is None:
-        del recorded["select"]  # a simulation without curation: the manifest of earlier versions
+    for name, default in (("select", None), ("format", None), ("turns", "joined")):
+        if recorded[name] == default:
+            del recorded[name]  # a simulation without curation or presets: the manifest of earlier versions
     short = settings.docs is not None and settings.docs > written
     if short:
         recorded["docs"] = written

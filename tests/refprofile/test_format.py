@@ -173,6 +173,14 @@ def test_a_setting_that_shapes_the_profile_must_match_and_both_values_are_named(
     assert "sample_docs is 60 in the profile but 80 in this run" in message
 
 
+def test_how_documents_are_read_shapes_the_profile(profile_file: Path) -> None:
+    with pytest.raises(UsageError) as caught:
+        load_reference(profile_file, SETTINGS.replace(format="chat", turns="each"))
+    message = str(caught.value)
+    assert "format is " in message and "in the profile but 'chat' in this run" in message
+    assert "turns is 'joined' in the profile but 'each' in this run" in message
+
+
 def test_settings_that_do_not_shape_the_profile_are_free(profile_file: Path) -> None:
     free = SETTINGS.replace(draws=7, splits=9, budget=5_000, tolerance=0.2, workers=2, min_docs=20)
     assert load_reference(profile_file, free).profile.name == "human"
