@@ -155,3 +155,31 @@ def assert_one_line_error(result, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert "Traceback" not in result.output
+
+
+def split_half_statuses(metric_id: str, pool: np.ndarray, wrap, *, splits: int = 20, draws: int = 10) -> list[str]:
+    """The verdicts of ``metric_id`` on ``splits`` splits of one human ``pool`` into a reference half and
+    a "generation" half, each judged through scoring as an audit judges it (the reference's own
+    split-half null, ``draws`` draws of half a half on each side). ``wrap`` turns pool rows into a draw.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from auditor.config import Settings
+    from auditor.draws import pool_drawset
+    from auditor.families import all_metrics
+    from auditor.families.base import MetricData
+    from auditor.scoring import compute_metrics
+
+    metric = next(m for m in all_metrics() if m.spec.id == metric_id)
+    half = len(pool) // 2
+    statuses = []
+    with threadpool_limits(1):  # many small matrices: BLAS threads only contend on a shared machine
+        for s in range(splits):
+            order = np.random.default_rng([s, 33]).permutation(len(pool))
+            pools = {"ref": pool[order[:half]], "gen": pool[order[half : 2 * half]]}
+            settings = Settings(seed=s, draws=draws, splits=draws)
+            streams = {"ref": "r", "gen": "g"}
+            drawset = pool_drawset(["ref", "gen"], "ref", streams, pools, half // 2, settings, wrap, {}, "split")
+            [result] = compute_metrics([metric], drawset, MetricData([], 1000, 20), default_tolerance=0.05)
+            statuses.append(result.status["gen"])
+    return statuses
