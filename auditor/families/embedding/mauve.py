@@ -14,12 +14,13 @@ The two samples are quantized together and compared as histograms over the clust
 4. MAUVE is the mean of the areas under the curve read both ways (trapezoids over the points
    sorted by each coordinate).
 
-The package clusters with faiss; auditor clusters with its own Lloyd's k-means (:func:`kmeans`: the
-same objective, random initialisation, restarts and iteration cap, but another random stream), so for the same
-features the two can land on different clusterings, as the package does with another seed: on the
-demo's MiniLM embeddings (750 documents a side) the spread between seeds, about 0.1 for a collapsed
-generation, is larger than the difference between the two implementations. Given the same cluster labels, :func:`mauve_from_labels` equals the
-package's histogram and curve stage exactly (a test forces the package onto auditor's labels).
+The package clusters with faiss; auditor clusters with its own Lloyd's k-means (:func:`kmeans`:
+the same objective, random initialisation, restarts and iteration cap, but another random
+stream), so for the same features the two can land on different clusterings, as the package does
+with another seed: on the demo's MiniLM embeddings (750 documents a side) the spread between
+seeds, about 0.1 for a collapsed generation, is larger than the difference between the two
+implementations. Given the same cluster labels, :func:`mauve_from_labels` equals the package's
+histogram and curve stage exactly (a test forces the package onto auditor's labels).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ MIN_ROWS = 20
 
 def num_buckets(n_p: int, n_q: int) -> int:
     """The package's ``num_buckets='auto'``: a tenth of the smaller sample, at least 2."""
-    return max(2, int(round(min(n_p, n_q) / 10)))
+    return max(2, round(min(n_p, n_q) / 10))
 
 
 def quantize(p: np.ndarray, q: np.ndarray, *, seed: int = SEED) -> tuple[np.ndarray, np.ndarray, int]:
