@@ -119,16 +119,16 @@ def dependency_graphs(sentences: Sequence[str], nlp: Any, *, batch_size: int = 2
 
 @dataclass
 class SubtreeFeatures:
-    """Weisfeiler-Lehman subtree label counts, with one label vocabulary for every graph it counts,
+    """Weisfeiler-Lehman subtree label counts, with one table of label columns for every graph it counts,
     so that rows counted in separate calls share their columns."""
 
     iterations: int = WL_ITERATIONS
-    vocabulary: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    columns: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
     def _column(self, key: tuple[Any, ...]) -> int:
-        column = self.vocabulary.get(key)
+        column = self.columns.get(key)
         if column is None:
-            column = self.vocabulary[key] = len(self.vocabulary)
+            column = self.columns[key] = len(self.columns)
         return column
 
     def counts(self, graphs: Sequence[DependencyGraph]) -> sparse.csr_matrix:
@@ -147,7 +147,7 @@ class SubtreeFeatures:
                 cols.extend(labels)
             rows.extend([r] * (len(graph.labels) * (self.iterations + 1)))
         data = np.ones(len(cols), dtype=np.float64)
-        shape = (len(graphs), len(self.vocabulary))
+        shape = (len(graphs), len(self.columns))
         matrix = sparse.csr_matrix((data, (rows, cols)), shape=shape)
         matrix.sum_duplicates()
         return matrix
