@@ -109,7 +109,7 @@ def _wrap(rows: Rows) -> VoiceDraw:
 
 def test_split_halves_of_human_text_are_never_degraded(human: dict) -> None:
     unit = syntax.unit_rows(syntax.SubtreeFeatures().counts(human["graphs"]))
-    statuses = split_half_statuses(METRIC, Rows(unit), _wrap, draws=8)
+    statuses = split_half_statuses(METRIC, Rows(unit), _wrap, draws=20)
     assert "degraded" not in statuses and statuses.count("watch") <= 1, statuses
 
 

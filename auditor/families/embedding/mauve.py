@@ -50,11 +50,12 @@ def quantize(p: np.ndarray, q: np.ndarray, *, seed: int = SEED) -> tuple[np.ndar
     norms = np.linalg.norm(data, axis=1, keepdims=True)
     data = data / np.where(norms > 0, norms, 1.0)
     centred = data - data.mean(axis=0)
-    _, singular, axes = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2
+    # the principal axes from the d x d scatter matrix (cheaper than an SVD of the n x d rows)
+    variance, axes = np.linalg.eigh(centred.T @ centred)
+    variance, axes = np.clip(variance[::-1], 0.0, None), axes[:, ::-1]
     ratio = np.cumsum(variance / variance.sum()) if variance.sum() > 0 else np.ones(1)
     keep = int(np.argmax(ratio >= EXPLAINED_VARIANCE)) + 1
-    reduced = (centred @ axes[:keep].T).astype(np.float32)
+    reduced = (centred @ axes[:, :keep]).astype(np.float32)
     labels = kmeans(reduced, k, rng=np.random.default_rng(seed + 2))
     return labels[len(q) :], labels[: len(q)], k
 
@@ -78,9 +79,12 @@ def kmeans(
             if np.array_equal(assigned, labels):
                 break
             labels = assigned
-            members = np.zeros((k, len(x)))
-            members[labels, rows] = 1.0
-            counts, sums = members.sum(axis=1), members @ x
+            counts = np.bincount(labels, minlength=k)
+            order = np.argsort(labels, kind="stable")
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            sums = np.zeros_like(centres)
+            filled = counts > 0
+            sums[filled] = np.add.reduceat(x[order], starts[filled], axis=0)
             empty = counts == 0
             centres = np.where(empty[:, None], centres, sums / np.maximum(counts, 1)[:, None])
             if empty.any():

@@ -125,5 +125,5 @@ def human_vectors(paragraphs: list[dict], tmp_path_factory: pytest.TempPathFacto
 
 
 def test_split_halves_of_human_text_are_never_degraded(human_vectors: np.ndarray) -> None:
-    statuses = split_half_statuses("embedding.mauve", human_vectors, EmbeddingDraw, draws=6)
+    statuses = split_half_statuses("embedding.mauve", human_vectors, EmbeddingDraw, draws=20)
     assert "degraded" not in statuses and statuses.count("watch") <= 1, statuses
