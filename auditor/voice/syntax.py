@@ -90,8 +90,8 @@ def parser_model(tagger: str | None) -> tuple[str | None, str]:
         if _has_parser(name):
             return name, f"spaCy pipeline {name} (dependency parser)"
     if tagger is None:
-        return None, "n/a: no spaCy pipeline for the language is installed, so no dependency parser"
-    return None, f"n/a: the spaCy pipeline {tagger} has no dependency parser"
+        return None, "no spaCy pipeline for the language is installed, so no dependency parser"
+    return None, f"the spaCy pipeline {tagger} has no dependency parser"
 
 
 def load_parser(model: str) -> Any:

@@ -180,3 +180,17 @@ def test_tiny_text_is_na_with_a_reason(tmp_path) -> None:
     result = audit(paths, families=("voice",), min_docs=12, draws=3, splits=3)
     value = result.metric(METRIC).values["g0"]
     assert value.value is None and "too few sentences" in value.reason
+
+
+def test_a_language_without_a_parser_is_na_with_the_reason() -> None:
+    assert syntax.parser_model(None) == (
+        None,
+        "no spaCy pipeline for the language is installed, so no dependency parser",
+    )
+    from auditor.config import Settings
+    from auditor.families.voice import FAMILY
+
+    assert FAMILY.language is not None
+    notes = FAMILY.language("de", Settings(language="de")).notes
+    assert notes["parser"].startswith("n/a: ")
+    assert FAMILY.language("en", Settings()).notes["parser"] in syntax.ENGLISH_PARSERS

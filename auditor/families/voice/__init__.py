@@ -15,6 +15,7 @@ def _language(language: str, settings: Settings) -> LanguageUse:
 
     _, fw_source = function_words(language)
     model, reason = pos_model(language)
+    parser, no_parser = parser_model(model)
     return LanguageUse(
         {
             "function_words": fw_source,
@@ -22,7 +23,7 @@ def _language(language: str, settings: Settings) -> LanguageUse:
             "english_only_features": "contraction and first-person rates" if language == ENGLISH else None,
             "pos_model": model,
             "pos": reason if model else f"n/a: {reason}",
-            "parser": parser_model(model)[1],
+            "parser": parser if parser else f"n/a: {no_parser}",
         }
     )
 
