@@ -19,6 +19,8 @@ dropped when there are more than two (they may be cut off), the second when ther
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,17 +106,37 @@ def load_parser(model: str) -> Any:
     return _PARSERS[model]
 
 
+PARSED_MEMO = 100_000
+"""Sentences whose graphs a process keeps (about 100 MB at most): audits of the same text in one
+process (a notebook, a test session, init-policy then check) parse each sentence once."""
+_MEMO: OrderedDict[tuple[str, str], DependencyGraph] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
+
+
 def dependency_graphs(sentences: Sequence[str], nlp: Any, *, batch_size: int = 256) -> list[DependencyGraph]:
     """Each sentence parsed on its own, as its dependency graph (white-space tokens left out; a token
-    whose head is one hangs from the root node, as does every sentence root spaCy finds)."""
-    graphs = []
-    for doc in nlp.pipe(sentences, batch_size=batch_size):
+    whose head is one hangs from the root node, as does every sentence root spaCy finds).
+
+    A parse depends on the sentence and the pipeline only, so graphs are remembered by (pipeline
+    name and version, sentence), up to :data:`PARSED_MEMO` sentences, least recently used first out.
+    """
+    model = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
+    with _MEMO_LOCK:
+        known = {s: _MEMO[(model, s)] for s in sentences if (model, s) in _MEMO}
+    fresh = list(dict.fromkeys(s for s in sentences if s not in known))
+    for sentence, doc in zip(fresh, nlp.pipe(fresh, batch_size=batch_size), strict=True):
         tokens = [t for t in doc if not t.is_space]
         node = {t.i: k + 1 for k, t in enumerate(tokens)}
         labels = (ROOT_LABEL, *(t.pos_ for t in tokens))
         edges = tuple((node[t.i], node.get(t.head.i, 0) if t.head.i != t.i else 0) for t in tokens)
-        graphs.append(DependencyGraph(labels, edges))
-    return graphs
+        known[sentence] = DependencyGraph(labels, edges)
+    with _MEMO_LOCK:
+        for sentence in sentences:
+            _MEMO[(model, sentence)] = known[sentence]
+            _MEMO.move_to_end((model, sentence))
+        while len(_MEMO) > PARSED_MEMO:
+            _MEMO.popitem(last=False)
+    return [known[s] for s in sentences]
 
 
 @dataclass
