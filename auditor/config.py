@@ -105,6 +105,9 @@ class Settings:
     """POS tagging stops after this many tokens per generation (spaCy tags ~16k tokens/s)."""
     voice_docs: int = _setting(150, "values")
     """Documents per draw for homogenization, compression and near duplicates."""
+    syntax_sentences: int = _setting(3_000, "values")
+    """Sentences parsed per generation for syntactic diversity (Guo et al. 2024 sample 3,000); each
+    draw takes half the reference's at most, so its two halves are the null at the same size."""
     pair_budget: int = _setting(50_000, "values")
     """Homogenization uses all document pairs up to this many, else this many random pairs."""
     topics_max_features: int = _setting(5_000, "values")
@@ -280,6 +283,7 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "likelihood_model": _text(optional=True),
     "pos_tokens": _int(1_000),
     "voice_docs": _int(4),
+    "syntax_sentences": _int(100),
     "pair_budget": _int(1),
     "topics_max_features": _int(10),
     "pair_field": _text(optional=True),

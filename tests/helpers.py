@@ -209,3 +209,36 @@ def _feature(kind: Any) -> Any:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         return [_feature(kind.value_type)]
     return {"dtype": str(kind), "_type": "Value"}
+
+
+def comparison_status(metric_id: str, reference, generation, wrap, *, n: int, draws: int = 10, seed: int = 0) -> str:
+    """The verdict an audit gives ``generation`` on ``metric_id`` against ``reference`` (two pools of rows,
+    ``n`` rows a draw): ``draws`` draws per side and as many splits of the reference for the null,
+    judged through scoring. ``wrap`` turns pool rows into the metric's draw."""
+    from auditor.config import Settings
+    from auditor.draws import pool_drawset
+    from auditor.families import all_metrics
+    from auditor.families.base import MetricData
+    from auditor.scoring import compute_metrics
+
+    metric = next(m for m in all_metrics() if m.spec.id == metric_id)
+    pools = {"ref": reference, "gen": generation}
+    settings = Settings(seed=seed, draws=draws, splits=draws)
+    drawset = pool_drawset(["ref", "gen"], "ref", {"ref": "r", "gen": "g"}, pools, n, settings, wrap, {}, "test")
+    [result] = compute_metrics([metric], drawset, MetricData([], 1000, 20), default_tolerance=0.05)
+    return str(result.status["gen"])
+
+
+def split_half_statuses(metric_id: str, pool, wrap, *, splits: int = 20, draws: int = 10) -> list[str]:
+    """The verdicts of ``metric_id`` on ``splits`` random splits of one human ``pool`` into a reference
+    half and a "generation" half (:func:`comparison_status`, draws of half a half)."""
+    from threadpoolctl import threadpool_limits
+
+    half = len(pool) // 2
+    statuses = []
+    with threadpool_limits(1):  # many small matrices: BLAS threads only contend on a shared machine
+        for s in range(splits):
+            order = np.random.default_rng([s, 33]).permutation(len(pool))
+            ref, gen = pool[order[:half]], pool[order[half : 2 * half]]
+            statuses.append(comparison_status(metric_id, ref, gen, wrap, n=half // 2, draws=draws, seed=s))
+    return statuses

@@ -40,6 +40,7 @@ BAD = [
     ("likelihood_model", "5", "a non-empty string or unset", "5 (an integer)"),
     ("pos_tokens", "999", "an int >= 1000", "999 (an integer)"),
     ("voice_docs", "3", "an int >= 4", "3 (an integer)"),
+    ("syntax_sentences", "99", "an int >= 100", "99 (an integer)"),
     ("pair_budget", "0", "an int >= 1", "0 (an integer)"),
     ("topics_max_features", "9", "an int >= 10", "9 (an integer)"),
     ("pair_field", "1", "a non-empty string or unset", "1 (an integer)"),

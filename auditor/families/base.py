@@ -68,6 +68,9 @@ class MetricSpec:
     mixes: tuple[str, ...] = ()
     """Other aspects the metric also moves with (PRDC coverage: drift, mixing narrowing and loss);
     its definition names the metric that separates them."""
+    cited: bool = False
+    """A measure papers report (MAUVE, syntactic diversity), computed as its reference implementation
+    computes it: not a headline, but ``init-policy`` offers a rule for it."""
 
     @property
     def family(self) -> str:
@@ -107,7 +110,7 @@ def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
 
     Options: ``better`` ("higher"), ``unit`` (""), ``headline`` (False), ``tolerance`` (None: the
     run's relative tolerance), ``kind`` ("relative"), ``citation`` (""), ``aspect`` (required:
-    narrowing, drift or loss), ``mixes`` (()).
+    narrowing, drift or loss), ``mixes`` (()), ``cited`` (False).
     """
     base = {
         "better": "higher",
@@ -118,6 +121,7 @@ def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
         "citation": "",
         "aspect": None,
         "mixes": (),
+        "cited": False,
     }
 
     def make(name: str, title: str, definition: str, **options: Any) -> MetricSpec:
@@ -140,6 +144,7 @@ def spec_factory(family: str, **defaults: Any) -> Callable[..., MetricSpec]:
             o["headline"],
             o["aspect"],
             tuple(o["mixes"]),
+            bool(o["cited"]),
         )
 
     return make

@@ -36,6 +36,7 @@ IDENTITY = {
     "embedding.precision": 1.0,
     "embedding.recall": 1.0,
     "embedding.coverage": 1.0,
+    "embedding.mauve": 1.0,
     "topics.topic_js_divergence": 0.0,
     "topics.vanished_topics": 0.0,
     "likelihood.typical_mass": 0.1,

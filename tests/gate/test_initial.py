@@ -59,3 +59,31 @@ def test_starting_policy_reads_the_tolerance_from_metrics_json(small_result) -> 
         m["tolerance"] = {"value": 0.5, "relative": False}
     stated = initial_policy(AuditResult.from_dict(data))
     assert "tolerance 0.5 (absolute)" in stated and "(relative)" not in stated
+
+
+def test_the_measures_papers_report_are_offered_as_commented_rules() -> None:
+    """MAUVE and syntactic diversity are not headlines: their calibrated rules come commented out, beside
+    a headline's live one, and uncommented they parse as rules."""
+    import dataclasses
+
+    from auditor.gate.initial import initial_policy
+    from auditor.result import NullSummary, Tolerance
+    from tests.gate.conftest import one_metric_result
+
+    cited = [s.id for s in all_specs() if s.cited]
+    assert cited == ["embedding.mauve", "voice.syntactic_diversity"]
+    headline = one_metric_result("embedding.coverage", 0.9, 0.9)
+    metrics = []
+    for metric_id in ["embedding.coverage", *cited]:
+        m = one_metric_result(metric_id, 0.9, 0.9).metrics[0]
+        metrics.append(dataclasses.replace(m, null=NullSummary(0.9, (0.85, 0.95)), tolerance=Tolerance(0.05, False)))
+    policy = initial_policy(dataclasses.replace(headline, metrics=metrics))
+    assert '\n[check.rules."embedding.coverage"]' in policy
+    for metric_id in cited:
+        assert f'\n# [check.rules."{metric_id}"]' in policy
+        assert f'\n[check.rules."{metric_id}"]' not in policy
+    uncommented = policy.replace("\n# [check.rules", "\n[check.rules").replace(
+        "\n# max_relative_drop", "\nmax_relative_drop"
+    )
+    rules = parse_policy(__import__("tomllib").loads(uncommented)["check"]).rules
+    assert {r.metric for r in rules} == {"embedding.coverage", *cited}

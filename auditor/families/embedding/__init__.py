@@ -42,6 +42,7 @@ def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
         return "the embedding vectors do not match the text sample"
     return None
 
+
 def _vectors(profile: GenerationProfile) -> tuple[np.ndarray, np.ndarray] | None:
     """The text sample's vectors (its first documents, in key order) and their reservoir keys."""
     stored = profile.derived.get("embedding")

@@ -6,7 +6,7 @@ embedded once (L2-normalised); every draw is ``n`` of those documents without re
 Vendi and the dispersion scores depend on ``n``, so every value is at the same ``n``.
 
 Directions: ``mean_pairwise_distance``, ``centroid_distance``, ``vendi``, ``effective_rank``,
-``precision``, ``recall``, ``density`` and ``coverage`` are higher-is-better; ``centroid_shift``
+``precision``, ``recall``, ``density``, ``coverage`` and ``mauve`` are higher-is-better; ``centroid_shift``
 (drift of the centroid away from the reference's) is lower-is-better. Headlines: ``recall`` and
 ``coverage``: collapse shows as falling recall and coverage while precision holds.
 """
@@ -168,6 +168,13 @@ def prdc_parts(pairs: Sequence[tuple[EmbeddingDraw, EmbeddingDraw]], data: Metri
 PRDC = ("precision", "recall", "density", "coverage")
 
 
+def mauve_metric(pairs: Sequence[tuple[EmbeddingDraw, EmbeddingDraw]], data: MetricData) -> np.ndarray:
+    """MAUVE of every (reference draw, generation draw) pair (:mod:`auditor.families.embedding.mauve`)."""
+    from auditor.families.embedding.mauve import mauve
+
+    return np.array([mauve(ref.vectors, gen.vectors) for ref, gen in pairs], dtype=float)
+
+
 _spec = spec_factory("embedding")
 _PRDC_TOL = {"tolerance": 0.05, "kind": "absolute", "unit": "share"}
 
@@ -262,7 +269,7 @@ METRICS = [
             citation=NAEEM,
             **_PRDC_TOL,
             aspect="loss",
-            mixes=('drift', 'narrowing'),
+            mixes=("drift", "narrowing"),
         ),
         "paired",
         prdc_parts,
@@ -294,10 +301,32 @@ METRICS = [
             citation=NAEEM,
             **_PRDC_TOL,
             aspect="drift",
-            mixes=('narrowing', 'loss'),
+            mixes=("narrowing", "loss"),
         ),
         "paired",
         prdc_parts,
         output="coverage",
+    ),
+    Metric(
+        _spec(
+            "mauve",
+            "MAUVE",
+            "Area under the divergence frontier of the reference's and the generation's embeddings, quantized "
+            "together (L2-normalised, PCA to 90% of the variance, k-means with n/10 clusters, 5 restarts, seed "
+            "25; curve at 25 mixtures, scaling 5), as mauve-text computes it; 1 = indistinguishable. Mixes "
+            "drift with narrowing and loss: a generation that moves away and one that keeps only part of the "
+            "reference both lower it; Vendi and recall separate them. Features come from the sentence-embedding "
+            "model, not GPT-2 large as in the paper, so values are not the paper's.",
+            unit="area",
+            tolerance=0.05,
+            kind="absolute",
+            citation="Pillutla et al. 2021, MAUVE: Measuring the gap between neural text and human text "
+            "using divergence frontiers (NeurIPS); mauve-text 0.4",
+            aspect="drift",
+            mixes=("narrowing", "loss"),
+            cited=True,
+        ),
+        "paired",
+        mauve_metric,
     ),
 ]

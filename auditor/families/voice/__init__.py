@@ -11,9 +11,11 @@ from auditor.families.voice.metrics import METRICS
 
 def _language(language: str, settings: Settings) -> LanguageUse:
     from auditor.text.languages import ENGLISH, function_words, pos_model, sentence_splitter
+    from auditor.voice.syntax import parser_model
 
     _, fw_source = function_words(language)
     model, reason = pos_model(language)
+    parser, no_parser = parser_model(model)
     return LanguageUse(
         {
             "function_words": fw_source,
@@ -21,6 +23,7 @@ def _language(language: str, settings: Settings) -> LanguageUse:
             "english_only_features": "contraction and first-person rates" if language == ENGLISH else None,
             "pos_model": model,
             "pos": reason if model else f"n/a: {reason}",
+            "parser": parser if parser else f"n/a: {no_parser}",
         }
     )
 
@@ -41,7 +44,7 @@ FAMILY = Family(
     prepare=Lazy("auditor.families.voice.prepare:prepare"),
     views=Lazy("auditor.families.voice.views:views"),
     subject="style",
-    settings=("pos_tokens", "voice_docs", "pair_budget", "min_docs", "label_field", "group_field"),
+    settings=("pos_tokens", "voice_docs", "syntax_sentences", "pair_budget", "min_docs", "label_field", "group_field"),
     fields=("label_field", "group_field"),
     sampled=True,
     language=_language,

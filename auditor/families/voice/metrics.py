@@ -8,6 +8,7 @@ documents.
 Directions: ``style_dispersion``, ``author_separability`` and ``between_author_spread`` are
 higher-is-better (distinct voices); ``homogenization``, ``compression_ratio``,
 ``pos_compression_ratio`` and ``near_duplicate_rate`` are lower-is-better (more repetitive);
+``syntactic_diversity`` (mean WL-kernel dissimilarity of parsed sentences) is higher-is-better;
 ``style_drift`` (classifier two-sample AUC, reference vs generation chunks) and
 ``style_centroid_distance`` are comparison metrics, lower-is-better (a register shift).
 Headlines: ``style_dispersion``, ``author_separability`` (needs ``--label-field``) and ``style_drift``.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +45,9 @@ class VoiceDraw:
     groups: list[str | None]
     seed: int
     """Seeds this draw's own random choices (balanced writers, CV folds, sampled pairs)."""
+    syntax: Any = None
+    """Unit-length Weisfeiler-Lehman subtree counts of the draw's parsed sentences (a SciPy sparse
+    matrix, one row per sentence), or None when the generation has too few sentences or no parser."""
 
 
 def style_dispersion(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndarray:
@@ -84,6 +89,13 @@ def near_duplicate_rate(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndar
     from auditor.voice.minhash import near_duplicate_rate as rate
 
     return np.array([rate(d.texts, seed=d.seed % (2**31)) for d in draws], dtype=float)
+
+
+def syntactic_diversity(draws: Sequence[VoiceDraw], data: MetricData) -> np.ndarray:
+    """Mean of 1 - K (normalised WL subtree kernel, 2 iterations) over pairs of the draw's sentences."""
+    from auditor.voice.syntax import mean_dissimilarity
+
+    return np.array([np.nan if d.syntax is None else mean_dissimilarity(d.syntax) for d in draws], dtype=float)
 
 
 def _balanced(d: VoiceDraw) -> tuple[np.ndarray, np.ndarray] | None:
@@ -316,6 +328,25 @@ METRICS = [
         ),
         "single",
         near_duplicate_rate,
+    ),
+    Metric(
+        _spec(
+            "syntactic_diversity",
+            "Syntactic diversity",
+            "Mean of 1 - K over all pairs of distinct sampled sentences, K the normalised Weisfeiler-Lehman "
+            "subtree kernel (2 iterations, vertex-histogram base) between their dependency graphs (nodes "
+            "labelled with spaCy's universal POS tags, edges the dependency arcs, the root joined to a node "
+            "labelled none). Sentences: each document's without its first and last, up to syntax_sentences "
+            "per generation; each draw takes half the reference's. Equals grakel's WeisfeilerLehman(n_iter=2, "
+            "normalize=True) on the same graphs; the paper parses with Stanza, auditor with spaCy.",
+            unit="1 - kernel",
+            citation="Guo et al. 2024, The curious decline of linguistic diversity: training language models "
+            "on synthetic text (NAACL Findings)",
+            aspect="narrowing",
+            cited=True,
+        ),
+        "single",
+        syntactic_diversity,
     ),
     Metric(
         _spec(

@@ -16,7 +16,7 @@ Artifact ``style_shift``: per later generation, the named style features that mo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from auditor.families.voice.metrics import VoiceDraw
 from auditor.stats import make_rng
 
 if TYPE_CHECKING:
+    from auditor.config import Settings
+    from auditor.families.base import StageProgress
     from auditor.text.style_language import StyleLanguage
 
 MIN_CHUNKS = 8
@@ -70,6 +72,33 @@ def style_shift(
     return out
 
 
+def syntax_pools(
+    texts: dict[str, list[str]],
+    model: str,
+    style: StyleLanguage,
+    settings: Settings,
+    streams: dict[str, str],
+    progress: StageProgress | None = None,
+) -> dict[str, Any]:
+    """Per generation (in the order of ``texts``): up to ``syntax_sentences`` of its sentences, drawn at
+    random without replacement, parsed, as unit-length WL subtree count rows over one vocabulary."""
+    from auditor.voice.syntax import SubtreeFeatures, dependency_graphs, document_sentences, load_parser, unit_rows
+
+    nlp = load_parser(model)
+    features = SubtreeFeatures()
+    pools = {}
+    for name, docs in texts.items():
+        sentences = document_sentences(docs, style.splitter)
+        rng = make_rng(settings.seed, "voice", "syntax", streams[name])
+        picked = np.sort(rng.choice(len(sentences), min(settings.syntax_sentences, len(sentences)), replace=False))
+        update = progress(f"{name}: parsing", len(picked)) if progress else None
+        graphs = dependency_graphs([sentences[i] for i in picked], nlp)
+        if update:
+            update(len(picked))
+        pools[name] = unit_rows(features.counts(graphs))
+    return pools
+
+
 def prepare(inputs: FamilyInput) -> Prepared:
     """Build style pools and document pools per generation, then R draws each and the null."""
     profiles, reference, settings, progress = inputs.profiles, inputs.reference, inputs.settings, inputs.progress
@@ -82,6 +111,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
         standardize,
         style_features,
     )
+    from auditor.voice.syntax import MIN_SENTENCES, parser_model
 
     language = settings.language
     style = style_for(language)
@@ -120,7 +150,9 @@ def prepare(inputs: FamilyInput) -> Prepared:
             "groups": groups,
         }
     if reference in na:
-        return unusable_reference(names, reference, na, {"voice_chunks": None, "voice_documents": None})
+        return unusable_reference(
+            names, reference, na, {"voice_chunks": None, "voice_documents": None, "voice_sentences": None}
+        )
 
     _, trigram_vocab = pos_trigram_features(pools[reference]["tags"])
     raw = {}
@@ -137,7 +169,34 @@ def prepare(inputs: FamilyInput) -> Prepared:
         [settings.voice_docs, len(ref["texts"]) // 2] + [len(p["texts"]) for k, p in pools.items() if k != reference]
     )
 
-    def make(name: str, chunk_idx: np.ndarray, doc_idx: np.ndarray, seed: int) -> VoiceDraw:
+    streams = {p.name: p.stream for p in profiles}
+    reasons = {}
+    # sentences: their own random streams, so the chunk and document draws are those of a run without them
+    parser, no_parser = parser_model(tagger)
+    syntax: dict[str, Any] = {}
+    if parser is None:
+        reasons["voice.syntactic_diversity"] = no_parser
+    else:
+        order = [reference] + [k for k in pools if k != reference]
+        raw_texts = {p.name: p.texts.texts for p in profiles}
+        syntax = syntax_pools({k: raw_texts[k] for k in order}, parser, style, settings, streams, progress)
+    sentences = {name: rows.shape[0] for name, rows in syntax.items()}
+    ns = min(
+        [sentences.get(reference, 0) // 2] + [k for g, k in sentences.items() if g != reference and k >= MIN_SENTENCES]
+    )
+    if parser is not None and ns < MIN_SENTENCES:
+        reasons["voice.syntactic_diversity"] = (
+            f"too few sentences to parse in the reference: {sentences.get(reference, 0)} (its two halves need "
+            f"{MIN_SENTENCES} each)"
+        )
+
+    def syntax_rows(name: str, rng: np.random.Generator | None, rows: np.ndarray | None = None) -> Any:
+        pool = syntax.get(name)
+        if pool is None or ns < MIN_SENTENCES or pool.shape[0] < ns:
+            return None
+        return pool[rng.choice(pool.shape[0], ns, replace=False) if rows is None else rows]
+
+    def make(name: str, chunk_idx: np.ndarray, doc_idx: np.ndarray, seed: int, sentence_rows: Any) -> VoiceDraw:
         pool = pools[name]
         return VoiceDraw(
             vectors=scaled[name][chunk_idx],
@@ -146,9 +205,9 @@ def prepare(inputs: FamilyInput) -> Prepared:
             texts=[pool["texts"][i] for i in doc_idx],
             groups=[pool["groups"][i] for i in doc_idx],
             seed=seed,
+            syntax=sentence_rows,
         )
 
-    streams = {p.name: p.stream for p in profiles}
     draws = {}
     for name, pool in pools.items():
         draws[name] = []
@@ -156,20 +215,27 @@ def prepare(inputs: FamilyInput) -> Prepared:
             rng = make_rng(settings.seed, "voice", "draw", streams[name], r)
             chunk_idx = rng.choice(len(pool["chunks"]), n, replace=False)
             doc_idx = rng.choice(len(pool["texts"]), m, replace=False)
-            draws[name].append(make(name, chunk_idx, doc_idx, int(rng.integers(2**62))))
+            sentence_rows = syntax_rows(name, make_rng(settings.seed, "voice", "syntax", "draw", streams[name], r))
+            draws[name].append(make(name, chunk_idx, doc_idx, int(rng.integers(2**62)), sentence_rows))
     null_pairs = []
     for s in range(settings.splits):
         rng = make_rng(settings.seed, "voice", "split", s)
         chunks = rng.permutation(len(ref["chunks"]))
         docs = rng.permutation(len(ref["texts"]))
         seeds = rng.integers(2**62, size=2)
+        halves = make_rng(settings.seed, "voice", "syntax", "split", s).permutation(sentences.get(reference, 0))
         null_pairs.append(
             (
-                make(reference, chunks[:n], docs[:m], int(seeds[0])),
-                make(reference, chunks[n : 2 * n], docs[m : 2 * m], int(seeds[1])),
+                make(reference, chunks[:n], docs[:m], int(seeds[0]), syntax_rows(reference, None, halves[:ns])),
+                make(
+                    reference,
+                    chunks[n : 2 * n],
+                    docs[m : 2 * m],
+                    int(seeds[1]),
+                    syntax_rows(reference, None, halves[ns : 2 * ns]),
+                ),
             )
         )
-    reasons = {}
     if tagger is None:
         reasons["voice.pos_compression_ratio"] = no_tagger
     if not settings.label_field:
@@ -181,11 +247,14 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "n_chunks": n,
         "n_documents": m,
         "pos_trigrams": list(trigram_vocab),
+        "parser": parser,
+        "sentences": sentences,
+        "n_sentences": ns if ns >= MIN_SENTENCES else None,
     }
 
     return Prepared(
-        DrawSet(names, reference, draws, null_pairs, na, {"chunks": n, "documents": m}),
-        {"voice_chunks": n, "voice_documents": m},
+        DrawSet(names, reference, draws, null_pairs, na, {"chunks": n, "documents": m, "sentences": ns}),
+        {"voice_chunks": n, "voice_documents": m, "voice_sentences": ns if ns >= MIN_SENTENCES else None},
         {"voice": artifacts, "style_shift": style_shift(raw, scaled, draws, reference, style)},
         metric_reasons=reasons,
     )

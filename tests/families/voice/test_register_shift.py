@@ -111,6 +111,9 @@ def test_each_word_shift_row_says_whether_its_z_is_significant() -> None:
 
 # -- audits ------------------------------------------------------------------------------------
 
+SYNTAX = 100
+"""Sentences parsed per generation: the fewest (syntactic diversity is not what these tests measure)."""
+
 
 @pytest.fixture(scope="module")
 def register_result(paragraphs: list[dict], tmp_path_factory: pytest.TempPathFactory):
@@ -124,7 +127,7 @@ def register_result(paragraphs: list[dict], tmp_path_factory: pytest.TempPathFac
         write_jsonl(folder / "human_b.jsonl", b),
         write_jsonl(folder / "formal.jsonl", [dict(r, text=formalize(r["text"])) for r in b]),
     ]
-    return audit(paths, families=FAMILIES)
+    return audit(paths, families=FAMILIES, syntax_sentences=SYNTAX)
 
 
 def test_the_formal_rewrite_is_degraded_on_style_drift(register_result) -> None:
@@ -177,7 +180,13 @@ def test_human_splits_are_never_degraded_on_style_drift(paragraphs: list[dict], 
         a, b = rows[:2000], rows[2000:4000]
         paths = [write_jsonl(tmp_path / f"a{s}.jsonl", a), write_jsonl(tmp_path / f"b{s}.jsonl", b)]
         # smaller samples than the defaults (noisier, so no easier to pass) keep 20 splits to about a minute
-        small = {"pos_tokens": 20_000, "sample_docs": 400, "voice_docs": 40, "pair_budget": 2_000}
+        small = {
+            "pos_tokens": 20_000,
+            "sample_docs": 400,
+            "voice_docs": 40,
+            "pair_budget": 2_000,
+            "syntax_sentences": SYNTAX,
+        }
         result = audit(paths, families=FAMILIES, seed=s, draws=8, splits=10, **small)
         statuses.append(result.metric("voice.style_drift").status[f"b{s}"])
         shift = result.artifacts["word_shift"][f"b{s}"]
