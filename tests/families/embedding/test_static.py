@@ -147,7 +147,7 @@ def test_a_profile_made_with_another_static_model_is_refused(folder: Path, small
     )
     assert made_it.exit_code == 0, made_it.output
     refused = runner.invoke(
-        app, ["audit", str(small_pair[1]), "--reference", str(profile), "--embedding-model", str(other),
+        app, ["audit", str(small_pair[1]), "--reference-profile", str(profile), "--embedding-model", str(other),
               "--out", str(tmp_path / "out"), *common],
     )  # fmt: skip
     assert refused.exit_code == 2, refused.output
