@@ -124,11 +124,11 @@ def test_split_halves_of_human_text_are_not_degraded(folder: Path, paragraphs: l
     import random
 
     statuses = []
-    for seed in range(3):
+    for seed in range(2):  # 20 splits of 3,000 + 3,000: bench/bench_static_agreement.py and the README
         rows = list(paragraphs)
         random.Random(100 + seed).shuffle(rows)
-        a = write_jsonl(tmp_path / f"a{seed}.jsonl", rows[:3000])
-        b = write_jsonl(tmp_path / f"b{seed}.jsonl", rows[3000:6000])
+        a = write_jsonl(tmp_path / f"a{seed}.jsonl", rows[:1500])
+        b = write_jsonl(tmp_path / f"b{seed}.jsonl", rows[1500:3000])
         result = audit([a, b], families=EMBEDDING, embedding_model=static.STATIC, sample_docs=700, cache=False)
         statuses.append(result.verdict("embedding", f"b{seed}").status)
     assert "degraded" not in statuses, statuses
