@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from auditor.embed.model import LoadedModel, encode_static
+from auditor.embed.model import LoadedModel, encode_static, unit_rows
 from auditor.text.profile import GenerationProfile
 
 NOT_SAMPLED = "not in the embedding sample (sample_docs documents per generation are embedded)"
@@ -39,8 +39,8 @@ def novelty(
     ref_vectors = source(reference) if source is not None else None
     if found_vectors is None or ref_vectors is None:
         return values, [NO_FAMILY if source is None else NO_VECTORS] * n
-    vectors = _unit(np.asarray(found_vectors[0], dtype=np.float64))
-    ref = _unit(np.asarray(ref_vectors[0], dtype=np.float64))
+    vectors = unit_rows(np.asarray(found_vectors[0], dtype=np.float64))
+    ref = unit_rows(np.asarray(ref_vectors[0], dtype=np.float64))
     sample_keys = found_vectors[1]
     order = np.argsort(sample_keys, kind="stable")
     at = np.clip(np.searchsorted(sample_keys[order], keys), 0, max(len(order) - 1, 0))
@@ -71,15 +71,10 @@ class StaticNovelty:
         found = source(reference) if model.is_static else None
         if found is None or not len(found[0]):
             return None
-        return cls(model, _unit(np.asarray(found[0], dtype=np.float64)))
+        return cls(model, unit_rows(np.asarray(found[0], dtype=np.float64)))
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """The novelty of each text."""
         if not len(texts):
             return np.zeros(0)
-        return nearest_distance(_unit(encode_static(self.model, texts).astype(np.float64)), self.reference)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(norms > 0, norms, 1.0)
+        return nearest_distance(unit_rows(encode_static(self.model, texts).astype(np.float64)), self.reference)

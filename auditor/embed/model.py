@@ -231,7 +231,11 @@ def encode_static(loaded: LoadedModel, texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, loaded.dimension), dtype=np.float32)
     out = loaded.model.encode(list(texts), max_length=None, use_multiprocessing=False, show_progress_bar=False)
-    vectors = np.asarray(out, dtype=np.float32)
+    return unit_rows(np.asarray(out, dtype=np.float32))
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm (all-zero rows left as they are), in the input's dtype."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms > 0, norms, 1.0)
 

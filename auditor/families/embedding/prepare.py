@@ -15,7 +15,7 @@ import numpy as np
 
 from auditor.draws import DrawSet, Prepared, pool_drawset, too_few_documents, unusable_reference
 from auditor.embed.cache import EmbeddingCache, default_cache_dir, text_key
-from auditor.embed.model import count_truncated, embed, load_model, missing_dependency
+from auditor.embed.model import count_truncated, embed, load_model, missing_dependency, unit_rows
 from auditor.families.base import FamilyInput
 from auditor.families.embedding.metrics import EmbeddingDraw
 from auditor.stats import make_rng
@@ -110,12 +110,7 @@ def centred_on_reference(pools: dict[str, np.ndarray], reference: str) -> dict[s
     the transform is the same for all of them and a generation's own mean shift stays visible.
     """
     centre = pools[reference].astype(np.float64).mean(axis=0)
-    out = {}
-    for name, pool in pools.items():
-        moved = pool.astype(np.float64) - centre
-        norms = np.linalg.norm(moved, axis=1, keepdims=True)
-        out[name] = (moved / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-    return out
+    return {name: unit_rows(pool.astype(np.float64) - centre).astype(np.float32) for name, pool in pools.items()}
 
 
 def _seed_cache(cache: EmbeddingCache, model_id: str, dimension: int, texts: list[str], vectors: np.ndarray) -> None:

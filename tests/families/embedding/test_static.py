@@ -93,7 +93,7 @@ def test_every_document_gets_novelty_and_copies_of_the_reference_get_zero(
     assert np.all(novelty[~copied] > 1e-3)
 
 
-def test_a_sampled_documents_novelty_is_the_same_with_minilms_reading(
+def test_streamed_novelty_equals_the_nearest_reference_distance_computed_directly(
     folder: Path, paragraphs: list[dict], tmp_path: Path
 ) -> None:
     """Streamed novelty equals the key lookup's on the sample: same model, same text, same reference."""
