@@ -84,7 +84,8 @@ class Settings:
     """Generations with fewer documents get ``n/a`` for the sampled families."""
     embedding_model: str = _setting("all-MiniLM-L6-v2", "stored")
     """The packaged all-MiniLM-L6-v2; ``static``, the same distilled by model2vec (built once into the user
-    cache, then 50x faster or more); a local sentence-transformers or model2vec folder; or a
+    cache, then 50x faster or more, but less sensitive near the tolerance: the README's "Static
+    embeddings for large corpora"); a local sentence-transformers or model2vec folder; or a
     sentence-transformers name cached offline."""
     embedding_batch_size: int = _setting(64, "stored")
     cache: bool = _setting(True, "none")

@@ -101,7 +101,8 @@ EmbeddingModel = Annotated[
     Optional[str],
     typer.Option(
         help="Embedding model (default all-MiniLM-L6-v2): 'static' (MiniLM distilled by model2vec, 50x faster or "
-        "more; built once into the user cache), a local sentence-transformers or model2vec folder, or a "
+        "more; built once into the user cache; less sensitive than MiniLM, so gate with the default), a "
+        "local sentence-transformers or model2vec folder, or a "
         "sentence-transformers name available offline."
     ),
 ]

@@ -111,12 +111,20 @@ def test_streamed_novelty_equals_the_nearest_reference_distance_computed_directl
     np.testing.assert_allclose(np.asarray(rows.columns["novelty"], dtype=float), expected, atol=1e-9)
 
 
-def test_metrics_json_records_the_model_identity(folder: Path, small_pair) -> None:
+def test_metrics_json_records_the_model_identity_and_the_report_its_limits(folder: Path, small_pair) -> None:
+    from auditor.report.html import format_html
+
     result = audit(list(small_pair), families=EMBEDDING, embedding_model=static.STATIC, sample_docs=200, cache=False)
     art = result.artifacts["embedding"]
     assert art["model_identity"] == model_identity(static.STATIC)
     assert art["model"].startswith("model2vec:sentence-transformers/all-MiniLM-L6-v2:pca256:")
     assert art["truncated"] == {"gen0": 0, "gen1": 0}
+    assert art["centred_on_reference"] is True
+    page = format_html(result)
+    assert "A static model (model2vec)" in page and "Gate with the default model" in page
+    assert "texts truncated at" not in page  # a static model reads whole texts
+    art["centred_on_reference"] = False  # as MiniLM's artifacts say
+    assert "A static model (model2vec)" not in format_html(result)
 
 
 def test_split_halves_of_human_text_are_not_degraded(folder: Path, paragraphs: list[dict], tmp_path: Path) -> None:
