@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from auditor.config import Settings
@@ -49,6 +49,28 @@ can take more than a second to deliver it)."""
 def local_workers(settings: Settings) -> int:
     """Worker processes for the local engine: the setting, or every core when it is 0."""
     return settings.workers or os.cpu_count() or 1
+
+
+@contextmanager
+def metric_threads(settings: Settings) -> Iterator[ThreadPoolExecutor]:
+    """The thread pool the metrics run on side by side, one per core, with BLAS held to one thread.
+
+    The metrics' heavy parts are NumPy calls into OpenBLAS, which by default starts a thread per
+    core for each call. Two metric threads on two cores then ran four BLAS threads that spin while
+    they wait for each other: on a busy 2-core machine an eigendecomposition of a 256 x 256 matrix
+    took 0.5 s instead of 3 ms, and an audit of three demo generations (embedding, topics,
+    vocabulary, tail) took 4x as long (``bench/bench_metric_threads.py``). The limit is lifted when
+    the metrics are done, so embedding models and the other stages keep their threads.
+    """
+    from threadpoolctl import threadpool_limits
+
+    workers = local_workers(settings)
+    with ThreadPoolExecutor(max_workers=workers) as threads:
+        if workers > 1:
+            with threadpool_limits(limits=1, user_api="blas"):
+                yield threads
+        else:
+            yield threads
 
 
 @contextmanager

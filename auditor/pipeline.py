@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +21,7 @@ from auditor.corpus.spec import series_positions
 from auditor.documents import DocumentScores, check_request, score_series
 from auditor.draws import DrawSet
 from auditor.errors import Errors, UsageError
-from auditor.executors import local_workers, pass_executor
+from auditor.executors import metric_threads, pass_executor
 from auditor.families import chosen, resolve_settings
 from auditor.families.base import Family, FamilyInput
 from auditor.refprofile import LoadedReference, load_reference
@@ -305,7 +304,7 @@ def _run(
     metric_results = []
     verdicts = []
     draw_values: dict[str, dict[str, Any]] = {}
-    with ThreadPoolExecutor(max_workers=local_workers(settings)) as threads:
+    with metric_threads(settings) as threads:
         for family in families:
             results = compute_metrics(
                 family.metrics,

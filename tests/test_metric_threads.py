@@ -1,0 +1,31 @@
+"""The metrics' thread pool holds BLAS to one thread while it runs, and gives the threads back after."""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from auditor.config import Settings
+from auditor.executors import metric_threads
+
+
+def _blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_blas_runs_one_thread_inside_the_pool_and_its_own_count_after() -> None:
+    np.ones((4, 4)) @ np.ones((4, 4))  # NumPy's BLAS is loaded
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine, whatever the test runner set
+        with metric_threads(Settings(workers=2)) as threads:
+            inside = threads.submit(_blas_threads).result()
+            assert threads._max_workers == 2
+        after = _blas_threads()
+    assert inside == {1}
+    assert after == {2}
+
+
+def test_one_worker_leaves_blas_alone() -> None:
+    np.ones((4, 4)) @ np.ones((4, 4))
+    before = _blas_threads()
+    with metric_threads(Settings(workers=1)) as threads:
+        assert threads.submit(_blas_threads).result() == before
