@@ -30,6 +30,23 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker's BLAS and OpenMP get its share of the cores (one each with
+    `make test`'s two workers on two cores): more threads only contend with the other worker's."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        threads = str(max(1, (os.cpu_count() or 1) // int(workers)))
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, threads)  # libraries loaded later (torch) and subprocesses
+        import numpy  # noqa: F401  (loads OpenBLAS, so that the limit below reaches it)
+        from threadpoolctl import threadpool_limits
+
+        config.stash[_THREADS] = threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
+
+
+_THREADS = pytest.StashKey[Any]()
+
+
 def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder of this session that every pytest-xdist worker sees (the workers' base folders' parent:
     pytest-xdist's "make session-scoped fixtures execute only once"); without xdist, the base folder."""
