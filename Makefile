@@ -20,8 +20,11 @@ demo: $(STAMP)
 		--sample-docs 700
 
 # Two pytest workers (one per core); a module's tests stay on one worker, so its fixtures run once.
+# --no-loadscope-reorder: modules go out in collection order, the longest first (tests/conftest.py);
+# by default xdist sends the modules with the most tests first, which left the long few-test modules
+# (the demo audits, the 20-split tests) to run last, one worker alone.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadscope --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder --durations=25
 
 # Build sdist + wheel (no warnings), twine check, install the wheel alone (no torch) in a fresh venv
 # and audit the demo from /tmp: under a minute (CI runs it).

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +28,59 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker's BLAS and OpenMP get its share of the cores (one each with
+    `make test`'s two workers on two cores): more threads only contend with the other worker's."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        threads = str(max(1, (os.cpu_count() or 1) // int(workers)))
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, threads)  # libraries loaded later (torch) and subprocesses
+        import numpy  # noqa: F401  (loads OpenBLAS, so that the limit below reaches it)
+        from threadpoolctl import threadpool_limits
+
+        config.stash[_THREADS] = threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
+
+
+_THREADS = pytest.StashKey[Any]()
+
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this session that every pytest-xdist worker sees (the workers' base folders' parent:
+    pytest-xdist's "make session-scoped fixtures execute only once"); without xdist, the base folder."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) across processes."""
+    with path.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def shared_result(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[], Any], *, fresh: bool = False):
+    """``make()``'s AuditResult, computed once per session: whichever worker asks first runs it and
+    writes its metrics.json; the others (--dist loadscope puts modules on two processes) read that
+    file. Only for results that tests read. ``fresh``: this caller always gets ``make()``'s own
+    result object (a test of what is written from memory), and writes the file for the others."""
+    from auditor.result import AuditResult
+
+    path = shared_folder(tmp_path_factory) / f"shared-{name}.json"
+    with locked(path.with_suffix(".lock")):
+        if not path.exists():
+            result = make()
+            path.write_text(result.to_json(), encoding="utf-8")
+            return result
+        if not fresh:
+            return AuditResult.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    return make()
 
 
 @pytest.fixture(scope="session")
@@ -61,13 +118,17 @@ def small_result(small_pair: tuple[Path, Path]):
 
 
 @pytest.fixture(scope="session")
-def demo_lexical():
+def demo_lexical(tmp_path_factory: pytest.TempPathFactory):
     """The six committed demo generations through the lexical families at the default settings, the
-    demo's own for these families (tests/test_demo.py and tests/test_demo_readme.py share it)."""
+    demo's own for these families (tests/test_demo.py and tests/test_demo_readme.py share it, also
+    across workers)."""
     from auditor import audit
     from tests.helpers import LEXICAL
 
-    return audit([ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)], families=LEXICAL)
+    def run():
+        return audit([ROOT / "corpora" / "demo" / f"gen{k}.jsonl" for k in range(6)], families=LEXICAL)
+
+    return shared_result(tmp_path_factory, "demo-lexical", run)
 
 
 # Modules that run many full audits, heaviest first. `make test` hands whole modules to its two

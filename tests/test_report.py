@@ -20,7 +20,7 @@ from auditor.outputs import OutputFormat, write_outputs
 from auditor.report import plots
 from auditor.report.html import format_html
 from auditor.result import AuditResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, shared_result
 
 DEMO = [ROOT / "corpora" / "demo" / f"gen{i}.jsonl" for i in range(6)]
 MAX_BYTES = 1_000_000  # issue 31: the report stays under 1 MB
@@ -59,8 +59,10 @@ def demo_page() -> str:
 
 
 @pytest.fixture(scope="module")
-def demo() -> AuditResult:
-    return demo_result()
+def demo(tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
+    """This module's own run (fresh: its re-rendering tests start from the result in memory); its
+    metrics.json is what tests/test_report_browser.py reads on the other worker."""
+    return shared_result(tmp_path_factory, "report-demo", demo_result, fresh=True)
 
 
 @pytest.fixture(scope="module")

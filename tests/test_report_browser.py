@@ -17,8 +17,9 @@ import pytest
 
 from auditor.outputs import OutputFormat, write_outputs
 from auditor.report.html import format_html
-from tests.conftest import write_jsonl
-from tests.test_report import demo_page, demo_result, hostile_page
+from auditor.result import AuditResult
+from tests.conftest import shared_result, write_jsonl
+from tests.test_report import demo_result, hostile_result
 from tests.test_report_documents import documents_result, hostile
 
 sync_api = pytest.importorskip(
@@ -96,11 +97,17 @@ def visit(browser: Any) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
+    """tests/test_report.py's demo run, once per session (read from its metrics.json on the other worker)."""
+    return shared_result(tmp_path_factory, "report-demo", demo_result)
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory, demo: AuditResult) -> Path:
     """metrics.json and report.html of the demo run, as `auditor audit` writes them."""
     out = tmp_path_factory.mktemp("demo_report")
-    write_outputs(demo_result(), out, (OutputFormat.JSON,))
-    (out / "report.html").write_text(demo_page(), encoding="utf-8")  # the same bytes write_outputs writes
+    write_outputs(demo, out, (OutputFormat.JSON,))
+    (out / "report.html").write_text(format_html(demo), encoding="utf-8")  # the same bytes write_outputs writes
     return out
 
 
@@ -229,7 +236,7 @@ def test_keyboard_reaches_skip_link_contents_and_sections(demo_files: Path, visi
 
 
 def test_hostile_corpus_and_names_render_as_text_and_run_nothing(
-    tmp_path: Path, paragraphs: list[dict], visit: Any
+    tmp_path: Path, paragraphs: list[dict], demo: AuditResult, visit: Any
 ) -> None:
     from auditor import audit
 
@@ -249,7 +256,7 @@ def test_hostile_corpus_and_names_render_as_text_and_run_nothing(
         sample_docs=100,
     )
     assert result.generation_names == ["human", script_name, img_name]
-    pages = {"audit.html": format_html(result), "synthetic.html": hostile_page()}
+    pages = {"audit.html": format_html(result), "synthetic.html": format_html(hostile_result(demo))}
     for name, html in pages.items():
         (tmp_path / name).write_text(html, encoding="utf-8")
         v = visit(tmp_path / name)

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from auditor.cli import app
 from auditor.families import all_specs
 from auditor.result import AuditResult, Delta, FamilyVerdict, GenerationInfo, GenerationValue, MetricResult
-from tests.conftest import ROOT
+from tests.conftest import ROOT, locked, shared_folder
 
 runner = CliRunner()
 DEMO = ROOT / "corpora" / "demo"
@@ -43,10 +43,15 @@ def one_metric_result(
 
 @pytest.fixture(scope="session")
 def demo_policy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The starting policy `auditor init-policy` writes for the demo's gen0 (lexical families)."""
-    out = tmp_path_factory.mktemp("policy") / "auditor.toml"
-    result = runner.invoke(
-        app, ["init-policy", str(DEMO / "gen0.jsonl"), "--out", str(out), "--families", LEXICAL, "-q"]
-    )
-    assert result.exit_code == 0, result.output
+    """The starting policy `auditor init-policy` writes for the demo's gen0 (lexical families),
+    written once per session by whichever worker asks first."""
+    folder = shared_folder(tmp_path_factory) / "shared-demo-policy"
+    folder.mkdir(exist_ok=True)
+    out = folder / "auditor.toml"
+    with locked(folder / "lock"):
+        if not out.exists():
+            result = runner.invoke(
+                app, ["init-policy", str(DEMO / "gen0.jsonl"), "--out", str(out), "--families", LEXICAL, "-q"]
+            )
+            assert result.exit_code == 0, result.output
     return out

@@ -15,9 +15,6 @@ from auditor.families.embedding import mauve as ours
 from auditor.families.embedding.metrics import EmbeddingDraw
 from tests.helpers import split_half_statuses
 
-mauve_text = pytest.importorskip("mauve")
-reference_module = sys.modules["mauve.compute_mauve"]
-
 
 class _FixedKmeans:
     """Stands in for faiss.Kmeans inside mauve-text: the clusters are the ones handed to it."""
@@ -36,6 +33,9 @@ class _FixedKmeans:
 
 def _package_on_labels(p: np.ndarray, q: np.ndarray, p_labels: np.ndarray, q_labels: np.ndarray, monkeypatch):
     """mauve-text's compute_mauve on ``p`` and ``q`` with its k-means replaced by the given labels."""
+    # imported here, not at collection: it brings torch and transformers (~10 s in each xdist worker)
+    mauve_text = pytest.importorskip("mauve")
+    reference_module = sys.modules["mauve.compute_mauve"]
     _FixedKmeans.labels = np.concatenate([q_labels, p_labels])  # it stacks q above p
     monkeypatch.setattr(reference_module.faiss, "Kmeans", _FixedKmeans)
     return mauve_text.compute_mauve(p_features=p, q_features=q)

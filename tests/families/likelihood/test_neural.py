@@ -9,6 +9,7 @@ truncation counts, determinism, the errors and the run end to end.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import sys
@@ -28,8 +29,10 @@ from auditor.report.html import format_html
 from auditor.result import AuditResult
 from tests.conftest import write_jsonl
 
-pytest.importorskip("transformers")
-torch = pytest.importorskip("torch")
+# found, not imported: torch and transformers load when a test needs them, not at collection
+# (seconds in each xdist worker)
+if importlib.util.find_spec("transformers") is None or importlib.util.find_spec("torch") is None:
+    pytest.skip("needs torch and transformers (the likelihood-neural extra)", allow_module_level=True)
 
 CONTEXT = 64
 FAMILY = "likelihood"
@@ -39,6 +42,7 @@ ENDOFTEXT = "<|endoftext|>"
 
 def build_model(folder: Path, texts: list[str]) -> Path:
     """A byte-level BPE tokenizer trained on ``texts`` and a random 1-layer GPT-2, saved to ``folder``."""
+    import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
@@ -98,6 +102,8 @@ def cli_run(model_dir: Path, corpora: tuple[Path, Path], tmp_path_factory: pytes
 
 def hand_score(lm: neural.CausalLM, text: str) -> tuple[float, int]:
     """One document alone, unpadded: BOS, its tokens cut to the context, the mean of -log p(token | before)."""
+    import torch
+
     ids = [lm.bos, *lm.tokenizer(text, add_special_tokens=False)["input_ids"]]
     cut = max(0, len(ids) - CONTEXT)
     ids = ids[:CONTEXT]
@@ -123,6 +129,8 @@ def test_scores_equal_a_hand_computation(lm: neural.CausalLM, shuffled: list[dic
 
 def test_the_models_own_loss_agrees(lm: neural.CausalLM, shuffled: list[dict]) -> None:
     """transformers' mean cross-entropy with labels = inputs is the same quantity, computed its own way."""
+    import torch
+
     text = shuffled[530]["text"]
     ids = torch.tensor([[lm.bos, *lm.tokenizer(text, add_special_tokens=False)["input_ids"]][:CONTEXT]])
     with torch.no_grad():
