@@ -59,8 +59,9 @@ def metric_threads(settings: Settings) -> Iterator[ThreadPoolExecutor]:
     core for each call. Two metric threads on two cores then ran four BLAS threads that spin while
     they wait for each other: on a busy 2-core machine an eigendecomposition of a 256 x 256 matrix
     took 0.5 s instead of 3 ms, and an audit of three demo generations (embedding, topics,
-    vocabulary, tail) took 4x as long (``bench/bench_metric_threads.py``). The limit is lifted when
-    the metrics are done, so embedding models and the other stages keep their threads.
+    vocabulary, tail) took 4x as long (1.07x on an idle machine; ``bench/bench_metric_threads.py``).
+    The limit is lifted when the metrics are done, so embedding models and the other stages keep
+    their threads.
     """
     from threadpoolctl import threadpool_limits
 
