@@ -207,6 +207,12 @@ def _check_budget(budget: int, eligible: list[GenerationProfile], smallest_half:
         )
 
 
+def draw_size(sizes: dict[str, int], reference: str) -> int:
+    """Rows per draw from pools of these sizes: half the reference's, so that its pool splits into two
+    disjoint halves of that size (the null), and no more than any other generation's pool holds."""
+    return min([sizes[reference] // 2] + [size for name, size in sizes.items() if name != reference])
+
+
 def pool_drawset(
     names: list[str],
     reference: str,

@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from auditor.config import Settings
 from auditor.errors import Errors, UsageError
@@ -66,12 +66,9 @@ def metric_threads(settings: Settings) -> Iterator[ThreadPoolExecutor]:
     from threadpoolctl import threadpool_limits
 
     workers = local_workers(settings)
-    with ThreadPoolExecutor(max_workers=workers) as threads:
-        if workers > 1:
-            with threadpool_limits(limits=1, user_api="blas"):
-                yield threads
-        else:
-            yield threads
+    one_blas_thread = threadpool_limits(limits=1, user_api="blas") if workers > 1 else nullcontext()
+    with ThreadPoolExecutor(max_workers=workers) as threads, one_blas_thread:
+        yield threads
 
 
 @contextmanager

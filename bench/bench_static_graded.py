@@ -104,7 +104,7 @@ def embed_all(texts: list[str]) -> dict[str, dict[str, np.ndarray]]:
 def family(vectors: dict[str, dict[str, np.ndarray]], model: str, gens: list[list[str]]) -> dict[str, Any]:
     """The embedding family's headline values and verdicts, run as ``prepare`` and the scorer run it."""
     from auditor.config import Settings
-    from auditor.draws import pool_drawset
+    from auditor.draws import draw_size, pool_drawset
     from auditor.families.base import MetricData
     from auditor.families.embedding.metrics import METRICS, EmbeddingDraw
     from auditor.families.embedding.prepare import centred_on_reference
@@ -116,7 +116,7 @@ def family(vectors: dict[str, dict[str, np.ndarray]], model: str, gens: list[lis
     if model == "static":
         pools = centred_on_reference(pools, names[0])
     settings = Settings()
-    n = min([len(pools[names[0]]) // 2] + [len(v) for k, v in pools.items() if k != names[0]])
+    n = draw_size({k: len(v) for k, v in pools.items()}, names[0])
     drawset = pool_drawset(names, names[0], {k: k for k in names}, pools, n, settings, EmbeddingDraw, {}, "embedding")
     headlines = [m for m in METRICS if m.spec.headline]
     data = MetricData(words=[], segment_tokens=0, max_segments=0)

@@ -26,6 +26,6 @@ def test_blas_runs_one_thread_inside_the_pool_and_its_own_count_after() -> None:
 
 def test_one_worker_leaves_blas_alone() -> None:
     np.ones((4, 4)) @ np.ones((4, 4))
-    before = _blas_threads()
-    with metric_threads(Settings(workers=1)) as threads:
-        assert threads.submit(_blas_threads).result() == before
+    # not 1 before, or a wrongly applied limit would not show
+    with threadpool_limits(limits=2, user_api="blas"), metric_threads(Settings(workers=1)) as threads:
+        assert threads.submit(_blas_threads).result() == {2}

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from auditor.draws import DrawSet, Prepared, pool_drawset, unusable_reference
+from auditor.draws import DrawSet, Prepared, draw_size, pool_drawset, unusable_reference
 from auditor.families.base import FamilyInput
 from auditor.families.likelihood import neural
 from auditor.families.likelihood.copying import (
@@ -138,7 +138,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
         if name not in na and len(rows) < settings.min_docs:
             na[name] = f"too few documents scored: {len(rows)}, the likelihood family needs {settings.min_docs}"
     pools = {k: v for k, v in pools.items() if k not in na}
-    n = min([len(pools[reference]) // 2, settings.sample_docs] + [len(v) for k, v in pools.items() if k != reference])
+    n = min(settings.sample_docs, draw_size({k: len(v) for k, v in pools.items()}, reference))
     streams = {p.name: p.stream for p in profiles}
     drawset = pool_drawset(names, reference, streams, pools, n, settings, LikelihoodDraw, na, "likelihood")
     config.update(likelihood_n=n)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from auditor.config import Settings
-from auditor.draws import Prepared, pool_drawset, too_few_documents, unusable_reference
+from auditor.draws import Prepared, draw_size, pool_drawset, too_few_documents, unusable_reference
 from auditor.families.base import FamilyInput
 from auditor.families.topics.metrics import VANISH_FACTOR, TopicDraw
 from auditor.stats import make_rng
@@ -73,7 +73,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
     if reference in na:
         return unusable_reference(names, reference, na, {"topics_n": None})
 
-    n = min([len(pools[reference]) // 2] + [len(v) for name, v in pools.items() if name != reference])
+    n = draw_size({name: len(v) for name, v in pools.items()}, reference)
     streams = {p.name: p.stream for p in profiles}
     drawset = pool_drawset(names, reference, streams, pools, n, settings, TopicDraw, na, "topics")
     artifacts = {

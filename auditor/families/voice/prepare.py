@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from auditor.draws import DrawSet, Prepared, too_few_documents, unusable_reference
+from auditor.draws import DrawSet, Prepared, draw_size, too_few_documents, unusable_reference
 from auditor.families.base import FamilyInput
 from auditor.families.voice.metrics import VoiceDraw
 from auditor.stats import make_rng
@@ -164,10 +164,8 @@ def prepare(inputs: FamilyInput) -> Prepared:
     scaled = dict(zip(order, standardize(*(raw[n] for n in order)), strict=True))
 
     ref = pools[reference]
-    n = min([len(ref["chunks"]) // 2] + [len(p["chunks"]) for k, p in pools.items() if k != reference])
-    m = min(
-        [settings.voice_docs, len(ref["texts"]) // 2] + [len(p["texts"]) for k, p in pools.items() if k != reference]
-    )
+    n = draw_size({k: len(p["chunks"]) for k, p in pools.items()}, reference)
+    m = min(settings.voice_docs, draw_size({k: len(p["texts"]) for k, p in pools.items()}, reference))
 
     streams = {p.name: p.stream for p in profiles}
     reasons = {}

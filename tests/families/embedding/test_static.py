@@ -132,7 +132,7 @@ def test_split_halves_of_human_text_are_not_degraded(folder: Path, paragraphs: l
     import random
 
     statuses = []
-    for seed in range(2):  # 20 splits of 3,000 + 3,000: bench/bench_static_agreement.py and the README
+    for seed in range(2):  # 20 splits: bench/bench_static_graded.py and the README
         rows = list(paragraphs)
         random.Random(100 + seed).shuffle(rows)
         a = write_jsonl(tmp_path / f"a{seed}.jsonl", rows[:1500])
