@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 
 from auditor.config import Settings
 from auditor.errors import Errors, UsageError
@@ -61,14 +61,25 @@ def metric_threads(settings: Settings) -> Iterator[ThreadPoolExecutor]:
     took 0.5 s instead of 3 ms, and an audit of three demo generations (embedding, topics,
     vocabulary, tail) took 4x as long (1.07x on an idle machine; ``bench/bench_metric_threads.py``).
     The limit is lifted when the metrics are done, so embedding models and the other stages keep
-    their threads.
+    their threads. It is set twice: once here, for BLAS builds whose count is global (NumPy's and
+    SciPy's pthreads OpenBLAS), and once in each metric thread, for OpenMP builds (faiss's), whose
+    count is each thread's own and which a new thread otherwise takes from ``OMP_NUM_THREADS``.
     """
+    workers = local_workers(settings)
+    if workers <= 1:
+        with ThreadPoolExecutor(max_workers=1) as threads:
+            yield threads
+        return
+    # the pool shuts down (its threads done) before the global limit is lifted
+    with _one_blas_thread(), ThreadPoolExecutor(max_workers=workers, initializer=_one_blas_thread) as threads:
+        yield threads
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """Hold every loaded BLAS library to one thread; as a pool initializer, for that thread's life."""
     from threadpoolctl import threadpool_limits
 
-    workers = local_workers(settings)
-    one_blas_thread = threadpool_limits(limits=1, user_api="blas") if workers > 1 else nullcontext()
-    with ThreadPoolExecutor(max_workers=workers) as threads, one_blas_thread:
-        yield threads
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 @contextmanager
