@@ -194,3 +194,97 @@ def mean_dissimilarity(unit: sparse.csr_matrix) -> float:
         return float("nan")
     total = np.asarray(unit.sum(axis=0)).ravel()
     return float(1.0 - (total @ total - n) / (n * (n - 1)))
+
+
+STORED_PARSES = ("syntax_indices", "syntax_offsets", "syntax_labels", "syntax_heads")
+"""The arrays that hold parsed sentences on a reference profile (:func:`pack_graphs`)."""
+
+
+def pipeline_id(model: str) -> str:
+    """``package==version`` of the installed spaCy pipeline ``model``, read from its meta.json without
+    loading it: parses stored under another id are parsed again."""
+    import json
+
+    from spacy.util import get_package_path
+
+    metas = sorted(get_package_path(model).glob("*/meta.json"))
+    version = json.loads(metas[0].read_text(encoding="utf-8")).get("version") if metas else None
+    return f"{model}=={version}"
+
+
+def pack_graphs(indices: Sequence[int], graphs: Sequence[DependencyGraph], parser: str) -> dict[str, Any]:
+    """Parsed sentences as flat arrays, for a reference profile (a profile run then parses none of them).
+
+    ``syntax_indices`` are the sentences' places in the reference's :func:`document_sentences`; each
+    node has a label (its index into ``syntax_tags``) and the node it hangs from (``-1`` for the root
+    node), and sentence ``k``'s nodes start at ``syntax_offsets[k]``. Only graphs built as
+    :func:`dependency_graphs` builds them (node ``k`` has the ``k``-th edge, to its head) can be packed.
+    """
+    tags = sorted({label for graph in graphs for label in graph.labels})
+    code = {tag: i for i, tag in enumerate(tags)}
+    offsets = np.zeros(len(graphs) + 1, dtype=np.int64)
+    np.cumsum([len(graph.labels) for graph in graphs], out=offsets[1:])
+    labels = np.fromiter((code[label] for graph in graphs for label in graph.labels), np.int32, int(offsets[-1]))
+    heads = np.full(int(offsets[-1]), -1, dtype=np.int32)
+    for graph, start in zip(graphs, offsets, strict=False):
+        if [a for a, _ in graph.edges] != list(range(1, len(graph.labels))):
+            raise ValueError("only graphs from dependency_graphs can be packed (node k has the k-th edge)")
+        heads[start + 1 : start + len(graph.labels)] = [b for _, b in graph.edges]
+    return {
+        "syntax_parser": parser,
+        "syntax_tags": tags,
+        "syntax_indices": np.asarray(indices, dtype=np.int64),
+        "syntax_offsets": offsets,
+        "syntax_labels": labels,
+        "syntax_heads": heads,
+    }
+
+
+def unpack_graphs(stored: dict[str, Any], parser: str) -> dict[int, DependencyGraph]:
+    """The graphs :func:`pack_graphs` packed, by sentence index; none when ``parser`` did not make them."""
+    if stored.get("syntax_parser") != parser or any(key not in stored for key in STORED_PARSES):
+        return {}
+    tags, offsets = stored["syntax_tags"], stored["syntax_offsets"].tolist()
+    labels, heads = stored["syntax_labels"].tolist(), stored["syntax_heads"].tolist()
+    out = {}
+    for k, index in enumerate(stored["syntax_indices"].tolist()):
+        start, end = offsets[k], offsets[k + 1]
+        graph_labels = tuple(tags[label] for label in labels[start:end])
+        out[index] = DependencyGraph(graph_labels, tuple((node, heads[start + node]) for node in range(1, end - start)))
+    return out
+
+
+def packed_graphs_problem(stored: dict[str, Any]) -> str | None:
+    """What is wrong with packed graphs read from a file (None: nothing, or none are stored), so that
+    a crafted profile is refused in one line instead of failing inside the family."""
+    present = [key for key in STORED_PARSES if key in stored]
+    if not present:
+        return None
+    if len(present) < len(STORED_PARSES):
+        return f"the stored parses lack {', '.join(k for k in STORED_PARSES if k not in present)}"
+    tags, parser = stored.get("syntax_tags"), stored.get("syntax_parser")
+    if not isinstance(parser, str) or not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        return "the stored parses name no parser or no tags"
+    arrays = [stored[key] for key in STORED_PARSES]
+    if any(a.ndim != 1 or a.dtype.kind not in "iu" for a in arrays):
+        return "the stored parses are not one-dimensional integer arrays"
+    indices, offsets, labels, heads = (a.astype(np.int64) for a in arrays)
+    sizes = np.diff(offsets)
+    if (
+        len(offsets) != len(indices) + 1
+        or (len(offsets) and offsets[0] != 0)
+        or (sizes < 1).any()
+        or offsets[-1] != len(labels)
+        or len(heads) != len(labels)
+    ):
+        return "the stored parses' offsets do not fit their nodes"
+    if (indices < 0).any() or len(np.unique(indices)) != len(indices):
+        return "the stored parses' sentence indices are negative or repeated"
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(tags)):
+        return "a stored parse's node label is not one of its tags"
+    node_sizes = np.repeat(sizes, sizes)
+    is_root = np.zeros(len(labels), dtype=bool)
+    is_root[offsets[:-1]] = True
+    if (heads[is_root] != -1).any() or (heads[~is_root] < 0).any() or (heads[~is_root] >= node_sizes[~is_root]).any():
+        return "a stored parse's node hangs from a node outside its sentence"
+    return None

@@ -40,17 +40,26 @@ runner = CliRunner()
 SETTINGS = Settings(families=LEXICAL, draws=4, splits=4, workers=1, sample_docs=60)
 
 
+def human_and_gen1(shuffled: list[dict], folder: Path) -> tuple[Path, Path]:
+    """300 real paragraphs as the reference and the next 200 as generation 1."""
+    return write_jsonl(folder / "human.jsonl", shuffled[:300]), write_jsonl(folder / "gen1.jsonl", shuffled[300:500])
+
+
+def written_profile(corpus: Path, settings: Settings, folder: Path) -> Path:
+    """``corpus``'s profile, built with ``settings``, as a file in ``folder``."""
+    path = folder / "human.auditor-profile"
+    path.write_bytes(build_profile(str(corpus), settings=settings).data)
+    return path
+
+
 @pytest.fixture(scope="module")
 def corpora(shuffled: list[dict], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("refprofile_format")
-    return write_jsonl(folder / "human.jsonl", shuffled[:300]), write_jsonl(folder / "gen1.jsonl", shuffled[300:500])
+    return human_and_gen1(shuffled, tmp_path_factory.mktemp("refprofile_format"))
 
 
 @pytest.fixture(scope="module")
 def profile_file(corpora: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("profile") / "human.auditor-profile"
-    path.write_bytes(build_profile(str(corpora[0]), settings=SETTINGS).data)
-    return path
+    return written_profile(corpora[0], SETTINGS, tmp_path_factory.mktemp("profile"))
 
 
 def members(path: Path) -> dict[str, bytes]:

@@ -194,3 +194,41 @@ def test_a_language_without_a_parser_is_na_with_the_reason() -> None:
     notes = FAMILY.language("de", Settings(language="de")).notes
     assert notes["parser"].startswith("n/a: ")
     assert FAMILY.language("en", Settings()).notes["parser"] in syntax.ENGLISH_PARSERS
+
+
+def test_packed_graphs_unpack_to_the_same_graphs(human: dict) -> None:
+    graphs = human["graphs"][:300]
+    indices = list(range(1000, 1300))
+    packed = syntax.pack_graphs(indices, graphs, "en_core_web_sm==1")
+    assert syntax.packed_graphs_problem(packed) is None
+    assert syntax.unpack_graphs(packed, "en_core_web_sm==1") == dict(zip(indices, graphs, strict=True))
+    assert syntax.unpack_graphs(packed, "en_core_web_sm==2") == {}  # another parser's parses are not used
+
+
+def test_only_graphs_built_as_the_parser_builds_them_are_packed() -> None:
+    shuffled = syntax.DependencyGraph(("none", "NOUN", "VERB"), ((2, 0), (1, 2)))
+    with pytest.raises(ValueError, match="node k has the k-th edge"):
+        syntax.pack_graphs([0], [shuffled], "p")
+
+
+@pytest.mark.parametrize(
+    ("key", "change", "reason"),
+    [
+        ("syntax_heads", lambda a: np.where(a == a.max(), 999, a), "hangs from a node outside its sentence"),
+        ("syntax_heads", lambda a: np.zeros_like(a), "hangs from a node outside its sentence"),  # roots must be -1
+        ("syntax_labels", lambda a: a + 1000, "is not one of its tags"),
+        ("syntax_offsets", lambda a: a[:-1], "offsets do not fit their nodes"),
+        ("syntax_offsets", lambda a: np.concatenate([a[:1], a[:-1][1:][::-1], a[-1:]]), "offsets do not fit"),
+        ("syntax_indices", lambda a: np.zeros_like(a), "negative or repeated"),
+        ("syntax_labels", lambda a: a.astype(np.float64), "not one-dimensional integer arrays"),
+        ("syntax_tags", lambda a: None, "name no parser or no tags"),
+        ("syntax_labels", None, "lack syntax_labels"),
+    ],
+)
+def test_malformed_packed_graphs_are_named(human: dict, key: str, change, reason: str) -> None:
+    packed = syntax.pack_graphs(list(range(50)), human["graphs"][:50], "p")
+    if change is None:
+        del packed[key]
+    else:
+        packed[key] = change(packed[key])
+    assert reason in syntax.packed_graphs_problem(packed)

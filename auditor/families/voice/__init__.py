@@ -29,11 +29,13 @@ def _language(language: str, settings: Settings) -> LanguageUse:
 
 
 def _check_stored(stored: dict[str, Any], texts: int) -> str | None:
-    """The stored POS tags: one list of tags per tagged text."""
+    """The stored POS tags (one list of tags per tagged text) and parsed sentences, if any."""
+    from auditor.voice.syntax import packed_graphs_problem
+
     tags = stored.get("tags")
     if not isinstance(tags, list) or not tags or not all(isinstance(t, list) for t in tags):
         return "the stored POS tags are not lists of tags"
-    return None
+    return packed_graphs_problem(stored)
 
 
 FAMILY = Family(

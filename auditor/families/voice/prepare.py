@@ -79,24 +79,54 @@ def syntax_pools(
     settings: Settings,
     streams: dict[str, str],
     progress: StageProgress | None = None,
+    stored: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Per generation (in the order of ``texts``): up to ``syntax_sentences`` of its sentences, drawn at
-    random without replacement, parsed, as unit-length WL subtree count rows over one vocabulary."""
-    from auditor.voice.syntax import SubtreeFeatures, dependency_graphs, document_sentences, load_parser, unit_rows
+    random without replacement, parsed, as unit-length WL subtree count rows over one vocabulary.
 
-    nlp = load_parser(model)
+    ``stored`` maps a generation to its profile's ``derived`` voice entry: the parses found there (a
+    reference profile's) are used, not parsed again, and the parses made are kept there, so that
+    ``auditor profile`` writes them.
+    """
+    from auditor.voice.syntax import (
+        SubtreeFeatures,
+        dependency_graphs,
+        document_sentences,
+        load_parser,
+        pack_graphs,
+        pipeline_id,
+        unit_rows,
+    )
+
+    parser = pipeline_id(model)
     features = SubtreeFeatures()
     pools = {}
     for name, docs in texts.items():
         sentences = document_sentences(docs, style.splitter)
         rng = make_rng(settings.seed, "voice", "syntax", streams[name])
         picked = np.sort(rng.choice(len(sentences), min(settings.syntax_sentences, len(sentences)), replace=False))
-        update = progress(f"{name}: parsing", len(picked)) if progress else None
-        graphs = dependency_graphs([sentences[i] for i in picked], nlp)
-        if update:
-            update(len(picked))
+        derived = (stored or {}).get(name)
+        known = {i: g for i, g in stored_graphs(derived, parser).items() if i < len(sentences)}
+        missing = [int(i) for i in picked if i not in known]
+        if missing:
+            update = progress(f"{name}: parsing", len(missing)) if progress else None
+            known.update(
+                zip(missing, dependency_graphs([sentences[i] for i in missing], load_parser(model)), strict=True)
+            )
+            if update:
+                update(len(missing))
+        graphs = [known[int(i)] for i in picked]
+        if derived is not None:
+            derived.update(pack_graphs(picked, graphs, parser))
         pools[name] = unit_rows(features.counts(graphs))
     return pools
+
+
+def stored_graphs(derived: dict[str, Any] | None, parser: str) -> dict[int, Any]:
+    """The parses a profile's voice entry holds, by sentence index (none without an entry)."""
+    from auditor.voice.syntax import unpack_graphs
+
+    return {} if derived is None else unpack_graphs(derived, parser)
 
 
 def prepare(inputs: FamilyInput) -> Prepared:
@@ -177,7 +207,8 @@ def prepare(inputs: FamilyInput) -> Prepared:
     else:
         order = [reference] + [k for k in pools if k != reference]
         raw_texts = {p.name: p.texts.texts for p in profiles}
-        syntax = syntax_pools({k: raw_texts[k] for k in order}, parser, style, settings, streams, progress)
+        stored = {p.name: p.derived["voice"] for p in profiles if p.name == reference and "voice" in p.derived}
+        syntax = syntax_pools({k: raw_texts[k] for k in order}, parser, style, settings, streams, progress, stored)
     sentences = {name: rows.shape[0] for name, rows in syntax.items()}
     ns = min(
         [sentences.get(reference, 0) // 2] + [k for g, k in sentences.items() if g != reference and k >= MIN_SENTENCES]
