@@ -138,6 +138,33 @@ def _load_static(folder: Path) -> LoadedModel:
     return LoadedModel(model, static.identity_id(identity), 0, int(model.dim), identity)
 
 
+TRUNCATED_WARN_SHARE = 0.1
+"""Share of a generation's embedded documents cut at ``max_seq_length`` from which a run warns."""
+
+
+class TruncatedTextWarning(UserWarning):
+    """Many embedded documents were longer than the model reads, so the embedding family compares
+    their beginnings (long model answers are the usual case)."""
+
+
+def truncation_warning(truncated: dict[str, int], embedded: dict[str, int], max_seq_length: int) -> str | None:
+    """One sentence naming the generations with at least :data:`TRUNCATED_WARN_SHARE` of their
+    embedded documents cut, or None when none has that many."""
+    cut = {
+        name: (count, embedded[name])
+        for name, count in truncated.items()
+        if embedded.get(name) and count / embedded[name] >= TRUNCATED_WARN_SHARE
+    }
+    if not cut:
+        return None
+    shares = ", ".join(f"{name} {count:,} of {total:,} ({count / total:.0%})" for name, (count, total) in cut.items())
+    return (
+        f"the embedding model reads {max_seq_length} word pieces of a document, and longer documents are embedded "
+        f"from their beginning only: {shares}; the embedding family compares their beginnings "
+        "(--embedding-model static reads whole documents, less sensitively)"
+    )
+
+
 def count_truncated(loaded: LoadedModel, texts: Sequence[str]) -> int:
     """How many texts exceed the model's ``max_seq_length`` word pieces (and are cut); a static
     model embeds whole texts."""

@@ -7,6 +7,7 @@ smallest pool, so that the reference's pool splits into two disjoint halves of `
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,15 @@ import numpy as np
 
 from auditor.draws import DrawSet, Prepared, draw_size, pool_drawset, too_few_documents, unusable_reference
 from auditor.embed.cache import EmbeddingCache, default_cache_dir, text_key
-from auditor.embed.model import count_truncated, embed, load_model, missing_dependency, unit_rows
+from auditor.embed.model import (
+    TruncatedTextWarning,
+    count_truncated,
+    embed,
+    load_model,
+    missing_dependency,
+    truncation_warning,
+    unit_rows,
+)
 from auditor.families.base import FamilyInput
 from auditor.families.embedding.metrics import EmbeddingDraw
 from auditor.stats import make_rng
@@ -77,6 +86,9 @@ def prepare(inputs: FamilyInput) -> Prepared:
     finally:
         cache.close()
 
+    cut = truncation_warning(truncated, {name: len(v) for name, v in pools.items()}, loaded.max_seq_length)
+    if cut:
+        warnings.warn(TruncatedTextWarning(cut), stacklevel=2)
     if loaded.is_static:
         pools = centred_on_reference(pools, reference)
     n = draw_size({name: len(v) for name, v in pools.items()}, reference)

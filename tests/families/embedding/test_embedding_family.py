@@ -144,3 +144,26 @@ def test_metrics_json_with_embedding_validates(demo_embedded) -> None:
     from auditor.result import validate
 
     validate(json.loads(demo_embedded.to_json()))
+
+
+def test_long_documents_are_counted_warned_of_and_listed_in_the_report(
+    model, paragraphs: list[dict], tmp_path: Path
+) -> None:
+    """Answers longer than MiniLM's 256 word pieces (here 6 real paragraphs joined) are embedded from
+    their beginning: the run counts them, warns once naming the generation, and the report lists them."""
+    from auditor.embed.model import TruncatedTextWarning, count_truncated
+    from auditor.report.html import format_html
+
+    short = [p["text"] for p in paragraphs[:40]]
+    joined = [" ".join(p["text"] for p in paragraphs[40 + 6 * i : 46 + 6 * i]) for i in range(40)]
+    expected = count_truncated(model, joined)
+    assert expected >= 30 and count_truncated(model, short) == 0  # the data has the property
+    ref = write_jsonl(tmp_path / "gen0.jsonl", [{"text": t} for t in short])
+    gen = write_jsonl(tmp_path / "gen1.jsonl", [{"text": t} for t in joined])
+    settings = dict(families=EMBEDDING, min_docs=20, draws=3, splits=3, workers=1, cache_dir=str(tmp_path / "c"))
+    with pytest.warns(TruncatedTextWarning, match=rf"256 word pieces.*: gen1 {expected} of 40 \(\d+%\);") as seen:
+        result = audit([ref, gen], **settings)
+    assert "gen0" not in str(seen[0].message)
+    assert result.artifacts["embedding"]["truncated"] == {"gen0": 0, "gen1": expected}
+    page = format_html(result)
+    assert f"gen1 {expected} of 40 ({expected / 40:.0%})" in page and "gen0 0 of 40 (0%)" in page

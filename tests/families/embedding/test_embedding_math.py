@@ -78,3 +78,14 @@ def test_prdc_shrunken_variance_loses_recall_and_coverage_but_keeps_precision() 
     assert shrunk["recall"] < same["recall"] - 0.3
     assert shrunk["coverage"] < same["coverage"] - 0.3
     assert shrunk["precision"] > 0.95
+
+
+def test_the_truncation_warning_names_generations_from_a_tenth_cut() -> None:
+    from auditor.embed.model import truncation_warning
+
+    embedded = {"gen0": 1000, "gen1": 1000, "gen2": 1000}
+    assert truncation_warning({"gen0": 0, "gen1": 99, "gen2": 0}, embedded, 256) is None
+    said = truncation_warning({"gen0": 0, "gen1": 100, "gen2": 1000}, embedded, 256)
+    assert said is not None and "reads 256 word pieces" in said
+    assert "gen1 100 of 1,000 (10%), gen2 1,000 of 1,000 (100%);" in said and "gen0" not in said
+    assert truncation_warning({"gen0": 5}, {"gen0": 0}, 256) is None  # nothing embedded: no share
