@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from auditor.stats import change_words
 from auditor.text.style_language import ENGLISH_STYLE, StyleLanguage
 
 PUNCTUATION: tuple[tuple[str, str], ...] = (
@@ -78,22 +79,45 @@ def plain_feature_name(name: str) -> str:
     return name
 
 
+def mean_in_sd(raw: np.ndarray) -> np.ndarray:
+    """Each column's mean in its own standard deviations (a constant column's std counts as 1, as
+    :func:`auditor.voice.style.standardize` divides it): the ``base_sd`` of :func:`feature_shift_rows`."""
+    std = raw.std(axis=0)
+    return raw.mean(axis=0) / np.where(std > 0, std, 1.0)
+
+
 def feature_shift_rows(
-    names: Sequence[str], smd: np.ndarray, low: np.ndarray, high: np.ndarray, relative: np.ndarray, top: int
+    names: Sequence[str],
+    smd: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    relative: np.ndarray,
+    top: int,
+    base_sd: np.ndarray,
 ) -> list[dict]:
     """The ``top`` style features that moved most (largest ``|smd|``, ties by column), in plain words.
 
     All arrays run over ``names`` (the :func:`style_feature_names` of the run's language). ``smd``:
     the mean change in standard deviations; ``low``/``high``: its interval; ``relative``: the change
-    of the raw mean over the original mean (NaN when that mean is 0). The voice family (generation vs
-    reference pools) and the paired family (descendant vs its original, pair by pair) both describe
-    their shifts with these rows.
+    of the raw mean over the original mean (NaN when that mean is 0); ``base_sd``: the original mean
+    in the same standard deviations. The voice family (generation vs reference pools) and the paired
+    family (descendant vs its original, pair by pair) both describe their shifts with these rows.
+
+    The words follow :func:`auditor.stats.change_words`: a feature whose original mean is no farther
+    from zero than the width of its interval (a rare word such as "however", whose rate the draws'
+    noise moves by as much as its size) changes as a ratio (``×44``), any other as a percentage
+    (``-39%``); a mean of 0 has neither, so the change is in standard deviations.
     """
     order = np.lexsort((np.arange(len(smd)), -np.abs(smd)))[:top]
     rows = []
     for i in order.tolist():
         rel = float(relative[i]) if np.isfinite(relative[i]) else None
-        change = f"{rel * 100:+.0f}%" if rel is not None else f"{float(smd[i]):+.2f} sd"
+        if rel is None:
+            change = f"{float(smd[i]):+.2f} sd"
+        else:  # on the scale of the original mean (1): its noise is the interval's width over that mean
+            base = float(base_sd[i])
+            width = float(high[i] - low[i]) / base if base > 0 else 0.0
+            change = change_words(1.0 + rel, 1.0, "", (0.0, width))
         rows.append(
             {
                 "feature": names[i],

@@ -321,3 +321,20 @@ def test_mean_pairwise_distance_by_hand_and_brute_force() -> None:
     assert mean_pairwise_distance(x) == pytest.approx(brute, rel=1e-12)
     assert math.isnan(mean_pairwise_distance(np.zeros((1, 3))))
     assert math.isnan(mean_pairwise_distance(np.zeros((0, 3))))
+
+
+def test_feature_rows_read_a_rare_feature_s_rise_as_a_ratio_and_a_common_one_s_as_a_percentage() -> None:
+    """The rule of stats.change_words: a mean no farther from zero than its interval's width is near zero."""
+    from auditor.voice.features import feature_shift_rows
+
+    names = ["fw:however", "punct:period", "first_person_rate"]
+    smd = np.array([2.3, 1.2, -1.3])
+    low, high = np.array([2.0, 1.0, -1.5]), np.array([2.7, 1.4, -1.1])
+    relative = np.array([42.65, 0.67, np.nan])  # first person: a reference mean of exactly 0
+    base_sd = np.array([0.05, 1.8, 0.0])  # "however": 0.05 sd from zero, within its 0.7 sd interval
+    rows = {r["feature"]: r["text"] for r in feature_shift_rows(names, smd, low, high, relative, 3, base_sd)}
+    assert rows == {
+        "fw:however": 'the word "however" ×44',
+        "punct:period": "periods +67%",
+        "first_person_rate": "first-person pronouns -1.30 sd",
+    }

@@ -263,7 +263,7 @@ def _feature_shift(values: dict[str, Any], resamples: list[np.ndarray]) -> list[
     """The style features the rewrites moved most: the mean per-pair difference (descendant minus
     original) in the originals' standard deviations, its 2.5-97.5% interval over the resamples of pairs,
     and the change of the raw mean over the originals' raw mean."""
-    from auditor.voice.features import feature_shift_rows
+    from auditor.voice.features import feature_shift_rows, mean_in_sd
 
     diff = values["descendant_style"] - values["original_style"]
     per_draw = np.array([diff[idx].mean(axis=0) for idx in resamples])
@@ -271,7 +271,8 @@ def _feature_shift(values: dict[str, Any], resamples: list[np.ndarray]) -> list[
     original, descendant = values["original_raw"].mean(axis=0), values["descendant_raw"].mean(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(original > 0, descendant / original - 1, np.nan)
-    return feature_shift_rows(values["style_names"], diff.mean(axis=0), low, high, relative, FEATURE_SHIFT_TOP)
+    names, base_sd = values["style_names"], mean_in_sd(values["original_raw"])
+    return feature_shift_rows(names, diff.mean(axis=0), low, high, relative, FEATURE_SHIFT_TOP, base_sd)
 
 
 def _note(values: dict[str, Any]) -> str:

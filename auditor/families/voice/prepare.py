@@ -51,12 +51,13 @@ def style_shift(
     """
     if style is None:
         from auditor.text.style_language import ENGLISH_STYLE as style
-    from auditor.voice.features import feature_shift_rows, style_feature_names
+    from auditor.voice.features import feature_shift_rows, mean_in_sd, style_feature_names
 
     names = style_feature_names(style)
     k = len(names)
     ref_raw = raw[reference][:, :k].mean(axis=0)
     ref_mean = scaled[reference][:, :k].mean(axis=0)
+    base_sd = mean_in_sd(raw[reference][:, :k])
     out = {}
     for name in scaled:
         if name == reference:
@@ -68,7 +69,7 @@ def style_shift(
         gen_raw = raw[name][:, :k].mean(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             relative = np.where(ref_raw > 0, gen_raw / ref_raw - 1, np.nan)
-        out[name] = feature_shift_rows(names, smd, lo, hi, relative, STYLE_SHIFT_TOP)
+        out[name] = feature_shift_rows(names, smd, lo, hi, relative, STYLE_SHIFT_TOP, base_sd)
     return out
 
 
