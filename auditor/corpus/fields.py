@@ -148,3 +148,26 @@ def _matches(element: Any, match: tuple[str, str]) -> bool:
     if isinstance(value, (str, int, float)):
         return str(value) == wanted
     return False
+
+
+TEXT_PART_TYPES = frozenset({"text", "input_text", "output_text"})
+"""The ``type`` of a content part that holds text (chat completions and Anthropic messages:
+``text``; the OpenAI Responses API: ``input_text``, ``output_text``)."""
+
+
+def content_part_texts(value: Any) -> list[str] | None:
+    """The texts of a message content given as a list of parts, in order, or None when ``value`` is
+    not such a list.
+
+    Chat formats let a turn's content be a list of typed parts instead of a string: OpenAI and
+    Anthropic ``[{"type": "text", "text": ...}, {"type": "image_url", ...}]``, Gemini ``parts``
+    ``[{"text": ...}]`` (no type). A list is parts when every element is an object with a ``type``
+    or a ``text``; the text parts are the document's text, and images, audio, tool calls and the
+    like carry none, so they are left out. Arrow structs fill absent fields with null, so a null
+    ``type`` counts as no type.
+    """
+    if not isinstance(value, list) or not value:
+        return None
+    if not all(isinstance(p, dict) and (isinstance(p.get("type"), str) or "text" in p) for p in value):
+        return None
+    return [p["text"] for p in value if isinstance(p.get("text"), str) and (p.get("type") or "text") in TEXT_PART_TYPES]

@@ -51,7 +51,9 @@ JSON: a record nested deeper than the JSON parser can follow (Python's recursion
 1,000 levels) is an error naming the line. Numbers in the text field are read as their text.
 A record without the text field is a ``missing_field`` skip; one whose text field holds no text
 is a skip named by what it holds: ``text_is_null``, ``text_is_list``, ``text_is_object`` or
-``text_is_boolean`` (under ``--strict``, the error names the file, the line and the type).
+``text_is_boolean`` (under ``--strict``, the error names the file, the line and the type). A content
+given as a list of typed parts (multimodal chats) is read as its text parts
+(:func:`auditor.corpus.fields.content_part_texts`).
 
 Parquet and Arrow: a string column is read as is and a number column as the numbers' text (as in
 JSON); a column of another type (lists, structs, booleans, binary) is an error naming the column
@@ -111,7 +113,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from auditor.config import FORMAT_PRESETS, Settings
-from auditor.corpus.fields import FieldPathError, field_values, parse_field_path
+from auditor.corpus.fields import FieldPathError, content_part_texts, field_values, parse_field_path
 from auditor.errors import Errors, InputError, path_error, stat_path
 
 COMPRESSIONS = (".gz", ".zst", ".bz2", ".xz")
@@ -885,12 +887,16 @@ def extract_field(record: dict[str, Any], path: str) -> str | None:
 
 
 def _as_text(values: list[Any]) -> str | None:
-    """The strings and numbers among ``values``, as one text (None if there are none)."""
-    texts = [
-        v if isinstance(v, str) else str(v)
-        for v in values
-        if isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))
-    ]
+    """The strings and numbers among ``values``, and the text parts of a content given as a list of
+    parts (:func:`~auditor.corpus.fields.content_part_texts`), as one text (None if there are none)."""
+    texts: list[str] = []
+    for v in values:
+        if isinstance(v, str):
+            texts.append(v)
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            texts.append(str(v))
+        else:
+            texts.extend(content_part_texts(v) or ())
     if not texts:
         return None
     return "\n".join(texts)
@@ -1080,9 +1086,7 @@ def _columnar_documents(
     else:
         columns = [field_path.column]
     extra = [name for name in options.extra_fields if name in names]
-    nested = [
-        name for name in options.extra_fields if name not in names and parse_field_path(name).column in names
-    ]
+    nested = [name for name in options.extra_fields if name not in names and parse_field_path(name).column in names]
     columns = list(dict.fromkeys([*columns, *extra, *(parse_field_path(name).column for name in nested)]))
     row = 0
     try:

@@ -152,6 +152,56 @@ def test_chat_skips_are_counted_by_reason(tmp_path: Path) -> None:
         list(read_documents(path, ReadOptions("messages[role=assistant].content"), log))
 
 
+def parts_records(n: int = 20) -> list[dict]:
+    """Chat records whose assistant content is a list of typed parts (text, and now and then an
+    image between two text parts), as OpenAI and Anthropic write them."""
+    records = []
+    for i in range(n):
+        content = [{"type": "text", "text": f"answer {i} begins"}]
+        if i % 3 == 0:
+            content += [{"type": "image_url", "image_url": {"url": f"https://x/{i}.png"}}]
+        content += [{"type": "text", "text": f"and ends with words for record {i}"}]
+        records.append(
+            {
+                "messages": [
+                    {"role": "user", "content": [{"type": "text", "text": f"question {i}"}]},
+                    {"role": "assistant", "content": content},
+                ]
+            }
+        )
+    return records
+
+
+def test_content_given_as_parts_reads_its_text_parts(tmp_path: Path) -> None:
+    records = parts_records()
+    expected = [f"answer {i} begins\nand ends with words for record {i}" for i in range(20)]
+    path = write_jsonl(tmp_path / "parts.jsonl", records)
+    texts, _, log = read(path, text_field="messages[role=assistant].content")
+    assert texts == expected and not log.skipped
+    table = pa.Table.from_pylist(records)  # structs: absent fields (text, image_url) become null
+    pq.write_table(table, tmp_path / "parts.parquet")
+    assert read(tmp_path / "parts.parquet", text_field="messages[role=assistant].content")[0] == expected
+
+
+def test_every_kind_of_text_part_and_a_content_without_one(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "kinds.jsonl",
+        [
+            {"output": [{"role": "assistant", "content": [{"type": "output_text", "text": "responses api"}]}]},
+            {"output": [{"role": "assistant", "content": [{"text": "gemini part"}, {"text": "and another"}]}]},
+            {"output": [{"role": "assistant", "content": ["plain", "strings"]}]},  # a list of strings: not parts
+            {"output": [{"role": "assistant", "content": [{"type": "image_url", "image_url": {"url": "u"}}]}]},
+            {"output": [{"role": "assistant", "content": "a plain answer"}, {"role": "assistant", "content": []}]},
+        ],
+    )
+    texts, _, log = read(path, text_field="output[role=assistant].content")
+    assert texts == ["responses api", "gemini part\nand another", "a plain answer"]
+    assert dict(log.skipped) == {"text_is_list": 2}  # the strings and the image: no text part
+    log = ReadLog(strict=True)
+    with pytest.raises(InputError, match=r"kinds\.jsonl:3: the text field .* is a list, not text"):
+        list(read_documents(path, ReadOptions("output[role=assistant].content"), log))
+
+
 # --- ShareGPT ------------------------------------------------------------------------------------
 
 
