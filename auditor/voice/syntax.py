@@ -266,7 +266,7 @@ def packed_graphs_problem(stored: dict[str, Any]) -> str | None:
     if not isinstance(parser, str) or not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         return "the stored parses name no parser or no tags"
     arrays = [stored[key] for key in STORED_PARSES]
-    if any(a.ndim != 1 or a.dtype.kind not in "iu" for a in arrays):
+    if any(not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu" for a in arrays):
         return "the stored parses are not one-dimensional integer arrays"
     indices, offsets, labels, heads = (a.astype(np.int64) for a in arrays)
     sizes = np.diff(offsets)

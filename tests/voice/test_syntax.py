@@ -221,6 +221,7 @@ def test_only_graphs_built_as_the_parser_builds_them_are_packed() -> None:
         ("syntax_offsets", lambda a: np.concatenate([a[:1], a[:-1][1:][::-1], a[-1:]]), "offsets do not fit"),
         ("syntax_indices", lambda a: np.zeros_like(a), "negative or repeated"),
         ("syntax_labels", lambda a: a.astype(np.float64), "not one-dimensional integer arrays"),
+        ("syntax_heads", lambda a: a.tolist(), "not one-dimensional integer arrays"),  # JSON, not .npy
         ("syntax_tags", lambda a: None, "name no parser or no tags"),
         ("syntax_labels", None, "lack syntax_labels"),
     ],
