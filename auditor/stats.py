@@ -92,9 +92,11 @@ def change(value: float | None, base: float | None) -> Delta:
     return Delta(clean_float(absolute), clean_float(absolute / abs(base)) if base != 0 else None)
 
 
-POINT_UNITS = ("share", "relative change")
-"""Units whose values are already fractions (a share in [0, 1], or a relative change): their changes
-are read in percentage points (:func:`change_words`)."""
+POINT_UNITS = ("share", "relative change", "AUC", "F1", "macro-F1", "area")
+"""Units whose values are already fractions: a share in [0, 1], a relative change, or a score on
+[0, 1] read as a probability or an accuracy (a classifier's AUC and F1, MAUVE's area). Their changes
+are read in percentage points (:func:`change_words`): an AUC from 0.48 (chance) to 1.0 is "+52 pp",
+not "+108%", which would read as twice something."""
 
 
 def near_zero(base: float, null_range: tuple[float, float] | None) -> bool:
@@ -118,7 +120,7 @@ def change_words(
 ) -> str:
     """The change from ``base`` to ``value`` for people: the one rule every output writes changes with.
 
-    * a share or a relative change (:data:`POINT_UNITS`): **percentage points**, ``+16 pp``;
+    * a share, a relative change or a score on [0, 1] (:data:`POINT_UNITS`): **percentage points**, ``+16 pp``;
     * any other metric whose base is :func:`near_zero`: a **ratio**, ``×9.2``, when both values are
       non-negative and the base is not 0; else (a signed quantity, or a base of exactly 0) the plain
       **absolute** change on the metric's scale, ``+0.31``;

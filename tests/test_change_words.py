@@ -35,6 +35,14 @@ def test_a_share_changes_in_percentage_points() -> None:
     assert change_words(0.10, 0.40, "relative change") == "-30 pp"  # already a fraction
 
 
+def test_a_score_on_zero_to_one_changes_in_points() -> None:
+    """A classifier's AUC or F1 and MAUVE's area are probabilities or accuracies, not amounts."""
+    assert change_words(1.0, 0.48, "AUC") == "+52 pp"  # style drift from chance to certain, not "+108%"
+    assert change_words(0.31, 0.62, "macro-F1") == "-31 pp"
+    assert change_words(0.55, 0.97, "area") == "-42 pp"
+    assert change_words(0.66, 0.55, "1 - kernel") == "+20%"  # a mean dissimilarity stays relative
+
+
 def test_a_quantity_from_a_base_near_zero_changes_as_a_ratio() -> None:
     # near zero: the base is no farther from zero than the width of the reference's null range
     assert near_zero(0.02, (0.01, 0.04)) and not near_zero(50.0, (48.0, 52.0))
