@@ -65,6 +65,11 @@ def test_metrics_catalogue_lists_every_metric() -> None:
     assert result.exit_code == 0
     ids = [m["id"] for m in json.loads(result.stdout)]
     assert "tail.rare_survival_hapax" in ids and "vocabulary.mtld" in ids
+    cited = {m["id"] for m in json.loads(result.stdout) if m["cited"]}
+    assert cited == {"embedding.mauve", "voice.syntactic_diversity"}
+    text = run("metrics").stdout
+    assert "embedding.mauve [cited: init-policy writes its rule commented out]" in text
+    assert "vocabulary.mtld [headline]" in text
 
 
 def test_nonexistent_path(small_corpora, tmp_path: Path) -> None:

@@ -13,7 +13,11 @@ from auditor.cli.console import _guarded
 def metrics_cli(
     as_json: bool = typer.Option(False, "--json", help="Print the catalogue as JSON."),
 ) -> None:
-    """List every metric: id, definition, aspect, direction, unit, tolerance and citation."""
+    """List every metric: id, definition, aspect, direction, unit, tolerance and citation.
+
+    A headline drives its family's verdict; a cited metric is a measure papers report (MAUVE,
+    syntactic diversity), which ``init-policy`` offers as a commented-out rule.
+    """
     from auditor.families import all_specs
 
     specs = all_specs()
@@ -22,7 +26,7 @@ def metrics_cli(
         return
     for s in specs:
         tol = "run default (relative)" if s.tolerance is None else f"{s.tolerance:g} ({s.tolerance_kind})"
-        head = " [headline]" if s.headline else ""
+        head = " [headline]" if s.headline else " [cited: init-policy writes its rule commented out]" if s.cited else ""
         mixes = f" (mixes {', '.join(s.mixes)})" if s.mixes else ""
         typer.echo(
             f"{s.id}{head}\n  {s.definition}\n  aspect: {s.aspect}{mixes}; better: {s.better}; "

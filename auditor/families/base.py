@@ -102,6 +102,7 @@ class MetricSpec:
             "headline": self.headline,
             "aspect": self.aspect,
             "mixes": list(self.mixes),
+            "cited": self.cited,
         }
 
 
