@@ -116,14 +116,20 @@ def near_zero(base: float, null_range: tuple[float, float] | None) -> bool:
 
 
 def change_words(
-    value: float | None, base: float | None, unit: str, null_range: tuple[float, float] | None = None
+    value: float | None,
+    base: float | None,
+    unit: str,
+    null_range: tuple[float, float] | None = None,
+    *,
+    floor: bool = False,
 ) -> str:
     """The change from ``base`` to ``value`` for people: the one rule every output writes changes with.
 
     * a share, a relative change or a score on [0, 1] (:data:`POINT_UNITS`): **percentage points**, ``+16 pp``;
-    * any other metric whose base is :func:`near_zero`: a **ratio**, ``×9.2``, when both values are
-      non-negative and the base is not 0; else (a signed quantity, or a base of exactly 0) the plain
-      **absolute** change on the metric's scale, ``+0.31``;
+    * any other metric whose base is :func:`near_zero`, or is a ``floor`` (the reference's distance
+      between its own two halves, for a distance whose ideal is 0: its whole size is noise): a
+      **ratio**, ``×9.2``, when both values are non-negative and the base is not 0; else (a signed
+      quantity, or a base of exactly 0) the plain **absolute** change on the metric's scale, ``+0.31``;
     * otherwise a **relative** change, ``-39%``.
 
     Shown words only: metrics.json's ``change.relative`` and the diff's ``relative`` keep the number.
@@ -135,7 +141,7 @@ def change_words(
     if unit in POINT_UNITS:
         points = 100 * absolute
         return f"{points:+.0f} pp" if abs(points) >= 9.95 else f"{points:+.1f} pp"
-    if near_zero(base, null_range):
+    if floor or near_zero(base, null_range):
         if base > 0 and value >= 0:
             return _ratio(value / base)
         return _signed(absolute)
@@ -145,13 +151,20 @@ def change_words(
 
 def metric_change_words(m: MetricResult, gen: str, reference: str) -> str:
     """:func:`change_words` of metric ``m`` at ``gen`` against the ``reference`` generation, on the
-    scale of its null range (``n/a`` when a value is missing)."""
+    scale of its null range (``n/a`` when a value is missing).
+
+    A comparison metric (``kind`` ``paired``: each generation against the reference) that is worse
+    when higher is a distance from the reference, and the reference's own row is its two halves'
+    distance: a floor of noise, so a generation's distance reads as a multiple of it (``×7.1``), not
+    as a percentage of noise (``+606%``).
+    """
     value, base = m.values.get(gen), m.values.get(reference)
     return change_words(
         None if value is None else value.value,
         None if base is None else base.value,
         m.unit,
         None if m.null is None else m.null.range,
+        floor=m.kind == "paired" and m.better == "lower",
     )
 
 

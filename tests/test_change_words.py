@@ -71,10 +71,23 @@ def test_the_words_of_a_metric_read_its_reference_and_its_null(metric: MetricRes
     assert metric_change_words(metric, "gen1", "gen0") == "+16 pp"
     counted = replace(metric, unit="ratio", null=NullSummary(0.02, (0.0, 0.04)))  # base inside the null's width
     assert metric_change_words(counted, "gen1", "gen0") == "×9"
-    # the same base measured to +-0.005 is not near zero on its own scale: a percentage of it holds
-    assert metric_change_words(replace(metric, unit="ratio"), "gen1", "gen0") == "+800%"
-    assert metric_change_words(replace(counted, null=None), "gen1", "gen0") == "+800%"
+    # the same base measured to +-0.005 is not near zero on its own scale: for a metric of one
+    # generation (kind single), a percentage of it holds
+    single = replace(metric, unit="ratio", kind="single")
+    assert metric_change_words(single, "gen1", "gen0") == "+800%"
+    assert metric_change_words(replace(single, null=None), "gen1", "gen0") == "+800%"
     assert metric_change_words(metric, "gen1", "missing") == "n/a"
+
+
+def test_a_distance_from_the_reference_reads_as_a_multiple_of_the_reference_s_own(metric: MetricResult) -> None:
+    """A comparison metric worse when higher (centroid shift, a JS divergence) is a distance whose
+    reference row is its two halves' distance, a floor of noise: ×7.1 of it, not +606%."""
+    shift = replace(metric, unit="cosine distance", kind="paired", better="lower")
+    shift = replace(shift, values={"gen0": GenerationValue(0.02, None), "gen1": GenerationValue(0.1412, None)})
+    assert metric_change_words(shift, "gen1", "gen0") == "×7.1"
+    assert change_words(0.1412, 0.02, "cosine distance", (0.015, 0.025)) == "+606%"  # the floor is the metric's
+    assert metric_change_words(replace(shift, better="higher"), "gen1", "gen0") == "+606%"  # recall-like: no floor
+    assert metric_change_words(replace(shift, unit="AUC"), "gen1", "gen0") == "+12 pp"  # a score stays in points
 
 
 # ---------------------------------------------------------------------------------------------
