@@ -57,6 +57,14 @@ def format_number(x: float | None) -> str:
     return f"{x:.4g}"
 
 
+SINGLE = "single"
+"""``kind`` of a metric that is a statistic of one draw."""
+COMPARISON = "paired"
+"""``kind`` of a metric that is a statistic of a generation's draw against a reference draw: the
+reference's own row is its two halves against each other. metrics.json has called this kind
+"paired" since schema 1.0, so the value stays; it is not the paired family."""
+
+
 @dataclass(frozen=True)
 class GenerationValue:
     """One metric's value for one generation."""

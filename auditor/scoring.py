@@ -15,8 +15,10 @@ import numpy as np
 
 from auditor.aspects import Reading, sort_aspects
 from auditor.draws import DrawSet
-from auditor.families.base import COMPARISON, SINGLE, Metric, MetricData
+from auditor.families.base import Metric, MetricData
 from auditor.result import (
+    COMPARISON,
+    SINGLE,
     Delta,
     FamilyVerdict,
     GenerationValue,

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from auditor.result import Delta, MetricResult, clean_float
+from auditor.result import COMPARISON, Delta, MetricResult, clean_float
 
 
 class Status(str, enum.Enum):
@@ -164,7 +164,7 @@ def metric_change_words(m: MetricResult, gen: str, reference: str) -> str:
         None if base is None else base.value,
         m.unit,
         None if m.null is None else m.null.range,
-        floor=m.kind == "paired" and m.better == "lower",
+        floor=m.kind == COMPARISON and m.better == "lower",
     )
 
 

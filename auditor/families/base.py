@@ -36,11 +36,6 @@ if TYPE_CHECKING:
     from auditor.result import AuditResult
     from auditor.text.profile import GenerationProfile
 
-SINGLE = "single"
-"""``Metric.kind`` of a statistic of one draw."""
-COMPARISON = "paired"
-"""``Metric.kind`` of a statistic of a generation's draw against a reference draw. metrics.json has
-called this kind "paired" since schema 1.0, so the value stays; it is not the paired family."""
 
 SingleFn = Callable[[Sequence[Draw], "MetricData"], np.ndarray]
 PairedFn = Callable[[Sequence[tuple[Draw, Draw]], "MetricData"], np.ndarray]
