@@ -240,9 +240,10 @@ def pack_graphs(indices: Sequence[int], graphs: Sequence[DependencyGraph], parse
     }
 
 
-def unpack_graphs(stored: dict[str, Any], parser: str) -> dict[int, DependencyGraph]:
-    """The graphs :func:`pack_graphs` packed, by sentence index; none when ``parser`` did not make them."""
-    if stored.get("syntax_parser") != parser or any(key not in stored for key in STORED_PARSES):
+def unpack_graphs(stored: dict[str, Any] | None, parser: str) -> dict[int, DependencyGraph]:
+    """The graphs :func:`pack_graphs` packed, by sentence index; none when nothing is stored or
+    ``parser`` did not make them."""
+    if stored is None or stored.get("syntax_parser") != parser or any(key not in stored for key in STORED_PARSES):
         return {}
     tags, offsets = stored["syntax_tags"], stored["syntax_offsets"].tolist()
     labels, heads = stored["syntax_labels"].tolist(), stored["syntax_heads"].tolist()

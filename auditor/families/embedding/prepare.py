@@ -86,12 +86,13 @@ def prepare(inputs: FamilyInput) -> Prepared:
     finally:
         cache.close()
 
-    cut = truncation_warning(truncated, {name: len(v) for name, v in pools.items()}, loaded.max_seq_length)
+    sizes = {name: len(v) for name, v in pools.items()}
+    cut = truncation_warning(truncated, sizes, loaded.max_seq_length)
     if cut:
         warnings.warn(TruncatedTextWarning(cut), stacklevel=2)
     if loaded.is_static:
         pools = centred_on_reference(pools, reference)
-    n = draw_size({name: len(v) for name, v in pools.items()}, reference)
+    n = draw_size(sizes, reference)
     streams = {p.name: p.stream for p in profiles}
     drawset = pool_drawset(names, reference, streams, pools, n, settings, EmbeddingDraw, na, "embedding")
     artifacts = {
@@ -101,7 +102,7 @@ def prepare(inputs: FamilyInput) -> Prepared:
         "dimension": loaded.dimension,
         "max_seq_length": loaded.max_seq_length,
         "n": n,
-        "pool": {name: len(v) for name, v in pools.items()},
+        "pool": sizes,
         "truncated": truncated,
         "projection": _projection(pools, reference, settings.seed, streams),
     }

@@ -97,6 +97,7 @@ def syntax_pools(
         pack_graphs,
         pipeline_id,
         unit_rows,
+        unpack_graphs,
     )
 
     parser = pipeline_id(model)
@@ -107,7 +108,7 @@ def syntax_pools(
         rng = make_rng(settings.seed, "voice", "syntax", streams[name])
         picked = np.sort(rng.choice(len(sentences), min(settings.syntax_sentences, len(sentences)), replace=False))
         derived = (stored or {}).get(name)
-        known = {i: g for i, g in stored_graphs(derived, parser).items() if i < len(sentences)}
+        known = {i: g for i, g in unpack_graphs(derived, parser).items() if i < len(sentences)}
         missing = [int(i) for i in picked if i not in known]
         if missing:
             update = progress(f"{name}: parsing", len(missing)) if progress else None
@@ -121,13 +122,6 @@ def syntax_pools(
             derived.update(pack_graphs(picked, graphs, parser))
         pools[name] = unit_rows(features.counts(graphs))
     return pools
-
-
-def stored_graphs(derived: dict[str, Any] | None, parser: str) -> dict[int, Any]:
-    """The parses a profile's voice entry holds, by sentence index (none without an entry)."""
-    from auditor.voice.syntax import unpack_graphs
-
-    return {} if derived is None else unpack_graphs(derived, parser)
 
 
 def prepare(inputs: FamilyInput) -> Prepared:
@@ -208,7 +202,8 @@ def prepare(inputs: FamilyInput) -> Prepared:
     else:
         order = [reference] + [k for k in pools if k != reference]
         raw_texts = {p.name: p.texts.texts for p in profiles}
-        stored = {p.name: p.derived["voice"] for p in profiles if p.name == reference and "voice" in p.derived}
+        ref_entry = next(p for p in profiles if p.name == reference).derived.get("voice")
+        stored = {reference: ref_entry} if ref_entry is not None else None
         syntax = syntax_pools({k: raw_texts[k] for k in order}, parser, style, settings, streams, progress, stored)
     sentences = {name: rows.shape[0] for name, rows in syntax.items()}
     ns = min(
